@@ -1,0 +1,6 @@
+//! mqa-engine owns the data side of scoring: typed columnar tables and their
+//! readers (CSV/JSONL/gzip, rejects with reasons), string interning, the
+//! evaluator that runs a compiled graph per account, decisions and their
+//! explanations, and the [`signals::SignalSource`] view of plugins.
+
+pub mod signals;
