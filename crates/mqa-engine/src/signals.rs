@@ -4,8 +4,7 @@
 
 use mqa_syntax::FieldType;
 
-/// Time in microseconds since 1970-01-01T00:00:00Z (UTC).
-pub type Micros = i64;
+pub use mqa_syntax::time::Micros;
 
 /// Which account column a source's `account` key joins on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

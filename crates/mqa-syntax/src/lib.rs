@@ -5,3 +5,4 @@
 
 pub mod types;
 pub use types::FieldType;
+pub mod time;
