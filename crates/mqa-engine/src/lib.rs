@@ -3,4 +3,6 @@
 //! evaluator that runs a compiled graph per account, decisions and their
 //! explanations, and the [`signals::SignalSource`] view of plugins.
 
+pub mod data;
+pub mod intern;
 pub mod signals;

@@ -1,0 +1,471 @@
+//! Parsing one cell by its declared type: numbers with `_` separators and
+//! `k`/`M`/`B` suffixes, booleans, timestamps, `;`-separated lists in CSV and
+//! JSON values in JSONL. Cells are never trimmed; an empty cell is missing.
+//! A value that does not parse gives the reject reason, naming column and value.
+
+use super::column::{Staged, BOOL_MISSING};
+use crate::intern::{Interner, Sym};
+use mqa_syntax::time::{parse_timestamp, Micros};
+use mqa_syntax::FieldType;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// One cell of a row, as a reader hands it over.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// An absent JSON field or `null`.
+    Missing,
+    /// A CSV cell (already unquoted).
+    Bytes(&'a [u8]),
+    /// A JSONL field.
+    Json(&'a Value),
+}
+
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A number as the data formats write it: optional `-`, digits with single
+/// `_` between digits, an optional `.` fraction, an optional suffix `k`
+/// (×1e3), `M` (×1e6) or `B` (×1e9). Also reports whether the value is a
+/// whole number (decided on the digits, not on the rounded `f64`).
+/// `None` for anything else, and for values too large to be finite.
+pub fn parse_decimal(b: &[u8]) -> Option<(f64, bool)> {
+    let (neg, rest) = match b.split_first() {
+        Some((b'-', r)) => (true, r),
+        _ => (false, b),
+    };
+    let (body, scale) = match rest.split_last() {
+        Some((b'k', r)) => (r, 3i32),
+        Some((b'M', r)) => (r, 6),
+        Some((b'B', r)) => (r, 9),
+        _ => (rest, 0),
+    };
+    let mut mant: u64 = 0;
+    let mut exact = true;
+    let mut frac_digits: i32 = 0;
+    let mut last_nonzero_frac: i32 = 0;
+    let mut seen_dot = false;
+    let mut prev_digit = false;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                let d = u64::from(c - b'0');
+                if seen_dot {
+                    frac_digits += 1;
+                    if d != 0 {
+                        last_nonzero_frac = frac_digits;
+                    }
+                }
+                if mant < 100_000_000_000_000_000 {
+                    mant = mant * 10 + d;
+                } else {
+                    exact = false;
+                }
+                prev_digit = true;
+            }
+            b'_' => {
+                let next_digit = body.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if !prev_digit || !next_digit {
+                    return None;
+                }
+                prev_digit = false;
+            }
+            b'.' => {
+                if seen_dot || !prev_digit {
+                    return None;
+                }
+                seen_dot = true;
+                prev_digit = false;
+            }
+            _ => return None,
+        }
+    }
+    if !prev_digit {
+        return None;
+    }
+    let whole = last_nonzero_frac <= scale;
+    let exp = scale - frac_digits;
+    let v = if exact && mant <= (1u64 << 53) && (-22..=22).contains(&exp) {
+        let m = mant as f64;
+        let p = POW10.get(exp.unsigned_abs() as usize).copied().unwrap_or(1.0);
+        if exp >= 0 {
+            m * p
+        } else {
+            m / p
+        }
+    } else {
+        slow_decimal(body, scale)?
+    };
+    if !v.is_finite() {
+        return None;
+    }
+    Some((if neg { -v } else { v }, whole))
+}
+
+/// Correctly rounded fallback for long digit strings (already validated).
+fn slow_decimal(body: &[u8], scale: i32) -> Option<f64> {
+    let mut s = String::with_capacity(body.len() + 4);
+    s.extend(body.iter().filter(|&&c| c != b'_').map(|&c| char::from(c)));
+    s.push('e');
+    s.push_str(&scale.to_string());
+    s.parse::<f64>().ok()
+}
+
+/// A `number` cell.
+pub fn parse_number(b: &[u8]) -> Option<f64> {
+    parse_decimal(b).map(|(v, _)| v)
+}
+
+/// An `int` cell: a [`parse_number`] value without a fraction (`1.2k` is 1200, `1.5` is not an int).
+pub fn parse_int(b: &[u8]) -> Option<f64> {
+    match parse_decimal(b) {
+        Some((v, true)) => Some(v),
+        _ => None,
+    }
+}
+
+/// A `bool` cell: `true/false/yes/no/1/0` in any case.
+pub fn parse_bool(b: &[u8]) -> Option<bool> {
+    const TRUE: [&[u8]; 3] = [b"true", b"yes", b"1"];
+    const FALSE: [&[u8]; 3] = [b"false", b"no", b"0"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(b)) {
+        Some(true)
+    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(b)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A `time` cell: RFC 3339 with an offset, or a bare date (midnight UTC).
+/// The error is the reason's tail (after the quoted value).
+pub fn parse_time(b: &[u8]) -> Result<Micros, &'static str> {
+    let s = std::str::from_utf8(b).map_err(|_| "is not a time")?;
+    if let Some(t) = parse_timestamp(s) {
+        return Ok(t);
+    }
+    if s.len() > 10 && parse_timestamp(&format!("{s}Z")).is_some() {
+        return Err("is not a time: a UTC offset is required (add `Z` or `+HH:MM`)");
+    }
+    Err("is not a time (RFC 3339 with an offset, or YYYY-MM-DD)")
+}
+
+/// `value` shown in a reject reason: quoted, escaped, cut after 80 characters.
+pub(crate) fn show(value: &[u8]) -> String {
+    let s = String::from_utf8_lossy(value);
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(80).collect();
+        format!("{:?}…", cut)
+    } else {
+        format!("{:?}", s)
+    }
+}
+
+fn show_json(v: &Value) -> String {
+    let s = v.to_string();
+    show(s.as_bytes())
+}
+
+/// A text cell: `None` when missing or empty.
+pub(crate) fn cell_text<'a>(name: &str, cell: Cell<'a>) -> Result<Option<Cow<'a, str>>, String> {
+    match cell {
+        Cell::Missing => Ok(None),
+        Cell::Bytes([]) => Ok(None),
+        Cell::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => Ok(Some(Cow::Borrowed(s))),
+            Err(_) => Err(format!("{name}: {} is not valid UTF-8", show(b))),
+        },
+        Cell::Json(Value::Null) => Ok(None),
+        Cell::Json(Value::String(s)) if s.is_empty() => Ok(None),
+        Cell::Json(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
+        Cell::Json(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
+        Cell::Json(v) => Err(format!("{name}: {} is not a text", show_json(v))),
+    }
+}
+
+fn type_word(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Text => "a text",
+        FieldType::Int => "an int",
+        FieldType::Number => "a number",
+        FieldType::Bool => "a bool",
+        FieldType::Time => "a time",
+        FieldType::ListText => "a list of texts",
+        FieldType::ListNumber => "a list of numbers",
+    }
+}
+
+fn not_a(name: &str, shown: String, ty: FieldType) -> String {
+    format!("{name}: {shown} is not {}", type_word(ty))
+}
+
+/// Parses one cell of a declared field `name` of type `ty`.
+pub(crate) fn stage(
+    name: &str,
+    ty: FieldType,
+    cell: Cell<'_>,
+    interner: &mut Interner,
+) -> Result<Staged, String> {
+    match cell {
+        Cell::Missing | Cell::Bytes([]) | Cell::Json(Value::Null) => Ok(Staged::missing(ty)),
+        Cell::Bytes(b) => stage_bytes(name, ty, b, interner),
+        Cell::Json(v) => stage_json(name, ty, v, interner),
+    }
+}
+
+/// Parses a non-empty CSV cell (or a text value a plugin handed over).
+pub(crate) fn stage_bytes(
+    name: &str,
+    ty: FieldType,
+    b: &[u8],
+    interner: &mut Interner,
+) -> Result<Staged, String> {
+    let bad = || not_a(name, show(b), ty);
+    Ok(match ty {
+        FieldType::Text => match std::str::from_utf8(b) {
+            Ok(s) => Staged::Text(interner.intern(s)),
+            Err(_) => return Err(format!("{name}: {} is not valid UTF-8", show(b))),
+        },
+        FieldType::Int => Staged::Number(parse_int(b).ok_or_else(bad)?),
+        FieldType::Number => Staged::Number(parse_number(b).ok_or_else(bad)?),
+        FieldType::Bool => Staged::Bool(u8::from(parse_bool(b).ok_or_else(bad)?)),
+        FieldType::Time => match parse_time(b) {
+            Ok(t) => Staged::Time(t),
+            Err(why) => return Err(format!("{name}: {} {why}", show(b))),
+        },
+        FieldType::ListText => {
+            let s = std::str::from_utf8(b).map_err(|_| bad())?;
+            let mut items = Vec::new();
+            for item in s.split(';') {
+                if item.is_empty() {
+                    return Err(format!("{name}: {} has an empty list item", show(b)));
+                }
+                items.push(interner.intern(item));
+            }
+            Staged::ListText(Some(items.into_boxed_slice()))
+        }
+        FieldType::ListNumber => {
+            let mut items = Vec::new();
+            for item in b.split(|&c| c == b';') {
+                match parse_number(item) {
+                    Some(x) => items.push(x),
+                    None => {
+                        return Err(format!("{} (item {})", bad(), show(item)));
+                    }
+                }
+            }
+            Staged::ListNumber(Some(items.into_boxed_slice()))
+        }
+    })
+}
+
+fn stage_json(
+    name: &str,
+    ty: FieldType,
+    v: &Value,
+    interner: &mut Interner,
+) -> Result<Staged, String> {
+    let bad = || not_a(name, show_json(v), ty);
+    match (ty, v) {
+        (_, Value::String(s)) if s.is_empty() => Ok(Staged::missing(ty)),
+        (FieldType::Text, _) => match cell_text(name, Cell::Json(v))? {
+            Some(s) => Ok(Staged::Text(interner.intern(&s))),
+            None => Ok(Staged::Text(Sym::MISSING)),
+        },
+        (FieldType::Int, Value::Number(n)) => match n.as_f64() {
+            Some(x) if x.is_finite() && x.fract() == 0.0 => Ok(Staged::Number(x)),
+            _ => Err(bad()),
+        },
+        (FieldType::Number, Value::Number(n)) => match n.as_f64() {
+            Some(x) if x.is_finite() => Ok(Staged::Number(x)),
+            _ => Err(bad()),
+        },
+        (FieldType::Bool, Value::Bool(x)) => Ok(Staged::Bool(u8::from(*x))),
+        (FieldType::Int | FieldType::Number | FieldType::Bool | FieldType::Time, Value::String(s)) => {
+            stage_bytes(name, ty, s.as_bytes(), interner)
+        }
+        (FieldType::ListText, Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match cell_text(name, Cell::Json(item)) {
+                    Ok(Some(s)) => out.push(interner.intern(&s)),
+                    _ => return Err(format!("{} (item {})", bad(), show_json(item))),
+                }
+            }
+            Ok(Staged::ListText(Some(out.into_boxed_slice())))
+        }
+        (FieldType::ListNumber, Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                let x = match item {
+                    Value::Number(n) => n.as_f64().filter(|x| x.is_finite()),
+                    Value::String(s) => parse_number(s.as_bytes()),
+                    _ => None,
+                };
+                match x {
+                    Some(x) => out.push(x),
+                    None => return Err(format!("{} (item {})", bad(), show_json(item))),
+                }
+            }
+            Ok(Staged::ListNumber(Some(out.into_boxed_slice())))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// The `Column::Bool` byte of an optional bool.
+pub(crate) fn bool_byte(b: Option<bool>) -> u8 {
+    b.map_or(BOOL_MISSING, u8::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_with_separators_and_suffixes() {
+        let cases: [(&str, f64); 14] = [
+            ("1200", 1200.0),
+            ("1_200", 1200.0),
+            ("1.2k", 1200.0),
+            ("10M", 10_000_000.0),
+            ("3B", 3_000_000_000.0),
+            ("-5", -5.0),
+            ("3.5", 3.5),
+            ("0", 0.0),
+            ("0.1", 0.1),
+            ("1_000_000.25", 1_000_000.25),
+            ("2.5M", 2_500_000.0),
+            ("65732179", 65_732_179.0),
+            ("12345678901234567890123", 12_345_678_901_234_567_890_123.0),
+            ("0.000000000000000000000000001", 1e-27),
+        ];
+        for (s, v) in cases {
+            assert_eq!(parse_number(s.as_bytes()), Some(v), "{s}");
+        }
+    }
+
+    #[test]
+    fn numbers_rejected() {
+        for s in [
+            "", "-", " 12", "12 ", "12x", "1__2", "_1", "1_", "1._5", ".5", "5.", "1.2.3", "1e5",
+            "inf", "NaN", "1,200", "+5", "1.2K", "k", "--1", "1k2",
+        ] {
+            assert_eq!(parse_number(s.as_bytes()), None, "{s:?}");
+        }
+        let huge = "9".repeat(400);
+        assert_eq!(parse_number(huge.as_bytes()), None);
+    }
+
+    #[test]
+    fn ints_reject_fractions_only_when_they_remain() {
+        assert_eq!(parse_int(b"1.2k"), Some(1200.0));
+        assert_eq!(parse_int(b"1.25k"), Some(1250.0));
+        assert_eq!(parse_int(b"1.0"), Some(1.0));
+        assert_eq!(parse_int(b"-7"), Some(-7.0));
+        assert_eq!(parse_int(b"1.5"), None);
+        assert_eq!(parse_int(b"1.2345k"), None);
+        assert_eq!(parse_int(b"0.5M"), Some(500_000.0));
+        assert_eq!(parse_int(b"1.0000000000000000000001"), None);
+    }
+
+    #[test]
+    fn bools_any_case() {
+        for s in ["true", "TRUE", "Yes", "1"] {
+            assert_eq!(parse_bool(s.as_bytes()), Some(true), "{s}");
+        }
+        for s in ["false", "No", "0", "fAlSe"] {
+            assert_eq!(parse_bool(s.as_bytes()), Some(false), "{s}");
+        }
+        for s in ["", "t", "y", "2", " true", "maybe"] {
+            assert_eq!(parse_bool(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn times_need_an_offset() {
+        assert_eq!(parse_time(b"1970-01-02"), Ok(86_400_000_000));
+        assert_eq!(parse_time(b"1970-01-01T01:00:00+01:00"), Ok(0));
+        assert_eq!(
+            parse_time(b"2026-10-01T10:00:00"),
+            Err("is not a time: a UTC offset is required (add `Z` or `+HH:MM`)")
+        );
+        assert!(parse_time(b"yesterday").is_err());
+    }
+
+    #[test]
+    fn csv_cells_by_type() {
+        let mut i = Interner::new();
+        let st = |ty, s: &str, i: &mut Interner| stage("f", ty, Cell::Bytes(s.as_bytes()), i);
+        assert_eq!(st(FieldType::Int, "", &mut i).map(|s| matches!(s, Staged::Number(x) if x.is_nan())), Ok(true));
+        assert_eq!(st(FieldType::Int, "12x", &mut i), Err("f: \"12x\" is not an int".to_string()));
+        assert_eq!(st(FieldType::Int, "1.5", &mut i), Err("f: \"1.5\" is not an int".to_string()));
+        assert_eq!(st(FieldType::Int, " 12", &mut i), Err("f: \" 12\" is not an int".to_string()));
+        assert_eq!(st(FieldType::Number, "abc", &mut i), Err("f: \"abc\" is not a number".to_string()));
+        assert_eq!(st(FieldType::Bool, "maybe", &mut i), Err("f: \"maybe\" is not a bool".to_string()));
+        assert_eq!(st(FieldType::Bool, "YES", &mut i), Ok(Staged::Bool(1)));
+        let Ok(Staged::Text(s)) = st(FieldType::Text, " padded ", &mut i) else {
+            unreachable!()
+        };
+        assert_eq!(i.resolve(s), " padded ");
+        let Ok(Staged::ListText(Some(l))) = st(FieldType::ListText, "a;b", &mut i) else {
+            unreachable!()
+        };
+        assert_eq!(l.iter().map(|s| i.resolve(*s)).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            st(FieldType::ListText, "a;;b", &mut i),
+            Err("f: \"a;;b\" has an empty list item".to_string())
+        );
+        assert_eq!(
+            st(FieldType::ListNumber, "1;2.5k", &mut i),
+            Ok(Staged::ListNumber(Some(vec![1.0, 2500.0].into_boxed_slice())))
+        );
+        assert_eq!(
+            st(FieldType::ListNumber, "1;x", &mut i),
+            Err("f: \"1;x\" is not a list of numbers (item \"x\")".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Time, "2026-10-01T10:00:00", &mut i),
+            Err("f: \"2026-10-01T10:00:00\" is not a time: a UTC offset is required (add `Z` or `+HH:MM`)".to_string())
+        );
+        assert_eq!(
+            stage("f", FieldType::Text, Cell::Bytes(b"\xff"), &mut i),
+            Err("f: \"\u{fffd}\" is not valid UTF-8".to_string())
+        );
+    }
+
+    #[test]
+    fn json_cells_by_type() {
+        let mut i = Interner::new();
+        let st = |ty, v: Value, i: &mut Interner| stage("f", ty, Cell::Json(&v), i);
+        assert_eq!(st(FieldType::Int, json!(1200), &mut i), Ok(Staged::Number(1200.0)));
+        assert_eq!(st(FieldType::Int, json!("1.2k"), &mut i), Ok(Staged::Number(1200.0)));
+        assert_eq!(st(FieldType::Int, json!(1.5), &mut i), Err("f: \"1.5\" is not an int".to_string()));
+        assert_eq!(st(FieldType::Number, json!(true), &mut i), Err("f: \"true\" is not a number".to_string()));
+        assert_eq!(st(FieldType::Bool, json!(false), &mut i), Ok(Staged::Bool(0)));
+        assert_eq!(st(FieldType::Bool, json!("no"), &mut i), Ok(Staged::Bool(0)));
+        assert_eq!(st(FieldType::Time, json!(""), &mut i), Ok(Staged::Time(i64::MIN)));
+        assert_eq!(st(FieldType::Time, json!("1970-01-01"), &mut i), Ok(Staged::Time(0)));
+        assert_eq!(st(FieldType::Text, json!(null), &mut i), Ok(Staged::Text(Sym::MISSING)));
+        let Ok(Staged::Text(s)) = st(FieldType::Text, json!(42), &mut i) else { unreachable!() };
+        assert_eq!(i.resolve(s), "42");
+        assert!(st(FieldType::Text, json!({"a": 1}), &mut i).is_err());
+        assert_eq!(
+            st(FieldType::ListNumber, json!([1, "2k"]), &mut i),
+            Ok(Staged::ListNumber(Some(vec![1.0, 2000.0].into_boxed_slice())))
+        );
+        assert_eq!(st(FieldType::ListText, json!([]), &mut i), Ok(Staged::ListText(Some(Vec::new().into_boxed_slice()))));
+        assert!(st(FieldType::ListText, json!("a;b"), &mut i).is_err());
+        assert!(st(FieldType::ListText, json!(["a", null]), &mut i).is_err());
+    }
+
+    #[test]
+    fn long_values_are_cut_in_reasons() {
+        let long = "x".repeat(200);
+        let shown = show(long.as_bytes());
+        assert_eq!(shown.chars().count(), 80 + 3);
+    }
+}
