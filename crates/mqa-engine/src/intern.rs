@@ -87,8 +87,7 @@ impl Interner {
     pub fn reserve(&mut self, strings: usize, bytes: usize) {
         self.arena.reserve(bytes);
         self.ends.reserve(strings);
-        self.table
-            .reserve(strings, |&(h, _)| table_hash(h));
+        self.table.reserve(strings, |&(h, _)| table_hash(h));
     }
 
     /// The symbol of `s`, adding it when new.
@@ -101,11 +100,7 @@ impl Interner {
     /// (lets a parallel parser hash off the interning thread).
     #[inline]
     pub fn intern_hashed(&mut self, s: &str, hash: u32) -> Sym {
-        let Interner {
-            arena,
-            ends,
-            table,
-        } = self;
+        let Interner { arena, ends, table } = self;
         let found = table.find(table_hash(hash), |&(h, id)| {
             h == hash && resolve_in(arena, ends, id) == s
         });

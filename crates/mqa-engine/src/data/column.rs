@@ -70,7 +70,11 @@ impl Column {
     pub fn gather(&self, rows: &[u32]) -> Column {
         fn pick<T: Clone>(v: &[T], rows: &[u32], missing: T) -> Vec<T> {
             rows.iter()
-                .map(|&r| v.get(r as usize).cloned().unwrap_or_else(|| missing.clone()))
+                .map(|&r| {
+                    v.get(r as usize)
+                        .cloned()
+                        .unwrap_or_else(|| missing.clone())
+                })
                 .collect()
         }
         match self {

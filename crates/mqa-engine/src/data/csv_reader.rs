@@ -27,11 +27,15 @@ enum Span {
 enum Scan {
     NeedMore,
     /// The record's raw end (terminator excluded) and where the next record starts.
-    Done { end: usize, next: usize, newlines: u64 },
+    Done {
+        end: usize,
+        next: usize,
+        newlines: u64,
+    },
 }
 
 /// Rows of a CSV file, with the header mapped to the columns the table wants.
-pub struct CsvRows<R: Read> {
+pub(crate) struct CsvRows<R: Read> {
     src: R,
     path: PathBuf,
     buf: Vec<u8>,
@@ -47,7 +51,6 @@ pub struct CsvRows<R: Read> {
     width: usize,
     /// Wanted column → header index.
     map: Vec<usize>,
-    bytes_read: u64,
 }
 
 impl<R: Read> CsvRows<R> {
@@ -58,7 +61,12 @@ impl<R: Read> CsvRows<R> {
     }
 
     /// [`CsvRows::new`] with a starting buffer of `size` bytes (it grows to hold the longest record).
-    pub fn with_buffer(src: R, path: &Path, wanted: &[&str], size: usize) -> Result<Self, LoadError> {
+    pub fn with_buffer(
+        src: R,
+        path: &Path,
+        wanted: &[&str],
+        size: usize,
+    ) -> Result<Self, LoadError> {
         let mut r = CsvRows {
             src,
             path: path.to_path_buf(),
@@ -74,10 +82,12 @@ impl<R: Read> CsvRows<R> {
             malformed: None,
             width: 0,
             map: Vec::new(),
-            bytes_read: 0,
         };
         r.refill()?;
-        if r.buf.get(..r.filled).is_some_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+        if r.buf
+            .get(..r.filled)
+            .is_some_and(|b| b.starts_with(b"\xEF\xBB\xBF"))
+        {
             r.pos = 3;
         }
         if !r.next_record()? {
@@ -98,19 +108,21 @@ impl<R: Read> CsvRows<R> {
                 (Some((i, _)), None) => r.map.push(i),
                 (None, _) => missing.push(w.to_string()),
                 (Some(_), Some(_)) => {
-                    return Err(LoadError::DuplicateColumn { file: r.path, column: w.to_string() })
+                    return Err(LoadError::DuplicateColumn {
+                        file: r.path,
+                        column: w.to_string(),
+                    })
                 }
             }
         }
         if !missing.is_empty() {
-            return Err(LoadError::MissingColumns { file: r.path, missing, header });
+            return Err(LoadError::MissingColumns {
+                file: r.path,
+                missing,
+                header,
+            });
         }
         Ok(r)
-    }
-
-    /// Bytes consumed from the source so far (after decompression).
-    pub fn bytes_read(&self) -> u64 {
-        self.bytes_read
     }
 
     fn span_bytes(&self, span: Span) -> &[u8] {
@@ -142,13 +154,14 @@ impl<R: Read> CsvRows<R> {
                     self.eof = true;
                     break;
                 }
-                Ok(n) => {
-                    self.filled += n;
-                    self.bytes_read += n as u64;
-                }
+                Ok(n) => self.filled += n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(source) => {
-                    return Err(LoadError::Io { path: self.path.clone(), line: self.next_line, source })
+                    return Err(LoadError::Io {
+                        path: self.path.clone(),
+                        line: self.next_line,
+                        source,
+                    })
                 }
             }
         }
@@ -163,7 +176,11 @@ impl<R: Read> CsvRows<R> {
             }
             match self.scan() {
                 Scan::NeedMore => self.refill()?,
-                Scan::Done { end, next, newlines } => {
+                Scan::Done {
+                    end,
+                    next,
+                    newlines,
+                } => {
                     self.line = self.next_line;
                     self.next_line += 1 + newlines;
                     self.raw = (self.pos, end);
@@ -201,7 +218,11 @@ impl<R: Read> CsvRows<R> {
                         newlines += memchr_iter(b'\n', rest).count() as u64;
                         self.malformed = Some("unterminated quoted field".to_string());
                         self.fields.push(Span::Buf(content, data.len()));
-                        return Scan::Done { end: data.len(), next: data.len(), newlines };
+                        return Scan::Done {
+                            end: data.len(),
+                            next: data.len(),
+                            newlines,
+                        };
                     };
                     let q = j + k;
                     let piece = data.get(j..q).unwrap_or_default();
@@ -212,7 +233,8 @@ impl<R: Read> CsvRows<R> {
                     if data.get(q + 1) == Some(&b'"') {
                         if !escaped {
                             escaped = true;
-                            self.scratch.extend_from_slice(data.get(content..q).unwrap_or_default());
+                            self.scratch
+                                .extend_from_slice(data.get(content..q).unwrap_or_default());
                         } else {
                             self.scratch.extend_from_slice(piece);
                         }
@@ -234,10 +256,26 @@ impl<R: Read> CsvRows<R> {
                         i += 1;
                         continue;
                     }
-                    Some(b'\n') => return Scan::Done { end: i, next: i + 1, newlines },
-                    None => return Scan::Done { end: i, next: i, newlines },
+                    Some(b'\n') => {
+                        return Scan::Done {
+                            end: i,
+                            next: i + 1,
+                            newlines,
+                        }
+                    }
+                    None => {
+                        return Scan::Done {
+                            end: i,
+                            next: i,
+                            newlines,
+                        }
+                    }
                     Some(b'\r') if data.get(i + 1) == Some(&b'\n') => {
-                        return Scan::Done { end: i, next: i + 2, newlines }
+                        return Scan::Done {
+                            end: i,
+                            next: i + 2,
+                            newlines,
+                        }
                     }
                     Some(b'\r') if i + 1 >= data.len() && !eof => return Scan::NeedMore,
                     Some(_) => {
@@ -256,11 +294,25 @@ impl<R: Read> CsvRows<R> {
                             }
                             Some(k) => {
                                 let e = i + k;
-                                let end = if data.get(e.wrapping_sub(1)) == Some(&b'\r') { e - 1 } else { e };
-                                return Scan::Done { end, next: e + 1, newlines };
+                                let end = if data.get(e.wrapping_sub(1)) == Some(&b'\r') {
+                                    e - 1
+                                } else {
+                                    e
+                                };
+                                return Scan::Done {
+                                    end,
+                                    next: e + 1,
+                                    newlines,
+                                };
                             }
                             None if !eof => return Scan::NeedMore,
-                            None => return Scan::Done { end: data.len(), next: data.len(), newlines },
+                            None => {
+                                return Scan::Done {
+                                    end: data.len(),
+                                    next: data.len(),
+                                    newlines,
+                                }
+                            }
                         }
                     }
                 }
@@ -274,9 +326,17 @@ impl<R: Read> CsvRows<R> {
                         i = e + 1;
                         continue;
                     }
-                    let end = if e > i && data.get(e - 1) == Some(&b'\r') { e - 1 } else { e };
+                    let end = if e > i && data.get(e - 1) == Some(&b'\r') {
+                        e - 1
+                    } else {
+                        e
+                    };
                     self.fields.push(Span::Buf(i, end));
-                    return Scan::Done { end, next: e + 1, newlines };
+                    return Scan::Done {
+                        end,
+                        next: e + 1,
+                        newlines,
+                    };
                 }
                 None if !eof => return Scan::NeedMore,
                 None => {
@@ -285,7 +345,11 @@ impl<R: Read> CsvRows<R> {
                         end -= 1;
                     }
                     self.fields.push(Span::Buf(i, end));
-                    return Scan::Done { end, next: data.len(), newlines };
+                    return Scan::Done {
+                        end,
+                        next: data.len(),
+                        newlines,
+                    };
                 }
             }
         }
@@ -350,7 +414,10 @@ mod tests {
         all
     }
 
-    fn rows_with<R: Read>(r: &mut CsvRows<R>, wanted: &[&str]) -> Vec<(u64, String, Option<String>, Vec<String>)> {
+    fn rows_with<R: Read>(
+        r: &mut CsvRows<R>,
+        wanted: &[&str],
+    ) -> Vec<(u64, String, Option<String>, Vec<String>)> {
         let mut out = Vec::new();
         while r.advance().unwrap() {
             let cells = (0..wanted.len())
@@ -374,7 +441,15 @@ mod tests {
         let text = b"\xEF\xBB\xBFid,extra,name\r\na,x,plain\r\n\r\nb,y,\"with, comma\"\nc,z,\"multi\nline \"\"q\"\"\"\nd,w,last";
         let r = rows(text, &["name", "id"]);
         assert_eq!(r.len(), 4);
-        assert_eq!(r[0], (2, "a,x,plain".into(), None, vec!["plain".into(), "a".into()]));
+        assert_eq!(
+            r[0],
+            (
+                2,
+                "a,x,plain".into(),
+                None,
+                vec!["plain".into(), "a".into()]
+            )
+        );
         assert_eq!(r[1].0, 4);
         assert_eq!(r[1].3, vec!["with, comma".to_string(), "b".into()]);
         assert_eq!(r[2].0, 5);
@@ -388,9 +463,18 @@ mod tests {
     fn wrong_width_and_bad_quotes_are_marked() {
         let text = b"id,n\na\nb,1,2\n\"c\"x,3\nd,\"open";
         let r = rows(text, &["id", "n"]);
-        assert_eq!(r[0].2.as_deref(), Some("expected 2 fields as in the header, found 1"));
-        assert_eq!(r[1].2.as_deref(), Some("expected 2 fields as in the header, found 3"));
-        assert_eq!(r[2].2.as_deref(), Some("text after the closing quote of field 1"));
+        assert_eq!(
+            r[0].2.as_deref(),
+            Some("expected 2 fields as in the header, found 1")
+        );
+        assert_eq!(
+            r[1].2.as_deref(),
+            Some("expected 2 fields as in the header, found 3")
+        );
+        assert_eq!(
+            r[2].2.as_deref(),
+            Some("text after the closing quote of field 1")
+        );
         assert_eq!(r[3].2.as_deref(), Some("unterminated quoted field"));
         assert_eq!(r[3].0, 5);
     }
@@ -405,14 +489,20 @@ mod tests {
 
     #[test]
     fn header_problems() {
-        let e = CsvRows::new(&b""[..], Path::new("t.csv"), &["id"]).err().unwrap();
+        let e = CsvRows::new(&b""[..], Path::new("t.csv"), &["id"])
+            .err()
+            .unwrap();
         assert!(matches!(e, LoadError::EmptyFile { .. }));
-        let e = CsvRows::new(&b"id,name\n"[..], Path::new("t.csv"), &["id", "kind", "at"]).err().unwrap();
+        let e = CsvRows::new(&b"id,name\n"[..], Path::new("t.csv"), &["id", "kind", "at"])
+            .err()
+            .unwrap();
         assert_eq!(
             e.to_string(),
             "t.csv: line 1: missing required columns `kind`, `at` (header: id,name)"
         );
-        let e = CsvRows::new(&b"id,id\n"[..], Path::new("t.csv"), &["id"]).err().unwrap();
+        let e = CsvRows::new(&b"id,id\n"[..], Path::new("t.csv"), &["id"])
+            .err()
+            .unwrap();
         assert!(matches!(e, LoadError::DuplicateColumn { .. }));
     }
 }

@@ -12,7 +12,11 @@ pub enum LoadError {
     MissingFile { dir: PathBuf, table: &'static str },
 
     #[error("`{}` holds {}: keep only one {table} file", dir.display(), found.join(" and "))]
-    AmbiguousFile { dir: PathBuf, table: &'static str, found: Vec<String> },
+    AmbiguousFile {
+        dir: PathBuf,
+        table: &'static str,
+        found: Vec<String>,
+    },
 
     #[error("{}: line 1: empty file, expected a header row", file.display())]
     EmptyFile { file: PathBuf },
@@ -22,7 +26,11 @@ pub enum LoadError {
         if missing.len() == 1 { "" } else { "s" },
         missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
         header.join(","))]
-    MissingColumns { file: PathBuf, missing: Vec<String>, header: Vec<String> },
+    MissingColumns {
+        file: PathBuf,
+        missing: Vec<String>,
+        header: Vec<String>,
+    },
 
     #[error("{}: line 1: column `{column}` appears more than once in the header", file.display())]
     DuplicateColumn { file: PathBuf, column: String },
@@ -30,14 +38,27 @@ pub enum LoadError {
     #[error("{}: line 1: the header is not valid UTF-8", file.display())]
     BadHeader { file: PathBuf },
 
-    #[error("{}: line {line}: {source}", path.display())]
-    Io { path: PathBuf, line: u64, #[source] source: std::io::Error },
+    #[error("{}{}: {source}", path.display(), if *line > 0 { format!(": line {line}") } else { String::new() })]
+    Io {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("writing the rejects file: {source}")]
-    RejectSink { #[source] source: std::io::Error },
+    RejectSink {
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("{rejected} of {read} rows rejected ({:.2}% > the limit of {:.2}%); the rejects file lists each with its reason", rate * 100.0, max * 100.0)]
-    TooManyRejects { rejected: u64, read: u64, rate: f64, max: f64 },
+    TooManyRejects {
+        rejected: u64,
+        read: u64,
+        rate: f64,
+        max: f64,
+    },
 }
 
 impl LoadError {
@@ -72,13 +93,33 @@ mod tests {
             e.to_string(),
             "d/events.csv: line 1: missing required columns `at`, `kind` (header: id,account_id)"
         );
-        let e = LoadError::MissingFile { dir: PathBuf::from("d"), table: "accounts" };
+        let e = LoadError::MissingFile {
+            dir: PathBuf::from("d"),
+            table: "accounts",
+        };
         assert_eq!(
             e.to_string(),
             "no accounts file in `d`: expected accounts.csv, accounts.jsonl, accounts.csv.gz or accounts.jsonl.gz"
         );
-        let e = LoadError::TooManyRejects { rejected: 3, read: 100, rate: 0.03, max: 0.01 };
-        assert!(e.to_string().starts_with("3 of 100 rows rejected (3.00% > the limit of 1.00%)"));
+        let e = LoadError::TooManyRejects {
+            rejected: 3,
+            read: 100,
+            rate: 0.03,
+            max: 0.01,
+        };
+        assert!(e
+            .to_string()
+            .starts_with("3 of 100 rows rejected (3.00% > the limit of 1.00%)"));
         assert_eq!(e.code(), "E0309");
+        let io = |line| LoadError::Io {
+            path: PathBuf::from("d/events.csv.gz"),
+            line,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt deflate stream"),
+        };
+        assert_eq!(io(0).to_string(), "d/events.csv.gz: corrupt deflate stream");
+        assert_eq!(
+            io(12).to_string(),
+            "d/events.csv.gz: line 12: corrupt deflate stream"
+        );
     }
 }

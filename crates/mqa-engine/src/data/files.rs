@@ -41,10 +41,17 @@ pub fn find_input(dir: &Path, table: &'static str) -> Result<InputFile, LoadErro
     let found: Vec<InputFile> = candidates
         .into_iter()
         .filter(|(name, _, _)| dir.join(name).is_file())
-        .map(|(name, format, gzip)| InputFile { path: dir.join(name), format, gzip })
+        .map(|(name, format, gzip)| InputFile {
+            path: dir.join(name),
+            format,
+            gzip,
+        })
         .collect();
     match found.as_slice() {
-        [] => Err(LoadError::MissingFile { dir: dir.to_path_buf(), table }),
+        [] => Err(LoadError::MissingFile {
+            dir: dir.to_path_buf(),
+            table,
+        }),
         [one] => Ok(one.clone()),
         many => Err(LoadError::AmbiguousFile {
             dir: dir.to_path_buf(),
@@ -85,13 +92,19 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         assert!(matches!(
             find_input(d.path(), "accounts"),
-            Err(LoadError::MissingFile { table: "accounts", .. })
+            Err(LoadError::MissingFile {
+                table: "accounts",
+                ..
+            })
         ));
         std::fs::write(d.path().join("accounts.jsonl.gz"), b"").unwrap();
         let f = find_input(d.path(), "accounts").unwrap();
         assert_eq!((f.format, f.gzip), (Format::Jsonl, true));
         std::fs::write(d.path().join("accounts.csv"), b"").unwrap();
         let e = find_input(d.path(), "accounts").unwrap_err();
-        assert!(e.to_string().contains("accounts.csv and accounts.jsonl.gz"), "{e}");
+        assert!(
+            e.to_string().contains("accounts.csv and accounts.jsonl.gz"),
+            "{e}"
+        );
     }
 }

@@ -122,9 +122,15 @@ mod tests {
     #[test]
     fn quotes_what_needs_quoting() {
         let mut w = CsvRejectWriter::new(Vec::new()).unwrap();
-        w.reject(Path::new("d/events.csv"), 7, "at: \"x\" is not a time", "e1,a,,x")
+        w.reject(
+            Path::new("d/events.csv"),
+            7,
+            "at: \"x\" is not a time",
+            "e1,a,,x",
+        )
+        .unwrap();
+        w.reject(Path::new("a.csv"), 3, "empty id", "\"multi\nline\",2")
             .unwrap();
-        w.reject(Path::new("a.csv"), 3, "empty id", "\"multi\nline\",2").unwrap();
         w.reject(Path::new("a.csv"), 4, "ok", "plain").unwrap();
         assert_eq!(w.count(), 3);
         let out = String::from_utf8(w.finish().unwrap()).unwrap();

@@ -6,7 +6,7 @@ use super::values::Cell;
 
 /// A table file read row by row. Cells are addressed by the index of the
 /// column in the list of wanted columns given when the reader was opened.
-pub trait RowSource {
+pub(crate) trait RowSource {
     /// Moves to the next row; `false` at the end of the file.
     fn advance(&mut self) -> Result<bool, LoadError>;
     /// 1-based line where the current row starts.

@@ -3,7 +3,7 @@
 //! JSON values in JSONL. Cells are never trimmed; an empty cell is missing.
 //! A value that does not parse gives the reject reason, naming column and value.
 
-use super::column::{Staged, BOOL_MISSING};
+use super::column::Staged;
 use crate::intern::{Interner, Sym};
 use mqa_syntax::time::{parse_timestamp, Micros};
 use mqa_syntax::FieldType;
@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 /// One cell of a row, as a reader hands it over.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Cell<'a> {
+pub enum Cell<'a> {
     /// An absent JSON field or `null`.
     Missing,
     /// A CSV cell (already unquoted).
@@ -89,7 +89,10 @@ pub fn parse_decimal(b: &[u8]) -> Option<(f64, bool)> {
     let exp = scale - frac_digits;
     let v = if exact && mant <= (1u64 << 53) && (-22..=22).contains(&exp) {
         let m = mant as f64;
-        let p = POW10.get(exp.unsigned_abs() as usize).copied().unwrap_or(1.0);
+        let p = POW10
+            .get(exp.unsigned_abs() as usize)
+            .copied()
+            .unwrap_or(1.0);
         if exp >= 0 {
             m * p
         } else {
@@ -283,9 +286,10 @@ fn stage_json(
             _ => Err(bad()),
         },
         (FieldType::Bool, Value::Bool(x)) => Ok(Staged::Bool(u8::from(*x))),
-        (FieldType::Int | FieldType::Number | FieldType::Bool | FieldType::Time, Value::String(s)) => {
-            stage_bytes(name, ty, s.as_bytes(), interner)
-        }
+        (
+            FieldType::Int | FieldType::Number | FieldType::Bool | FieldType::Time,
+            Value::String(s),
+        ) => stage_bytes(name, ty, s.as_bytes(), interner),
         (FieldType::ListText, Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
@@ -313,11 +317,6 @@ fn stage_json(
         }
         _ => Err(bad()),
     }
-}
-
-/// The `Column::Bool` byte of an optional bool.
-pub(crate) fn bool_byte(b: Option<bool>) -> u8 {
-    b.map_or(BOOL_MISSING, u8::from)
 }
 
 #[cfg(test)]
@@ -400,12 +399,30 @@ mod tests {
     fn csv_cells_by_type() {
         let mut i = Interner::new();
         let st = |ty, s: &str, i: &mut Interner| stage("f", ty, Cell::Bytes(s.as_bytes()), i);
-        assert_eq!(st(FieldType::Int, "", &mut i).map(|s| matches!(s, Staged::Number(x) if x.is_nan())), Ok(true));
-        assert_eq!(st(FieldType::Int, "12x", &mut i), Err("f: \"12x\" is not an int".to_string()));
-        assert_eq!(st(FieldType::Int, "1.5", &mut i), Err("f: \"1.5\" is not an int".to_string()));
-        assert_eq!(st(FieldType::Int, " 12", &mut i), Err("f: \" 12\" is not an int".to_string()));
-        assert_eq!(st(FieldType::Number, "abc", &mut i), Err("f: \"abc\" is not a number".to_string()));
-        assert_eq!(st(FieldType::Bool, "maybe", &mut i), Err("f: \"maybe\" is not a bool".to_string()));
+        assert_eq!(
+            st(FieldType::Int, "", &mut i).map(|s| matches!(s, Staged::Number(x) if x.is_nan())),
+            Ok(true)
+        );
+        assert_eq!(
+            st(FieldType::Int, "12x", &mut i),
+            Err("f: \"12x\" is not an int".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Int, "1.5", &mut i),
+            Err("f: \"1.5\" is not an int".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Int, " 12", &mut i),
+            Err("f: \" 12\" is not an int".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Number, "abc", &mut i),
+            Err("f: \"abc\" is not a number".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Bool, "maybe", &mut i),
+            Err("f: \"maybe\" is not a bool".to_string())
+        );
         assert_eq!(st(FieldType::Bool, "YES", &mut i), Ok(Staged::Bool(1)));
         let Ok(Staged::Text(s)) = st(FieldType::Text, " padded ", &mut i) else {
             unreachable!()
@@ -414,14 +431,19 @@ mod tests {
         let Ok(Staged::ListText(Some(l))) = st(FieldType::ListText, "a;b", &mut i) else {
             unreachable!()
         };
-        assert_eq!(l.iter().map(|s| i.resolve(*s)).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            l.iter().map(|s| i.resolve(*s)).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(
             st(FieldType::ListText, "a;;b", &mut i),
             Err("f: \"a;;b\" has an empty list item".to_string())
         );
         assert_eq!(
             st(FieldType::ListNumber, "1;2.5k", &mut i),
-            Ok(Staged::ListNumber(Some(vec![1.0, 2500.0].into_boxed_slice())))
+            Ok(Staged::ListNumber(Some(
+                vec![1.0, 2500.0].into_boxed_slice()
+            )))
         );
         assert_eq!(
             st(FieldType::ListNumber, "1;x", &mut i),
@@ -441,23 +463,57 @@ mod tests {
     fn json_cells_by_type() {
         let mut i = Interner::new();
         let st = |ty, v: Value, i: &mut Interner| stage("f", ty, Cell::Json(&v), i);
-        assert_eq!(st(FieldType::Int, json!(1200), &mut i), Ok(Staged::Number(1200.0)));
-        assert_eq!(st(FieldType::Int, json!("1.2k"), &mut i), Ok(Staged::Number(1200.0)));
-        assert_eq!(st(FieldType::Int, json!(1.5), &mut i), Err("f: \"1.5\" is not an int".to_string()));
-        assert_eq!(st(FieldType::Number, json!(true), &mut i), Err("f: \"true\" is not a number".to_string()));
-        assert_eq!(st(FieldType::Bool, json!(false), &mut i), Ok(Staged::Bool(0)));
-        assert_eq!(st(FieldType::Bool, json!("no"), &mut i), Ok(Staged::Bool(0)));
-        assert_eq!(st(FieldType::Time, json!(""), &mut i), Ok(Staged::Time(i64::MIN)));
-        assert_eq!(st(FieldType::Time, json!("1970-01-01"), &mut i), Ok(Staged::Time(0)));
-        assert_eq!(st(FieldType::Text, json!(null), &mut i), Ok(Staged::Text(Sym::MISSING)));
-        let Ok(Staged::Text(s)) = st(FieldType::Text, json!(42), &mut i) else { unreachable!() };
+        assert_eq!(
+            st(FieldType::Int, json!(1200), &mut i),
+            Ok(Staged::Number(1200.0))
+        );
+        assert_eq!(
+            st(FieldType::Int, json!("1.2k"), &mut i),
+            Ok(Staged::Number(1200.0))
+        );
+        assert_eq!(
+            st(FieldType::Int, json!(1.5), &mut i),
+            Err("f: \"1.5\" is not an int".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Number, json!(true), &mut i),
+            Err("f: \"true\" is not a number".to_string())
+        );
+        assert_eq!(
+            st(FieldType::Bool, json!(false), &mut i),
+            Ok(Staged::Bool(0))
+        );
+        assert_eq!(
+            st(FieldType::Bool, json!("no"), &mut i),
+            Ok(Staged::Bool(0))
+        );
+        assert_eq!(
+            st(FieldType::Time, json!(""), &mut i),
+            Ok(Staged::Time(i64::MIN))
+        );
+        assert_eq!(
+            st(FieldType::Time, json!("1970-01-01"), &mut i),
+            Ok(Staged::Time(0))
+        );
+        assert_eq!(
+            st(FieldType::Text, json!(null), &mut i),
+            Ok(Staged::Text(Sym::MISSING))
+        );
+        let Ok(Staged::Text(s)) = st(FieldType::Text, json!(42), &mut i) else {
+            unreachable!()
+        };
         assert_eq!(i.resolve(s), "42");
         assert!(st(FieldType::Text, json!({"a": 1}), &mut i).is_err());
         assert_eq!(
             st(FieldType::ListNumber, json!([1, "2k"]), &mut i),
-            Ok(Staged::ListNumber(Some(vec![1.0, 2000.0].into_boxed_slice())))
+            Ok(Staged::ListNumber(Some(
+                vec![1.0, 2000.0].into_boxed_slice()
+            )))
         );
-        assert_eq!(st(FieldType::ListText, json!([]), &mut i), Ok(Staged::ListText(Some(Vec::new().into_boxed_slice()))));
+        assert_eq!(
+            st(FieldType::ListText, json!([]), &mut i),
+            Ok(Staged::ListText(Some(Vec::new().into_boxed_slice())))
+        );
         assert!(st(FieldType::ListText, json!("a;b"), &mut i).is_err());
         assert!(st(FieldType::ListText, json!(["a", null]), &mut i).is_err());
     }

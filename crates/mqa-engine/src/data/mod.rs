@@ -1,0 +1,262 @@
+//! The data directory as typed columns: `accounts`, `contacts` and `events`
+//! (CSV or JSONL, optionally gzip), read by declared type, with every bad
+//! row sent to a [`RejectSink`] with its file, line and reason, and the
+//! kept rows grouped by account for the evaluator. Plugin signal batches
+//! become per-account tables in [`signals_table`].
+
+mod assemble;
+mod column;
+mod csv_reader;
+mod error;
+pub mod files;
+mod jsonl;
+mod rejects;
+mod rows;
+pub mod signals_table;
+mod summary;
+mod table;
+pub mod values;
+
+pub use column::{Column, BOOL_MISSING, TIME_MISSING};
+pub use error::LoadError;
+pub use mqa_syntax::time::Micros;
+pub use rejects::{CsvRejectWriter, MemoryRejects, Reject, RejectSink};
+pub use signals_table::{build_signal_table, SignalSummary, SignalTable};
+pub use summary::{FileSummary, LoadSummary};
+
+use crate::intern::{Interner, Sym};
+use files::{find_input, open, Format, InputFile};
+use mqa_syntax::FieldType;
+use std::io::BufReader;
+use std::ops::Range;
+use std::path::Path;
+use table::{load_rows, RawTable, TableKind, TableSpec};
+
+/// Declared (non-built-in) fields of each table, in schema order, as the compiler gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataSchema {
+    pub account: Vec<(String, FieldType)>,
+    pub contact: Vec<(String, FieldType)>,
+    pub event: Vec<(String, FieldType)>,
+}
+
+/// How to load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadOptions {
+    /// Events with `at > as_of` are dropped (counted, not rejected).
+    pub as_of: Micros,
+    /// The load fails with [`LoadError::TooManyRejects`] when rejected / read exceeds this.
+    pub max_reject_rate: f64,
+}
+
+impl LoadOptions {
+    /// Options with the default reject limit (1 %).
+    pub fn new(as_of: Micros) -> Self {
+        LoadOptions {
+            as_of,
+            max_reject_rate: 0.01,
+        }
+    }
+}
+
+/// Kept accounts, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    pub id: Vec<Sym>,
+    /// One column per declared field, in [`DataSchema::account`] order.
+    pub fields: Vec<Column>,
+    /// 1-based line (JSONL: line) where each account's row starts.
+    pub line: Vec<u64>,
+}
+
+impl Accounts {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// The row of the account with this id.
+    pub fn row_of(&self, interner: &Interner, id: &str) -> Option<usize> {
+        let s = interner.get(id)?;
+        self.id.iter().position(|&x| x == s)
+    }
+}
+
+/// Kept contacts, grouped by account (file order within an account).
+#[derive(Debug, Clone, Default)]
+pub struct Contacts {
+    pub id: Vec<Sym>,
+    /// Account row of each contact.
+    pub account: Vec<u32>,
+    /// One column per declared field, in [`DataSchema::contact`] order.
+    pub fields: Vec<Column>,
+    /// `len = accounts + 1`; contacts of account `a` are rows `account_start[a]..account_start[a + 1]`.
+    pub account_start: Vec<u32>,
+}
+
+impl Contacts {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Rows of account `a`'s contacts.
+    pub fn of_account(&self, a: usize) -> Range<usize> {
+        csr_range(&self.account_start, a)
+    }
+}
+
+/// Kept events (`at <= as_of`), grouped by account and sorted by `(at, id)` within each.
+#[derive(Debug, Clone, Default)]
+pub struct Events {
+    pub id: Vec<Sym>,
+    /// Account row of each event.
+    pub account: Vec<u32>,
+    /// [`Sym::MISSING`] when empty (anonymous).
+    pub contact_id: Vec<Sym>,
+    /// Contact row; `u32::MAX` when anonymous, unknown, or a contact of another account.
+    pub contact: Vec<u32>,
+    pub at: Vec<Micros>,
+    /// One column per declared field, in [`DataSchema::event`] order.
+    pub fields: Vec<Column>,
+    /// CSR index as in [`Contacts::account_start`].
+    pub account_start: Vec<u32>,
+}
+
+impl Events {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Rows of account `a`'s events.
+    pub fn of_account(&self, a: usize) -> Range<usize> {
+        csr_range(&self.account_start, a)
+    }
+}
+
+fn csr_range(start: &[u32], a: usize) -> Range<usize> {
+    match (start.get(a), start.get(a + 1)) {
+        (Some(&s), Some(&e)) => s as usize..e as usize,
+        _ => 0..0,
+    }
+}
+
+/// A loaded data directory.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub accounts: Accounts,
+    pub contacts: Contacts,
+    pub events: Events,
+    pub summary: LoadSummary,
+}
+
+/// Loads `accounts`, `contacts` and `events` from `dir`. Bad rows go to
+/// `rejects` (all of them, even when the load then fails with
+/// [`LoadError::TooManyRejects`]); text values are interned into `interner`.
+pub fn load_dataset(
+    dir: &Path,
+    schema: &DataSchema,
+    opts: &LoadOptions,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> Result<Dataset, LoadError> {
+    let inputs = [
+        find_input(dir, TableKind::Accounts.name())?,
+        find_input(dir, TableKind::Contacts.name())?,
+        find_input(dir, TableKind::Events.name())?,
+    ];
+    let [acc_file, con_file, ev_file] = &inputs;
+    let mut summary = LoadSummary::default();
+
+    let spec = TableSpec {
+        kind: TableKind::Accounts,
+        fields: &schema.account,
+        account_of: &[],
+        as_of: opts.as_of,
+    };
+    let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
+    summary.files.push(s);
+    let mut accounts = Accounts {
+        id: raw.id,
+        fields: raw.fields,
+        line: raw.line,
+    };
+    shrink(&mut accounts.fields);
+    let account_of = assemble::account_index(&accounts.id);
+
+    let spec = TableSpec {
+        kind: TableKind::Contacts,
+        fields: &schema.contact,
+        account_of: &account_of,
+        as_of: opts.as_of,
+    };
+    let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
+    summary.files.push(s);
+    let contacts = assemble::contacts(raw, accounts.len());
+
+    let spec = TableSpec {
+        kind: TableKind::Events,
+        fields: &schema.event,
+        account_of: &account_of,
+        as_of: opts.as_of,
+    };
+    let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
+    summary.files.push(s);
+    drop(account_of);
+    let events = assemble::events(raw, accounts.len(), &contacts, interner, &mut summary);
+
+    let rate = summary.reject_rate();
+    if rate > opts.max_reject_rate {
+        return Err(LoadError::TooManyRejects {
+            rejected: summary.total_rejected(),
+            read: summary.total_read(),
+            rate,
+            max: opts.max_reject_rate,
+        });
+    }
+    Ok(Dataset {
+        accounts,
+        contacts,
+        events,
+        summary,
+    })
+}
+
+fn shrink(fields: &mut [Column]) {
+    for c in fields {
+        c.shrink_to_fit();
+    }
+}
+
+/// Reads one table file of either format.
+fn load_table(
+    input: &InputFile,
+    spec: &TableSpec<'_>,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> Result<(RawTable, FileSummary), LoadError> {
+    let src = open(input)?;
+    let mut wanted: Vec<&str> = spec.kind.builtins().to_vec();
+    wanted.extend(spec.fields.iter().map(|(n, _)| n.as_str()));
+    match input.format {
+        Format::Csv => {
+            let mut rows = csv_reader::CsvRows::new(src, &input.path, &wanted)?;
+            load_rows(&mut rows, &input.path, spec, interner, rejects)
+        }
+        Format::Jsonl => {
+            let mut rows =
+                jsonl::JsonRows::new(BufReader::with_capacity(1 << 16, src), &input.path, &wanted);
+            load_rows(&mut rows, &input.path, spec, interner, rejects)
+        }
+    }
+}

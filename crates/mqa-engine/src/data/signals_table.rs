@@ -1,0 +1,360 @@
+//! Turning a plugin's [`SignalBatch`] into a per-account table: records are
+//! typed by the source's declared fields, joined to accounts by id or domain
+//! (an account whose key is missing gets no signals; a domain shared by
+//! several accounts gives each the signal), records after `as_of` dropped,
+//! and grouped by account, sorted by `at` (stable: batch order on ties).
+
+use super::assemble::group_by_account;
+use super::column::{Column, Staged, BOOL_MISSING, TIME_MISSING};
+use super::error::LoadError;
+use super::rejects::RejectSink;
+use super::values::stage_bytes;
+use super::Accounts;
+use crate::intern::{Interner, Sym};
+use crate::signals::{JoinKey, SignalBatch, SignalColumn};
+use mqa_syntax::time::{format_timestamp, Micros};
+use mqa_syntax::FieldType;
+use std::ops::Range;
+use std::path::Path;
+
+/// Signal records grouped by account row, sorted by `at` within each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignalTable {
+    /// `len = accounts + 1`; records of account `a` are rows `account_start[a]..account_start[a + 1]`.
+    pub account_start: Vec<u32>,
+    pub at: Vec<Micros>,
+    /// One column per declared field, in the source's field order.
+    pub fields: Vec<Column>,
+}
+
+impl SignalTable {
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// Rows of account `a`'s signals.
+    pub fn of_account(&self, a: usize) -> Range<usize> {
+        match (self.account_start.get(a), self.account_start.get(a + 1)) {
+            (Some(&s), Some(&e)) => s as usize..e as usize,
+            _ => 0..0,
+        }
+    }
+}
+
+/// Record accounting of one batch: `read = used + rejected + after_as_of + unmatched`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignalSummary {
+    /// Records in the batch plus the rows the source itself rejected.
+    pub read: u64,
+    /// Records given to at least one account.
+    pub used: u64,
+    /// Valid records with `at > as_of`.
+    pub after_as_of: u64,
+    /// The source's own rejects plus records whose values do not fit the declared types.
+    pub rejected: u64,
+    /// Valid records whose key is no account's id or domain.
+    pub unmatched: u64,
+}
+
+/// Builds the per-account table of one source's batch. `domain_column` is
+/// the index in `accounts.fields` of the `domain` field (for
+/// [`JoinKey::Domain`]); without it (or when it is not a text column) no
+/// record matches. Rejected records go to `rejects`: the source's own with
+/// their origin and line, the others with `origin` and line 0.
+#[allow(clippy::too_many_arguments)]
+pub fn build_signal_table(
+    batch: SignalBatch,
+    join: JoinKey,
+    field_types: &[(String, FieldType)],
+    accounts: &Accounts,
+    domain_column: Option<usize>,
+    as_of: Micros,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+    origin: &Path,
+) -> Result<(SignalTable, SignalSummary), LoadError> {
+    let sink = |source| LoadError::RejectSink { source };
+    let n = batch.account.len();
+    let mut summary = SignalSummary {
+        read: (n + batch.rejects.len()) as u64,
+        ..SignalSummary::default()
+    };
+    for r in &batch.rejects {
+        let file = if r.origin.is_empty() {
+            origin
+        } else {
+            Path::new(&r.origin)
+        };
+        rejects
+            .reject(file, r.line, &r.reason, &r.raw)
+            .map_err(sink)?;
+        summary.rejected += 1;
+    }
+    let mut fields: Vec<Column> = field_types
+        .iter()
+        .map(|(_, ty)| Column::new(*ty, 0))
+        .collect();
+    let mut at: Vec<Micros> = Vec::new();
+    let mut pairs_account: Vec<u32> = Vec::new();
+    let mut pairs_record: Vec<u32> = Vec::new();
+
+    if let Some(problem) = shape_problem(&batch, field_types) {
+        for i in 0..n {
+            let reason = format!(
+                "record {}: malformed batch from the source: {problem}",
+                i + 1
+            );
+            rejects
+                .reject(origin, 0, &reason, &describe(&batch, i))
+                .map_err(sink)?;
+            summary.rejected += 1;
+        }
+        return Ok((
+            finish(fields, at, pairs_account, pairs_record, accounts.len()),
+            summary,
+        ));
+    }
+
+    let index = key_index(join, accounts, domain_column);
+    let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
+    for i in 0..n {
+        let key = batch.account.get(i).map(String::as_str).unwrap_or("");
+        let t = batch.at.get(i).copied().unwrap_or(TIME_MISSING);
+        let checked = check_record(&batch, i, key, t, field_types, interner, &mut staged);
+        if let Err(reason) = checked {
+            let reason = format!("record {}: {reason}", i + 1);
+            rejects
+                .reject(origin, 0, &reason, &describe(&batch, i))
+                .map_err(sink)?;
+            summary.rejected += 1;
+            continue;
+        }
+        if t > as_of {
+            summary.after_as_of += 1;
+            continue;
+        }
+        let rows = match interner.get(key) {
+            Some(s) => matching(&index, s),
+            None => &[],
+        };
+        if rows.is_empty() {
+            summary.unmatched += 1;
+            continue;
+        }
+        summary.used += 1;
+        let rec = at.len() as u32;
+        at.push(t);
+        for (col, v) in fields.iter_mut().zip(staged.drain(..)) {
+            col.push(v);
+        }
+        for &(_, row) in rows {
+            pairs_account.push(row);
+            pairs_record.push(rec);
+        }
+    }
+    Ok((
+        finish(fields, at, pairs_account, pairs_record, accounts.len()),
+        summary,
+    ))
+}
+
+/// Why the batch's columns do not line up with its records or the declared fields.
+fn shape_problem(batch: &SignalBatch, field_types: &[(String, FieldType)]) -> Option<String> {
+    let n = batch.account.len();
+    if batch.at.len() != n {
+        return Some(format!("{} keys but {} times", n, batch.at.len()));
+    }
+    if batch.columns.len() != field_types.len() {
+        return Some(format!(
+            "{} columns for {} declared fields",
+            batch.columns.len(),
+            field_types.len()
+        ));
+    }
+    for (col, (name, _)) in batch.columns.iter().zip(field_types) {
+        if col.len() != n {
+            return Some(format!(
+                "column `{name}` has {} values for {n} records",
+                col.len()
+            ));
+        }
+    }
+    None
+}
+
+/// Checks record `i` and stages its field values.
+fn check_record(
+    batch: &SignalBatch,
+    i: usize,
+    key: &str,
+    t: Micros,
+    field_types: &[(String, FieldType)],
+    interner: &mut Interner,
+    staged: &mut Vec<Staged>,
+) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("empty account".to_string());
+    }
+    if t == TIME_MISSING {
+        return Err("empty at".to_string());
+    }
+    staged.clear();
+    for (col, (name, ty)) in batch.columns.iter().zip(field_types) {
+        staged.push(stage_value(name, *ty, col, i, interner)?);
+    }
+    Ok(())
+}
+
+/// Record `i` of a batch column as a value of the declared type. Text values
+/// are parsed as a CSV cell would be (so a text column may feed any type).
+fn stage_value(
+    name: &str,
+    ty: FieldType,
+    col: &SignalColumn,
+    i: usize,
+    interner: &mut Interner,
+) -> Result<Staged, String> {
+    let missing = Staged::missing(ty);
+    let bad = |what: &str| format!("{name}: {what} is not {}", ty.as_str());
+    match (col, ty) {
+        (SignalColumn::Text(v), _) => match v.get(i).and_then(|s| s.as_deref()) {
+            None | Some("") => Ok(missing),
+            Some(s) => stage_bytes(name, ty, s.as_bytes(), interner),
+        },
+        (SignalColumn::Int(v), FieldType::Int | FieldType::Number) => Ok(v
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(missing, |x| Staged::Number(x as f64))),
+        (SignalColumn::Number(v), FieldType::Int | FieldType::Number) => {
+            match v.get(i).copied().flatten() {
+                None => Ok(missing),
+                Some(x) if !x.is_finite() => Err(bad(&x.to_string())),
+                Some(x) if ty == FieldType::Int && x.fract() != 0.0 => Err(bad(&x.to_string())),
+                Some(x) => Ok(Staged::Number(x)),
+            }
+        }
+        (SignalColumn::Bool(v), FieldType::Bool) => Ok(Staged::Bool(
+            v.get(i).copied().flatten().map_or(BOOL_MISSING, u8::from),
+        )),
+        (SignalColumn::Time(v), FieldType::Time) => {
+            Ok(v.get(i).copied().flatten().map_or(missing, Staged::Time))
+        }
+        (c, _) => Err(format!(
+            "{name}: the source gave {} values for a {} field",
+            column_kind(c),
+            ty.as_str()
+        )),
+    }
+}
+
+fn column_kind(c: &SignalColumn) -> &'static str {
+    match c {
+        SignalColumn::Text(_) => "text",
+        SignalColumn::Int(_) => "int",
+        SignalColumn::Number(_) => "number",
+        SignalColumn::Bool(_) => "bool",
+        SignalColumn::Time(_) => "time",
+    }
+}
+
+/// A record written out for the rejects file: `account,at,field...`.
+fn describe(batch: &SignalBatch, i: usize) -> String {
+    let mut parts = vec![
+        batch.account.get(i).cloned().unwrap_or_default(),
+        batch
+            .at
+            .get(i)
+            .map(|&t| format_timestamp(t))
+            .unwrap_or_default(),
+    ];
+    for c in &batch.columns {
+        parts.push(match c {
+            SignalColumn::Text(v) => v.get(i).cloned().flatten().unwrap_or_default(),
+            SignalColumn::Int(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            SignalColumn::Number(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            SignalColumn::Bool(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            SignalColumn::Time(v) => v
+                .get(i)
+                .copied()
+                .flatten()
+                .map(format_timestamp)
+                .unwrap_or_default(),
+        });
+    }
+    parts.join(",")
+}
+
+/// `(key, account row)` of every account with a key, sorted by key.
+fn key_index(join: JoinKey, accounts: &Accounts, domain_column: Option<usize>) -> Vec<(Sym, u32)> {
+    let keys: &[Sym] = match join {
+        JoinKey::Id => &accounts.id,
+        JoinKey::Domain => match domain_column.and_then(|c| accounts.fields.get(c)) {
+            Some(Column::Text(v)) => v,
+            _ => &[],
+        },
+    };
+    let mut index: Vec<(Sym, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_missing())
+        .map(|(row, &s)| (s, row as u32))
+        .collect();
+    index.sort_unstable();
+    index
+}
+
+/// The entries of `index` with key `s`.
+fn matching(index: &[(Sym, u32)], s: Sym) -> &[(Sym, u32)] {
+    let lo = index.partition_point(|&(k, _)| k < s);
+    let hi = index.partition_point(|&(k, _)| k <= s);
+    index.get(lo..hi).unwrap_or_default()
+}
+
+/// Groups the `(account, record)` pairs by account, sorts each group by `at`
+/// (stable), and gathers the records.
+fn finish(
+    fields: Vec<Column>,
+    at: Vec<Micros>,
+    pairs_account: Vec<u32>,
+    pairs_record: Vec<u32>,
+    accounts: usize,
+) -> SignalTable {
+    let (perm, account_start) = group_by_account(&pairs_account, accounts);
+    let mut order: Vec<u32> = perm
+        .iter()
+        .map(|&p| pairs_record.get(p as usize).copied().unwrap_or(u32::MAX))
+        .collect();
+    for w in account_start.windows(2) {
+        if let Some(slice) = order.get_mut(w[0] as usize..w[1] as usize) {
+            slice.sort_by_key(|&r| at.get(r as usize).copied().unwrap_or(TIME_MISSING));
+        }
+    }
+    SignalTable {
+        at: order
+            .iter()
+            .map(|&r| at.get(r as usize).copied().unwrap_or(TIME_MISSING))
+            .collect(),
+        fields: fields.iter().map(|c| c.gather(&order)).collect(),
+        account_start,
+    }
+}
