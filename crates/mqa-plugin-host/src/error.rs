@@ -20,7 +20,10 @@ pub mod codes {
 /// Why a plugin could not be found, trusted, loaded or opened.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
-    #[error("E0601 plugin `{name}` not found: no file `{file_name}` in {}", show_dirs(searched))]
+    #[error(
+        "E0601 plugin `{name}` not found: no file `{file_name}` in {}",
+        show_dirs(searched)
+    )]
     NotFound {
         name: String,
         file_name: String,

@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(Lock::read(&path).unwrap(), None);
         lock.write(&path, "x.mqa").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(&format!("intent-csv {SHA_A} libintent_csv.so\n")), "{text}");
+        assert!(
+            text.contains(&format!("intent-csv {SHA_A} libintent_csv.so\n")),
+            "{text}"
+        );
         assert_eq!(Lock::read(&path).unwrap(), Some(lock.clone()));
         assert_eq!(lock.get("zeta").unwrap().file_name, "libzeta.so");
         assert!(lock.get("nope").is_none());

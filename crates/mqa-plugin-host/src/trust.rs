@@ -24,7 +24,9 @@ pub(crate) struct CheckedFile {
 pub(crate) fn open_checked(path: &Path) -> Result<CheckedFile, PluginError> {
     let canonical = std::fs::canonicalize(path).map_err(|e| PluginError::io(path, e))?;
     let mut file = File::open(&canonical).map_err(|e| PluginError::io(&canonical, e))?;
-    let meta = file.metadata().map_err(|e| PluginError::io(&canonical, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| PluginError::io(&canonical, e))?;
     if !meta.is_file() {
         return Err(PluginError::io(
             &canonical,
@@ -39,7 +41,9 @@ pub(crate) fn open_checked(path: &Path) -> Result<CheckedFile, PluginError> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf).map_err(|e| PluginError::io(&canonical, e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| PluginError::io(&canonical, e))?;
         if n == 0 {
             break;
         }
@@ -133,13 +137,22 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
         let e = open_checked(&f).unwrap_err().to_string();
         assert!(e.starts_with("E0603"), "{e}");
-        assert!(e.contains("the file") && e.contains("writable by group") && e.contains("0664"), "{e}");
+        assert!(
+            e.contains("the file") && e.contains("writable by group") && e.contains("0664"),
+            "{e}"
+        );
 
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let e = open_checked(&f).unwrap_err().to_string();
-        assert!(e.contains("the folder") && e.contains("group and others"), "{e}");
-        assert!(e.contains(&dir.path().canonicalize().unwrap().display().to_string()), "{e}");
+        assert!(
+            e.contains("the folder") && e.contains("group and others"),
+            "{e}"
+        );
+        assert!(
+            e.contains(&dir.path().canonicalize().unwrap().display().to_string()),
+            "{e}"
+        );
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     }
 }

@@ -250,8 +250,7 @@ fn invalid_arguments_are_refused() {
     let d = descriptor();
     let mut err = MqaStr::EMPTY;
     // SAFETY: deliberately NULL handle_out; error_out valid.
-    let status =
-        unsafe { (d.open.unwrap())(MqaStr::borrow("x"), std::ptr::null_mut(), &mut err) };
+    let status = unsafe { (d.open.unwrap())(MqaStr::borrow("x"), std::ptr::null_mut(), &mut err) };
     assert_eq!(status, MQA_STATUS_INVALID_ARGUMENT);
     assert!(text(err).contains("NULL handle_out"));
     // SAFETY: message from this plugin.
