@@ -57,7 +57,7 @@ const STAGES: [StageSpec; 4] = [
         weight_icp: 350,
         weight_other: 330,
         silent_ppm: 0,
-        events_median: 13.0,
+        events_median: 14.0,
         events_sigma: 0.6,
         burst_ppm: 300_000,
         burst_days: (14, 45),
@@ -69,7 +69,7 @@ const STAGES: [StageSpec; 4] = [
         weight_icp: 210,
         weight_other: 160,
         silent_ppm: 0,
-        events_median: 42.0,
+        events_median: 44.0,
         events_sigma: 0.5,
         burst_ppm: 450_000,
         burst_days: (14, 45),
@@ -129,7 +129,7 @@ const FUTURE_PPM: u32 = 5_000;
 const ANONYMOUS_PPM: u64 = 20_000;
 const UNKNOWN_CONTACT_PPM: u64 = 2_000;
 /// Share of a known contact's events not from the engaged core.
-const STRAY_PPM: u32 = 100_000;
+const STRAY_PPM: u32 = 30_000;
 
 /// The latent engagement of one account.
 #[derive(Debug, Clone)]
@@ -152,7 +152,8 @@ impl Profile {
         }
         let spec = rng.weighted(&weights);
         // Committees of 1–12: log-normal around a median that grows with
-        // head count, so mid-sized committees are the most common.
+        // head count (redrawn when outside 1–12), so mid-sized committees are
+        // the most common.
         let median = match account.employees {
             0..=49 => 3.5,
             50..=199 => 5.5,

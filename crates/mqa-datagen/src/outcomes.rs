@@ -43,8 +43,7 @@ pub(crate) fn write_outcomes(
     out: &mut CsvSink,
 ) -> Result<(), GenError> {
     let icp = account.is_icp();
-    let index =
-        engagement.recent_contacts + engagement.hot_events.min(6) + if icp { 2 } else { 0 };
+    let index = engagement.recent_contacts + engagement.hot_events.min(6) + if icp { 2 } else { 0 };
     if !rng.chance(outcome_ppm(index)) {
         return Ok(());
     }

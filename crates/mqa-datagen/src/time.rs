@@ -102,7 +102,10 @@ mod tests {
         let nov1 = days_from_civil(2026, 11, 1) * SECS_PER_DAY;
         assert_eq!(ts(nov1), "2026-11-01T00:00:00Z");
         assert_eq!(ts(nov1 - 1), "2026-10-31T23:59:59Z");
-        assert_eq!(ts(days_from_civil(2024, 2, 29) * SECS_PER_DAY + 3723), "2024-02-29T01:02:03Z");
+        assert_eq!(
+            ts(days_from_civil(2024, 2, 29) * SECS_PER_DAY + 3723),
+            "2024-02-29T01:02:03Z"
+        );
         assert_eq!(ts(-1), "1969-12-31T23:59:59Z");
     }
 
