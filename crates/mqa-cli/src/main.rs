@@ -1,1 +1,26 @@
-fn main() {}
+//! `mqa`: the command-line tool. It parses arguments, wires the library
+//! crates together, and talks to the terminal (diagnostics and summaries on
+//! stderr, data on stdout). It holds no scoring logic of its own.
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let result = match args.command {
+        cli::Command::Check(a) => commands::check::run(&a),
+        cli::Command::Fmt(a) => commands::fmt::run(&a),
+        cli::Command::Graph(a) => commands::graph::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            output::error_line(&format!("{e:#}"));
+            ExitCode::from(1)
+        }
+    }
+}

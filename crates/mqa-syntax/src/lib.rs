@@ -17,3 +17,4 @@ pub mod types;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
 pub use parser::{parse, parse_expr};
 pub use types::FieldType;
+pub mod format;

@@ -1,0 +1,33 @@
+//! `mqa check`: parse and type-check rule and test files; report the highest
+//! score each model can reach.
+
+use crate::cli::CheckArgs;
+use crate::commands::{files, load};
+use anyhow::Result;
+use mqa_compiler::analysis;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: &CheckArgs) -> Result<ExitCode> {
+    let mut failed = false;
+    let plugins = mqa_compiler::NoPlugins;
+    let mut err = std::io::stderr().lock();
+    for path in files::expand(&args.files)? {
+        match load::load(&path, &plugins, false)? {
+            Some(loaded) => {
+                for m in &loaded.program.models {
+                    let _ = writeln!(
+                        err,
+                        "{}: model `{}`: threshold {}, highest reachable score {}",
+                        path.display(),
+                        m.name,
+                        analysis::fmt_num(m.threshold),
+                        analysis::fmt_num(analysis::reachable_max(m))
+                    );
+                }
+            }
+            None => failed = true,
+        }
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
