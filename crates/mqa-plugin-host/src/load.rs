@@ -227,7 +227,11 @@ fn load_library(checked: CheckedFile) -> Result<Plugin, PluginError> {
     // initialisers have run, and unloading is the usual source of
     // use-after-free with thread-locals.
     let lib: &'static libloading::Library = Box::leak(Box::new(open_library(&checked)?));
-    let path = checked.path;
+    let CheckedFile { file, path, sha256 } = checked;
+    // The descriptor stays open too: the dynamic loader knows the library by
+    // the name `/proc/self/fd/N`, and a later library opened under a reused
+    // N would be mistaken for this one.
+    std::mem::forget(file);
     // SAFETY: the symbol's type is the ABI's entry type; a library exporting
     // the name with another type breaks the contract we document.
     let entry: Result<libloading::Symbol<'static, MqaEntryFn>, _> =
@@ -276,7 +280,7 @@ fn load_library(checked: CheckedFile) -> Result<Plugin, PluginError> {
     }
     // SAFETY: the plugin declares ABI 1.x and a struct at least this large.
     let desc = unsafe { desc_ptr.read() };
-    let (info, api) = read_descriptor(&desc, &path, checked.sha256)
+    let (info, api) = read_descriptor(&desc, &path, sha256)
         .map_err(|message| PluginError::BadDescriptor { path, message })?;
     let source_info = SourceInfo {
         plugin: info.name.clone(),

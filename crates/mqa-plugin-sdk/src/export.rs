@@ -5,9 +5,10 @@
 //! a message. Plugin authors do not call anything here directly.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
 use crate::abi::{
     MqaBatch, MqaFieldDesc, MqaPluginDescriptor, MqaRequest, MqaStr, MQA_ABI_MAJOR, MQA_ABI_MINOR,
@@ -18,6 +19,47 @@ use crate::types::Request;
 use crate::SignalPlugin;
 
 type Failure = (i32, String);
+
+thread_local! {
+    /// How many SDK-guarded calls are running on this thread.
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
+    /// Where the last guarded panic happened (` (at file:line:col)`).
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs, once, a panic hook that stays quiet for panics inside guarded
+/// calls (they come back to the host as errors, with their location) and
+/// defers to the previous hook for every other panic, or when
+/// `RUST_BACKTRACE` is set. Hooks belong to the plugin's own copy of `std`,
+/// so the host's hook is not affected.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let guarded = GUARDED.try_with(|g| g.get() > 0).unwrap_or(false);
+            if !guarded {
+                return previous(info);
+            }
+            let at = info
+                .location()
+                .map(|l| format!(" (at {}:{}:{})", l.file(), l.line(), l.column()));
+            let _ = PANIC_AT.try_with(|p| *p.borrow_mut() = at);
+            if std::env::var_os("RUST_BACKTRACE").is_some() {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` under `catch_unwind`, marked as a guarded call.
+fn guarded<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    install_panic_hook();
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
+    outcome
+}
 
 /// The text of a panic payload; the payload is dropped under `catch_unwind`
 /// too, since dropping it may itself panic.
@@ -30,7 +72,12 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
         "a panic with a non-text payload".to_string()
     };
     let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-    msg
+    let at = PANIC_AT
+        .try_with(|p| p.borrow_mut().take())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    format!("{msg}{at}")
 }
 
 /// Writes `msg` to `*error_out` as a leaked `Box<[u8]>` that [`free_error`] releases.
@@ -98,7 +145,7 @@ pub unsafe extern "C" fn open<P: SignalPlugin>(
     handle_out: *mut *mut c_void,
     error_out: *mut MqaStr,
 ) -> i32 {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = guarded(|| {
         if handle_out.is_null() {
             return Err(invalid("open was called with a NULL handle_out"));
         }
@@ -110,7 +157,7 @@ pub unsafe extern "C" fn open<P: SignalPlugin>(
         // SAFETY: checked non-NULL above; the host passes a writable slot.
         unsafe { handle_out.write(handle) };
         Ok(())
-    }));
+    });
     // SAFETY: the host passes a writable `error_out` (ABI contract).
     unsafe { finish(outcome, error_out, "open") }
 }
@@ -128,7 +175,7 @@ pub unsafe extern "C" fn fetch<P: SignalPlugin>(
     batch_out: *mut MqaBatch,
     error_out: *mut MqaStr,
 ) -> i32 {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    let outcome = guarded(|| {
         if handle.is_null() || request.is_null() || batch_out.is_null() {
             return Err(invalid("fetch was called with a NULL pointer"));
         }
@@ -177,7 +224,7 @@ pub unsafe extern "C" fn fetch<P: SignalPlugin>(
         // SAFETY: checked non-NULL; the host passes a writable batch.
         unsafe { batch_out.write(batch.into_ffi()) };
         Ok(())
-    }));
+    });
     // SAFETY: the host passes a writable `error_out` (ABI contract).
     unsafe { finish(outcome, error_out, "fetch") }
 }
@@ -189,7 +236,7 @@ pub unsafe extern "C" fn fetch<P: SignalPlugin>(
 #[doc(hidden)]
 pub unsafe extern "C" fn free_batch(batch: *mut MqaBatch) {
     // SAFETY: forwarded caller guarantee.
-    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { free_ffi(batch) }));
+    let _ = guarded(|| unsafe { free_ffi(batch) });
 }
 
 /// `close`: drops the plugin value behind the handle (a panic in `Drop` is swallowed).
@@ -202,9 +249,7 @@ pub unsafe extern "C" fn close<P: SignalPlugin>(handle: *mut c_void) {
         return;
     }
     // SAFETY: `handle` came from `Box::into_raw(Box<P>)` in `open::<P>`.
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        drop(unsafe { Box::from_raw(handle.cast::<P>()) })
-    }));
+    let _ = guarded(|| drop(unsafe { Box::from_raw(handle.cast::<P>()) }));
 }
 
 /// `free_error`: releases a message written by this SDK.
@@ -219,7 +264,7 @@ pub unsafe extern "C" fn free_error(message: MqaStr) {
     let slice = std::ptr::slice_from_raw_parts_mut(message.ptr.cast_mut(), message.len);
     // SAFETY: `write_error` made this pointer and length with
     // `Box::into_raw(Box<[u8]>)`; the host frees each message once.
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(unsafe { Box::from_raw(slice) })));
+    let _ = guarded(|| drop(unsafe { Box::from_raw(slice) }));
 }
 
 /// The descriptor and the field array it points into; immutable once built.
@@ -252,10 +297,10 @@ impl DescriptorCell {
 
     /// The descriptor of `P` (built once), or NULL if building it panicked.
     pub fn get<P: SignalPlugin>(&'static self) -> *const MqaPluginDescriptor {
-        catch_unwind(AssertUnwindSafe(|| {
+        guarded(|| {
             let store = self.0.get_or_init(build::<P>);
             std::ptr::addr_of!(store.descriptor)
-        }))
+        })
         .unwrap_or(std::ptr::null())
     }
 }
