@@ -35,6 +35,15 @@ pub enum Command {
     ///
     /// Example: mqa graph rules/enterprise.mqa --format dot | dot -Tsvg > enterprise.svg
     Graph(GraphArgs),
+    /// Score every account of a data directory and print the decisions.
+    ///
+    /// The data directory holds accounts, contacts and events as .csv or
+    /// .jsonl (optionally .gz). Rows that cannot be read go to the rejects
+    /// file with their line and reason; past --max-reject-rate the run writes
+    /// no decisions and exits 1. A summary goes to stderr.
+    ///
+    /// Example: mqa score rules/enterprise.mqa --data examples/acme --as-of 2026-11-01T00:00:00Z
+    Score(ScoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,4 +86,56 @@ pub struct GraphArgs {
 pub enum GraphFormat {
     Dot,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The rule file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The data directory (accounts, contacts, events).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// The moment to score at (RFC 3339, or a date meaning midnight UTC); default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Score only this model (default: every model, in file order).
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Output format (default: table on a terminal, csv otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<ScoreFormat>,
+    /// Write decisions to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Where plugins are looked for (default: `plugins/` next to the rule file and the build output).
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Vec<PathBuf>,
+    /// Print only qualified accounts.
+    #[arg(long)]
+    pub only_qualified: bool,
+    /// Where rejected rows go (default: mqa-rejects.csv next to the output).
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+    /// Fail the run when more than this share of rows is rejected.
+    #[arg(long, value_name = "RATE", default_value_t = 0.01)]
+    pub max_reject_rate: f64,
+    /// What to do when a plugin fails: stop the run, or go on with that source empty.
+    #[arg(long, value_enum, default_value_t = OnPluginError::Fail)]
+    pub on_plugin_error: OnPluginError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScoreFormat {
+    Table,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnPluginError {
+    /// Stop with a message naming the plugin.
+    Fail,
+    /// Go on with the source empty; the summary and every decision say so.
+    Skip,
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod output;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
         cli::Command::Check(a) => commands::check::run(&a),
         cli::Command::Fmt(a) => commands::fmt::run(&a),
         cli::Command::Graph(a) => commands::graph::run(&a),
+        cli::Command::Score(a) => commands::score::run(&a),
     };
     match result {
         Ok(code) => code,

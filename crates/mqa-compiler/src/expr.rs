@@ -653,7 +653,8 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     /// An account-level value inside a record expression (constants stay constants).
     fn account_ref(&self, id: NodeId) -> RecExpr {
         match self.nodes.get(id.index()) {
-            Some(Node::Const(c)) => RecExpr::Const(c.clone()),
+            Some(Node::Const(c @ (Const::Number(_) | Const::Text(_) | Const::Bool(_)))) => RecExpr::Const(c.clone()),
+            // Lists stay account nodes: the engine prepares them once.
             _ => RecExpr::Account(id),
         }
     }

@@ -4,5 +4,9 @@
 //! explanations, and the [`signals::SignalSource`] view of plugins.
 
 pub mod data;
+pub mod eval;
+pub mod explain;
 pub mod intern;
+pub mod output;
+pub mod run;
 pub mod signals;

@@ -5,3 +5,6 @@ pub mod files;
 pub mod fmt;
 pub mod graph;
 pub mod load;
+pub mod plugins;
+pub mod score;
+pub mod session;

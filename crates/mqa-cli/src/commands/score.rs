@@ -1,0 +1,85 @@
+//! `mqa score`: decisions for every account.
+
+use crate::cli::{OnPluginError, ScoreArgs, ScoreFormat};
+use crate::commands::session::{self, LazyRejects};
+use anyhow::{Context, Result};
+use mqa_engine::output;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let as_of = session::as_of(args.as_of.as_deref())?;
+    let rejects_path = args.rejects.clone().unwrap_or_else(|| {
+        let dir = args
+            .out
+            .as_ref()
+            .and_then(|o| o.parent())
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from);
+        dir.join("mqa-rejects.csv")
+    });
+    let mut rejects = LazyRejects::new(rejects_path);
+    let opened = session::open(
+        &args.file,
+        &args.data,
+        &args.plugin_dir,
+        as_of,
+        args.max_reject_rate,
+        args.on_plugin_error == OnPluginError::Skip,
+        &mut rejects,
+    );
+    let session = match opened {
+        Ok(Some(s)) => s,
+        Ok(None) => return Ok(ExitCode::from(1)),
+        Err(e) => {
+            rejects.finish()?;
+            return Err(e);
+        }
+    };
+    let models = session.select_models(args.model.as_deref())?;
+    let progress = crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
+    let decisions = session.score_all(&models, &|n| progress.add(n));
+    progress.finish();
+
+    let format = args.format.unwrap_or_else(|| {
+        if args.out.is_none() && std::io::stdout().is_terminal() {
+            ScoreFormat::Table
+        } else {
+            ScoreFormat::Csv
+        }
+    });
+    let mut sink: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        ScoreFormat::Csv => output::write_csv(&session, &decisions, args.only_qualified, &mut sink)?,
+        ScoreFormat::Table => sink.write_all(output::render_table(&session, &decisions, args.only_qualified).as_bytes())?,
+        ScoreFormat::Jsonl => mqa_engine::explain::write_jsonl(&session, &decisions, args.only_qualified, &mut sink)?,
+    }
+    sink.flush().context("cannot write the decisions")?;
+    drop(sink);
+
+    session::report_load(&session, &rejects);
+    rejects.finish()?;
+    let qualified = decisions.iter().filter(|d| d.qualified).count();
+    let elapsed = started.elapsed().as_secs_f64();
+    let rows = session.data.summary.total_read();
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "scored {} accounts ({} decisions): {} qualified, {} rejected rows, {:.2}s, {:.0} rows/s",
+        session.data.accounts.len(),
+        decisions.len(),
+        qualified,
+        session.data.summary.total_rejected(),
+        elapsed,
+        rows as f64 / elapsed.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,328 @@
+//! The evaluator: runs a compiled model graph for one account at `as_of`.
+//!
+//! Nodes are evaluated in their (topological) order into a slot array, so
+//! every node is computed once per account. Scans walk the account's slice of
+//! a collection — events and signals are sorted by time within an account, so
+//! a window is a binary search plus a contiguous suffix.
+
+pub mod value;
+
+pub(crate) mod scan;
+
+use crate::data::{Column, Dataset, SignalTable, BOOL_MISSING, TIME_MISSING};
+use crate::intern::{Interner, Sym};
+use crate::signals::JoinKey;
+use mqa_compiler::graph::*;
+use mqa_syntax::time::Micros;
+use value::{between, binary, unary, Value};
+
+/// Signals of one declared source, joined to accounts.
+#[derive(Debug, Clone)]
+pub struct SourceData {
+    pub table: SignalTable,
+    pub join: JoinKey,
+}
+
+/// String constants of a program as interned symbols, and the lowercase map
+/// when the program uses `lower`.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    pub strs: Vec<Sym>,
+    pub lower: Vec<Sym>,
+}
+
+/// Interns a program's constants (before data is shared across threads).
+pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
+    let strs = program.strings.iter().map(|s| interner.intern(s)).collect();
+    let uses_lower = program.models.iter().any(|m| {
+        m.nodes.iter().any(|n| match n {
+            Node::Unary(Un::Lower, _) => true,
+            Node::Aggregate { scan, field, .. } => {
+                scan.filter.as_ref().is_some_and(rec_uses_lower) || field.as_ref().is_some_and(rec_uses_lower)
+            }
+            Node::PerRecord { scan, .. } => scan.filter.as_ref().is_some_and(rec_uses_lower),
+            _ => false,
+        })
+    });
+    let lower = if uses_lower {
+        let n = interner.len();
+        let mut map = Vec::with_capacity(n);
+        for i in 0..n {
+            let s = interner.resolve(Sym(u32::try_from(i).unwrap_or(u32::MAX))).to_lowercase();
+            map.push(interner.intern(&s));
+        }
+        map
+    } else {
+        Vec::new()
+    };
+    Prepared { strs, lower }
+}
+
+fn rec_uses_lower(e: &RecExpr) -> bool {
+    match e {
+        RecExpr::Unary(Un::Lower, _) => true,
+        RecExpr::Unary(_, a) => rec_uses_lower(a),
+        RecExpr::Binary(_, a, b) => rec_uses_lower(a) || rec_uses_lower(b),
+        RecExpr::Between(a, b, c) => rec_uses_lower(a) || rec_uses_lower(b) || rec_uses_lower(c),
+        _ => false,
+    }
+}
+
+/// The outcome of one model for one account (what `csv` output needs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub model: u16,
+    pub account: u32,
+    /// NaN when a custom `score =` is missing for this account.
+    pub score: f64,
+    pub qualified: bool,
+    /// Values of the model's grades, in declaration order.
+    pub grades: Vec<Sym>,
+    /// Indices (into the model's gates) of failed gates, in declaration order.
+    pub failed_gates: Vec<u16>,
+    /// Index of the chosen route (only when qualified).
+    pub route: Option<u16>,
+}
+
+/// Per-thread working memory.
+#[derive(Debug, Default)]
+pub struct Scratch<'e> {
+    pub slots: Vec<Value<'e>>,
+    engaged: Vec<bool>,
+    keys: Vec<(u8, u64)>,
+}
+
+/// Runs compiled models over a loaded data set.
+pub struct Evaluator<'e> {
+    pub program: &'e Program,
+    pub data: &'e Dataset,
+    pub interner: &'e Interner,
+    pub sources: &'e [Option<SourceData>],
+    pub as_of: Micros,
+    prepared: &'e Prepared,
+    /// Constant lists per model and node.
+    lists: Vec<Vec<ConstList>>,
+    /// Column of the account's `domain` field (for signals joined by domain).
+    domain_col: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+enum ConstList {
+    #[default]
+    None,
+    Texts(Box<[Sym]>),
+    Nums(Box<[f64]>),
+}
+
+impl<'e> Evaluator<'e> {
+    pub fn new(
+        program: &'e Program,
+        data: &'e Dataset,
+        interner: &'e Interner,
+        prepared: &'e Prepared,
+        sources: &'e [Option<SourceData>],
+        as_of: Micros,
+    ) -> Evaluator<'e> {
+        let sym = |id: StrId| prepared.strs.get(id.0 as usize).copied().unwrap_or(Sym::MISSING);
+        let lists = program
+            .models
+            .iter()
+            .map(|m| {
+                m.nodes
+                    .iter()
+                    .map(|n| match n {
+                        Node::Const(Const::TextList(v)) => ConstList::Texts(v.iter().map(|s| sym(*s)).collect()),
+                        Node::Const(Const::NumberList(v)) => ConstList::Nums(v.clone().into_boxed_slice()),
+                        _ => ConstList::None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let domain_col = program.schemas.account.iter().position(|f| f.name == "domain");
+        Evaluator {
+            program,
+            data,
+            interner,
+            sources,
+            as_of,
+            prepared,
+            lists,
+            domain_col,
+        }
+    }
+
+    pub fn sym(&self, id: StrId) -> Sym {
+        self.prepared.strs.get(id.0 as usize).copied().unwrap_or(Sym::MISSING)
+    }
+
+    fn const_value(&self, model: usize, node: usize, c: &Const) -> Value<'_> {
+        match c {
+            Const::Number(v) => Value::Num(*v),
+            Const::Text(s) => Value::Text(self.sym(*s)),
+            Const::Bool(b) => Value::Bool(*b),
+            Const::TextList(_) | Const::NumberList(_) => match self.lists.get(model).and_then(|l| l.get(node)) {
+                Some(ConstList::Texts(v)) => Value::Texts(v),
+                Some(ConstList::Nums(v)) => Value::Nums(v),
+                _ => Value::Missing,
+            },
+        }
+    }
+
+    /// Evaluates every node of `model` for account row `a` into `scratch.slots`.
+    pub fn run_nodes(&'e self, model: usize, a: usize, scratch: &mut Scratch<'e>) {
+        let Some(g) = self.program.models.get(model) else { return };
+        scratch.slots.clear();
+        scratch.slots.reserve(g.nodes.len());
+        for (i, node) in g.nodes.iter().enumerate() {
+            let v = self.node(model, i, node, a, scratch);
+            scratch.slots.push(v);
+        }
+    }
+
+    fn node(&'e self, model: usize, i: usize, node: &'e Node, a: usize, scratch: &mut Scratch<'e>) -> Value<'e> {
+        let slot = |s: &Scratch<'e>, id: NodeId| s.slots.get(id.index()).copied().unwrap_or(Value::Missing);
+        match node {
+            Node::Const(c) => self.const_value(model, i, c),
+            Node::AccountId => self
+                .data
+                .accounts
+                .id
+                .get(a)
+                .map_or(Value::Missing, |s| Value::Text(*s)),
+            Node::AccountField(f) => self
+                .data
+                .accounts
+                .fields
+                .get(*f as usize)
+                .map_or(Value::Missing, |c| col_value(c, a)),
+            Node::Unary(op, x) => unary(*op, slot(scratch, *x), self.as_of, &self.prepared.lower),
+            Node::Binary(op, x, y) => binary(*op, slot(scratch, *x), slot(scratch, *y), self.interner),
+            Node::Between(v, lo, hi) => between(slot(scratch, *v), slot(scratch, *lo), slot(scratch, *hi)),
+            Node::Aggregate { kind, scan, field } => self.aggregate(*kind, scan, field.as_ref(), a, scratch),
+            Node::PerRecord {
+                points,
+                scan,
+                decay,
+                cap,
+            } => {
+                let sum = self.per_record(*points, scan, *decay, a, scratch, |_, _| {});
+                Value::Num(cap.map_or(sum, |c| sum.min(c)))
+            }
+            Node::When { points, condition } => {
+                Value::Num(if slot(scratch, *condition).is_true() { *points } else { 0.0 })
+            }
+            Node::BlockSum { rules, max } => {
+                let mut s = 0.0;
+                for r in rules {
+                    s += slot(scratch, *r).num().unwrap_or(0.0);
+                }
+                Value::Num(max.map_or(s, |m| s.min(m)))
+            }
+            Node::Sum(items) => {
+                let mut s = 0.0;
+                for r in items {
+                    s += slot(scratch, *r).num().unwrap_or(0.0);
+                }
+                Value::Num(s)
+            }
+            Node::Grade {
+                value,
+                bands,
+                otherwise,
+            } => {
+                let label = match slot(scratch, *value) {
+                    Value::Num(v) => bands
+                        .iter()
+                        .find(|(_, bound)| v >= *bound)
+                        .map_or(*otherwise, |(l, _)| *l),
+                    _ => *otherwise,
+                };
+                Value::Text(self.sym(label))
+            }
+        }
+    }
+
+    /// Scores one account with one model; `None` when the model's `for` does not hold.
+    pub fn decide(&'e self, model: usize, a: usize, scratch: &mut Scratch<'e>) -> Option<Decision> {
+        self.run_nodes(model, a, scratch);
+        self.decision_from_slots(model, a, scratch)
+    }
+
+    /// Builds the decision from evaluated slots.
+    pub fn decision_from_slots(&self, model: usize, a: usize, scratch: &Scratch<'e>) -> Option<Decision> {
+        let g = self.program.models.get(model)?;
+        let slot = |id: NodeId| scratch.slots.get(id.index()).copied().unwrap_or(Value::Missing);
+        if let Some(app) = g.applies {
+            if !slot(app).is_true() {
+                return None;
+            }
+        }
+        let score = match slot(g.score) {
+            Value::Num(v) => v,
+            _ => f64::NAN,
+        };
+        let mut failed_gates = Vec::new();
+        for (i, gate) in g.gates.iter().enumerate() {
+            if !slot(gate.condition).is_true() {
+                failed_gates.push(u16::try_from(i).unwrap_or(u16::MAX));
+            }
+        }
+        let qualified = score >= g.threshold && failed_gates.is_empty();
+        let route = if qualified {
+            g.routes
+                .iter()
+                .position(|r| r.condition.is_none_or(|c| slot(c).is_true()))
+                .map(|i| u16::try_from(i).unwrap_or(u16::MAX))
+        } else {
+            None
+        };
+        let grades = g
+            .grades
+            .iter()
+            .map(|gr| match slot(gr.node) {
+                Value::Text(s) => s,
+                _ => Sym::MISSING,
+            })
+            .collect();
+        Some(Decision {
+            model: u16::try_from(model).unwrap_or(u16::MAX),
+            account: u32::try_from(a).unwrap_or(u32::MAX),
+            score,
+            qualified,
+            grades,
+            failed_gates,
+            route,
+        })
+    }
+}
+
+/// The value of a column cell (sentinels become [`Value::Missing`]).
+#[inline]
+pub fn col_value(c: &Column, row: usize) -> Value<'_> {
+    match c {
+        Column::Text(v) => match v.get(row) {
+            Some(s) if !s.is_missing() => Value::Text(*s),
+            _ => Value::Missing,
+        },
+        Column::Number(v) => match v.get(row) {
+            Some(x) if !x.is_nan() => Value::Num(*x),
+            _ => Value::Missing,
+        },
+        Column::Bool(v) => match v.get(row) {
+            Some(b) if *b != BOOL_MISSING => Value::Bool(*b == 1),
+            _ => Value::Missing,
+        },
+        Column::Time(v) => match v.get(row) {
+            Some(t) if *t != TIME_MISSING => Value::Time(*t),
+            _ => Value::Missing,
+        },
+        Column::ListText(v) => match v.get(row) {
+            Some(Some(l)) => Value::Texts(l),
+            _ => Value::Missing,
+        },
+        Column::ListNumber(v) => match v.get(row) {
+            Some(Some(l)) => Value::Nums(l),
+            _ => Value::Missing,
+        },
+    }
+}

@@ -1,0 +1,260 @@
+//! A scoring session: a compiled program, its data set and signals, loaded
+//! once; then every account scored in parallel chunks.
+
+use crate::data::{
+    build_signal_table, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink, SignalSummary,
+};
+use crate::eval::{prepare, Decision, Evaluator, Prepared, Scratch, SourceData};
+use crate::intern::Interner;
+use crate::signals::{SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource};
+use mqa_compiler::graph::{FieldDef, Program};
+use mqa_syntax::time::Micros;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// What can stop a run before any decision is written.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("source `{source_name}`: {error}")]
+    Signal {
+        source_name: String,
+        #[source]
+        error: SignalError,
+    },
+    #[error("source `{source_name}` (plugin `{plugin}`): the rule file uses the field `{field}`, which the plugin does not declare (it declares: {declared})")]
+    SourceField {
+        source_name: String,
+        plugin: String,
+        field: String,
+        declared: String,
+    },
+    #[error("no model named `{0}` in the rule file (models: {1})")]
+    UnknownModel(String, String),
+}
+
+/// How a source was handled in a run.
+#[derive(Debug, Clone)]
+pub enum SourceStatus {
+    Loaded(SignalSummary),
+    /// Skipped after a plugin failure (`--on-plugin-error skip`): the source is empty.
+    Skipped(String),
+}
+
+/// A source to fetch: the plugin (already opened), or why it could not be.
+pub type SourceInput = Result<Box<dyn SignalSource>, String>;
+
+/// A loaded scoring session.
+pub struct Session {
+    pub program: Program,
+    pub interner: Interner,
+    pub data: Dataset,
+    pub sources: Vec<Option<SourceData>>,
+    pub source_status: Vec<(String, SourceStatus)>,
+    pub prepared: Prepared,
+    pub as_of: Micros,
+    pub data_dir: PathBuf,
+}
+
+/// The schema the data readers need, from the compiled program.
+pub fn data_schema(p: &Program) -> DataSchema {
+    let conv = |v: &[FieldDef]| v.iter().map(|f| (f.name.clone(), f.ty)).collect();
+    DataSchema {
+        account: conv(&p.schemas.account),
+        contact: conv(&p.schemas.contact),
+        event: conv(&p.schemas.event),
+    }
+}
+
+/// Reorders a batch's columns from the plugin's field order to the program's.
+fn align_batch(
+    mut batch: SignalBatch,
+    plugin_fields: &[(String, mqa_syntax::FieldType)],
+    wanted: &[FieldDef],
+    source_name: &str,
+    plugin: &str,
+) -> Result<SignalBatch, RunError> {
+    let mut cols: Vec<Option<SignalColumn>> = batch.columns.drain(..).map(Some).collect();
+    let mut out = Vec::with_capacity(wanted.len());
+    for f in wanted {
+        let Some(i) = plugin_fields.iter().position(|(n, _)| *n == f.name) else {
+            return Err(RunError::SourceField {
+                source_name: source_name.to_string(),
+                plugin: plugin.to_string(),
+                field: f.name.clone(),
+                declared: plugin_fields.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", "),
+            });
+        };
+        match cols.get_mut(i).and_then(Option::take) {
+            Some(c) => out.push(c),
+            None => {
+                return Err(RunError::Signal {
+                    source_name: source_name.to_string(),
+                    error: SignalError::Malformed {
+                        plugin: plugin.to_string(),
+                        message: format!("no column for field `{}`", f.name),
+                    },
+                })
+            }
+        }
+    }
+    batch.columns = out;
+    Ok(batch)
+}
+
+impl Session {
+    /// Loads the data directory and fetches every source's signals.
+    ///
+    /// `sources` holds, per declared source (in program order), the opened
+    /// plugin or the reason it could not be opened. With `skip_failed`, a
+    /// source that fails is left empty and reported in `source_status`;
+    /// otherwise the first failure stops the run.
+    pub fn load(
+        program: Program,
+        data_dir: &Path,
+        opts: &LoadOptions,
+        sources: Vec<SourceInput>,
+        skip_failed: bool,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<Session, RunError> {
+        let mut interner = Interner::new();
+        let schema = data_schema(&program);
+        let data = load_dataset(data_dir, &schema, opts, &mut interner, rejects)?;
+        let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
+        let mut loaded = Vec::new();
+        let mut status = Vec::new();
+        let domain_col = program.schemas.account.iter().position(|f| f.name == "domain");
+        for (i, input) in sources.into_iter().enumerate() {
+            let Some(def) = program.sources.get(i) else { break };
+            let fail = |why: String, status: &mut Vec<(String, SourceStatus)>, loaded: &mut Vec<Option<SourceData>>| {
+                status.push((def.name.clone(), SourceStatus::Skipped(why)));
+                loaded.push(None);
+            };
+            let mut plugin = match input {
+                Ok(p) => p,
+                Err(why) if skip_failed => {
+                    fail(why, &mut status, &mut loaded);
+                    continue;
+                }
+                Err(why) => {
+                    return Err(RunError::Signal {
+                        source_name: def.name.clone(),
+                        error: SignalError::Failed {
+                            plugin: def.plugin.clone(),
+                            message: why,
+                        },
+                    })
+                }
+            };
+            let request = SignalRequest {
+                account_keys: Vec::new(),
+                from: opts.as_of.saturating_sub(window.saturating_mul(1_000_000)),
+                to: opts.as_of,
+            };
+            let batch = match plugin.fetch(&request) {
+                Ok(b) => b,
+                Err(e) if skip_failed => {
+                    fail(e.to_string(), &mut status, &mut loaded);
+                    continue;
+                }
+                Err(e) => {
+                    return Err(RunError::Signal {
+                        source_name: def.name.clone(),
+                        error: e,
+                    })
+                }
+            };
+            let info = plugin.info().clone();
+            let batch = align_batch(batch, &info.fields, &def.fields, &def.name, &def.plugin)?;
+            let types: Vec<(String, mqa_syntax::FieldType)> =
+                def.fields.iter().map(|f| (f.name.clone(), f.ty)).collect();
+            let origin = PathBuf::from(format!("source:{}", def.name));
+            let (table, summary) = build_signal_table(
+                batch,
+                info.join_key,
+                &types,
+                &data.accounts,
+                domain_col,
+                opts.as_of,
+                &mut interner,
+                rejects,
+                &origin,
+            )
+            .map_err(RunError::Load)?;
+            status.push((def.name.clone(), SourceStatus::Loaded(summary)));
+            loaded.push(Some(SourceData {
+                table,
+                join: info.join_key,
+            }));
+        }
+        while loaded.len() < program.sources.len() {
+            let name = program.sources.get(loaded.len()).map(|s| s.name.clone()).unwrap_or_default();
+            status.push((name, SourceStatus::Skipped("no plugin was given for this source".into())));
+            loaded.push(None);
+        }
+        let prepared = prepare(&program, &mut interner);
+        Ok(Session {
+            program,
+            interner,
+            data,
+            sources: loaded,
+            source_status: status,
+            prepared,
+            as_of: opts.as_of,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator::new(
+            &self.program,
+            &self.data,
+            &self.interner,
+            &self.prepared,
+            &self.sources,
+            self.as_of,
+        )
+    }
+
+    /// Model indices by name (`None`: all models).
+    pub fn select_models(&self, name: Option<&str>) -> Result<Vec<usize>, RunError> {
+        match name {
+            None => Ok((0..self.program.models.len()).collect()),
+            Some(n) => match self.program.models.iter().position(|m| m.name == n) {
+                Some(i) => Ok(vec![i]),
+                None => Err(RunError::UnknownModel(
+                    n.to_string(),
+                    self.program.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
+                )),
+            },
+        }
+    }
+
+    /// Scores every account with the given models, in parallel chunks.
+    /// Decisions come in account-file order, then model order.
+    /// `progress(n)` is called with the number of accounts just finished.
+    pub fn score_all(&self, models: &[usize], progress: &(dyn Fn(u64) + Sync)) -> Vec<Decision> {
+        let ev = self.evaluator();
+        let n = self.data.accounts.len();
+        const CHUNK: usize = 2048;
+        let chunks: Vec<Vec<Decision>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut scratch = Scratch::default();
+                let mut out = Vec::with_capacity(CHUNK * models.len());
+                let end = ((c + 1) * CHUNK).min(n);
+                for a in c * CHUNK..end {
+                    for &m in models {
+                        if let Some(d) = ev.decide(m, a, &mut scratch) {
+                            out.push(d);
+                        }
+                    }
+                }
+                progress((end - c * CHUNK) as u64);
+                out
+            })
+            .collect();
+        chunks.into_iter().flatten().collect()
+    }
+}
