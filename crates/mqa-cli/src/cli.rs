@@ -44,6 +44,17 @@ pub enum Command {
     ///
     /// Example: mqa score rules/enterprise.mqa --data examples/acme --as-of 2026-11-01T00:00:00Z
     Score(ScoreArgs),
+    /// Explain one account's decision: every rule with the values that decided
+    /// it, the gates, grade, route and the context packet for sales.
+    ///
+    /// Example: mqa explain rules/enterprise.mqa --data examples/acme --account acc-7-00003 --as-of 2026-11-01
+    Explain(ExplainArgs),
+    /// List signal plugins or pin them in a lock file.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+    /// Write a realistic synthetic data set (accounts, contacts, events, intent
+    /// feed, outcomes) for demos, tests and benchmarks. Same seed, same bytes.
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -138,4 +149,74 @@ pub enum OnPluginError {
     Fail,
     /// Go on with the source empty; the summary and every decision say so.
     Skip,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The data directory.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// The account's id.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+    /// The moment to score at (RFC 3339 or a date); default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Explain only this model.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Print the decision as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Where plugins are looked for.
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Vec<PathBuf>,
+    /// Where rejected rows go (default: mqa-rejects.csv in the current folder).
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+    /// Fail when more than this share of rows is rejected.
+    #[arg(long, value_name = "RATE", default_value_t = 0.01)]
+    pub max_reject_rate: f64,
+    /// What to do when a plugin fails.
+    #[arg(long, value_enum, default_value_t = OnPluginError::Fail)]
+    pub on_plugin_error: OnPluginError,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Name, version, ABI version, signal schema, file and sha256 of every plugin found.
+    List {
+        /// Folders to search (default: `plugins/` here and the build output).
+        #[arg(long, value_name = "DIR")]
+        plugin_dir: Vec<PathBuf>,
+    },
+    /// Write `mqa.lock` next to FILE, pinning the sha256 of each plugin FILE uses.
+    /// `score` then refuses a plugin whose bytes differ.
+    Lock {
+        /// The rule file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Folders to search.
+        #[arg(long, value_name = "DIR")]
+        plugin_dir: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The folder to write (created if missing; files are overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of accounts.
+    #[arg(long, default_value_t = 1000)]
+    pub accounts: u64,
+    /// Random seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// The "now" of the data set (events spread over the ~120 days before it).
+    #[arg(long, value_name = "TIME", default_value = "2026-11-01T00:00:00Z")]
+    pub as_of: String,
 }

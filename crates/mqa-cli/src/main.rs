@@ -17,6 +17,9 @@ fn main() -> ExitCode {
         cli::Command::Fmt(a) => commands::fmt::run(&a),
         cli::Command::Graph(a) => commands::graph::run(&a),
         cli::Command::Score(a) => commands::score::run(&a),
+        cli::Command::Explain(a) => commands::explain::run(&a),
+        cli::Command::Plugins(c) => commands::plugin_cmds::run(&c),
+        cli::Command::Generate(a) => commands::generate::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -15,7 +15,9 @@ impl Progress {
             return Progress { bar: None };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} accounts ({eta})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} accounts ({eta})")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_string());

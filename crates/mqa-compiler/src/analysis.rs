@@ -33,7 +33,12 @@ impl Range {
     }
 
     fn mul(self, o: Range) -> Range {
-        let c = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi];
+        let c = [
+            self.lo * o.lo,
+            self.lo * o.hi,
+            self.hi * o.lo,
+            self.hi * o.hi,
+        ];
         if c.iter().any(|x| x.is_nan()) {
             return Range::ANY;
         }
@@ -68,7 +73,9 @@ pub fn ranges(g: &ModelGraph) -> Vec<Range> {
                     }
                 }
             }
-            Node::PerRecord { points, cap, scan, .. } => {
+            Node::PerRecord {
+                points, cap, scan, ..
+            } => {
                 if scan.filter.as_ref().is_some_and(rec_never) {
                     Range::point(0.0)
                 } else {
@@ -87,10 +94,14 @@ pub fn ranges(g: &ModelGraph) -> Vec<Range> {
                 }
             }
             Node::BlockSum { rules, max } => {
-                let s = rules.iter().fold(Range::point(0.0), |acc, id| acc.add(get(*id)));
+                let s = rules
+                    .iter()
+                    .fold(Range::point(0.0), |acc, id| acc.add(get(*id)));
                 clip(s, *max)
             }
-            Node::Sum(items) => items.iter().fold(Range::point(0.0), |acc, id| acc.add(get(*id))),
+            Node::Sum(items) => items
+                .iter()
+                .fold(Range::point(0.0), |acc, id| acc.add(get(*id))),
             Node::Unary(Un::Neg, a) => get(*a).neg(),
             Node::Unary(Un::DaysSince, _) => Range::ANY,
             Node::Binary(op, a, b) => {
@@ -112,12 +123,12 @@ pub fn ranges(g: &ModelGraph) -> Vec<Range> {
                     _ => Range::ANY,
                 }
             }
-            Node::Aggregate { kind, .. } => match kind {
-                AggKind::Count | AggKind::Distinct => Range {
-                    lo: 0.0,
-                    hi: f64::INFINITY,
-                },
-                _ => Range::ANY,
+            Node::Aggregate {
+                kind: AggKind::Count | AggKind::Distinct,
+                ..
+            } => Range {
+                lo: 0.0,
+                hi: f64::INFINITY,
             },
             _ => Range::ANY,
         };
@@ -279,10 +290,22 @@ fn rec_never(e: &RecExpr) -> bool {
                 if let Some(c) = k(c) {
                     let eps = c.abs().max(1.0) * 1e-12;
                     let r = match op {
-                        Bin::Lt => Range { lo: f64::NEG_INFINITY, hi: c - eps },
-                        Bin::Le => Range { lo: f64::NEG_INFINITY, hi: c },
-                        Bin::Gt => Range { lo: c + eps, hi: f64::INFINITY },
-                        _ => Range { lo: c, hi: f64::INFINITY },
+                        Bin::Lt => Range {
+                            lo: f64::NEG_INFINITY,
+                            hi: c - eps,
+                        },
+                        Bin::Le => Range {
+                            lo: f64::NEG_INFINITY,
+                            hi: c,
+                        },
+                        Bin::Gt => Range {
+                            lo: c + eps,
+                            hi: f64::INFINITY,
+                        },
+                        _ => Range {
+                            lo: c,
+                            hi: f64::INFINITY,
+                        },
                     };
                     let e = out.entry(format!("{x:?}")).or_insert(Range::ANY);
                     e.lo = e.lo.max(r.lo);
@@ -302,7 +325,9 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for item in &file.items {
         let ast::Item::Model(m) = item else { continue };
-        let Some(g) = p.model(&m.name.name) else { continue };
+        let Some(g) = p.model(&m.name.name) else {
+            continue;
+        };
         let r = ranges(g);
         // Rules that can never fire.
         let ast_blocks: Vec<&ast::Block> = m
@@ -314,12 +339,16 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
             })
             .collect();
         for b in &g.blocks {
-            let Some(ab) = ast_blocks.iter().find(|x| x.name.name == b.name) else { continue };
+            let Some(ab) = ast_blocks.iter().find(|x| x.name.name == b.name) else {
+                continue;
+            };
             for (ri, rule) in b.rules.iter().enumerate() {
                 let span = ab.rules.get(ri).map_or(ab.span, |x| x.span);
                 let dead = match (rule.condition, g.node(rule.node)) {
                     (Some(c), _) => never(g, &r, c),
-                    (None, Some(Node::PerRecord { scan, .. })) => scan.filter.as_ref().is_some_and(rec_never),
+                    (None, Some(Node::PerRecord { scan, .. })) => {
+                        scan.filter.as_ref().is_some_and(rec_never)
+                    }
                     _ => false,
                 };
                 if dead {
@@ -342,9 +371,14 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
                     Diagnostic::warning(
                         "W0212",
                         span,
-                        format!("the gate `{}` can never pass, so no account can qualify for `{}`", gate.name, g.name),
+                        format!(
+                            "the gate `{}` can never pass, so no account can qualify for `{}`",
+                            gate.name, g.name
+                        ),
                     )
-                    .with_hint("a gate must be true for an account to qualify; loosen its condition"),
+                    .with_hint(
+                        "a gate must be true for an account to qualify; loosen its condition",
+                    ),
                 );
             }
         }
@@ -392,7 +426,11 @@ fn gate_span(m: &ast::Model, gate: &GateInfo) -> Option<Span> {
 /// Prints a number without a needless fraction (`75`, `12.5`, `unbounded`).
 pub fn fmt_num(v: f64) -> String {
     if v.is_infinite() {
-        return if v > 0.0 { "unbounded".into() } else { "-unbounded".into() };
+        return if v > 0.0 {
+            "unbounded".into()
+        } else {
+            "-unbounded".into()
+        };
     }
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)

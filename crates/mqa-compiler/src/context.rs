@@ -65,13 +65,23 @@ impl<'a> FileCtx<'a> {
         }
     }
 
-    pub fn error(&mut self, code: &'static str, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(code, span, msg));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
     }
 
-    pub fn warn(&mut self, code: &'static str, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
+    pub fn warn(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::warning(code, span, msg));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
@@ -98,9 +108,13 @@ impl<'a> FileCtx<'a> {
             match item {
                 ast::Item::Schema(s) => {
                     if let Some(prev) = seen_schema.insert(s.kind, s.kind_span) {
-                        self.error("E0201", s.kind_span, format!("the `{}` schema is declared twice", s.kind.as_str()))
-                            .related
-                            .push((prev, "first declared here".into()));
+                        self.error(
+                            "E0201",
+                            s.kind_span,
+                            format!("the `{}` schema is declared twice", s.kind.as_str()),
+                        )
+                        .related
+                        .push((prev, "first declared here".into()));
                     }
                     let builtins: &[&str] = match s.kind {
                         ast::SchemaKind::Account => &ACCOUNT_BUILTINS,
@@ -114,16 +128,28 @@ impl<'a> FileCtx<'a> {
                             self.error(
                                 "E0202",
                                 f.name.span,
-                                format!("`{}` is a built-in {} field and is always present", f.name.name, s.kind.as_str()),
+                                format!(
+                                    "`{}` is a built-in {} field and is always present",
+                                    f.name.name,
+                                    s.kind.as_str()
+                                ),
                             )
-                            .hint = Some(format!("remove this line: every {} has `{}`", s.kind.as_str(), f.name.name));
+                            .hint = Some(format!(
+                                "remove this line: every {} has `{}`",
+                                s.kind.as_str(),
+                                f.name.name
+                            ));
                             continue;
                         }
                         if let Some(i) = fields.iter().position(|x| x.name == f.name.name) {
                             let prev = spans.get(i).copied().unwrap_or_default();
-                            self.error("E0201", f.name.span, format!("the field `{}` is declared twice", f.name.name))
-                                .related
-                                .push((prev, "first declared here".into()));
+                            self.error(
+                                "E0201",
+                                f.name.span,
+                                format!("the field `{}` is declared twice", f.name.name),
+                            )
+                            .related
+                            .push((prev, "first declared here".into()));
                             continue;
                         }
                         fields.push(FieldDef {
@@ -143,9 +169,13 @@ impl<'a> FileCtx<'a> {
                 ast::Item::Let(l) => {
                     if let Some(prev) = self.file_lets.get(&l.name.name) {
                         let prev_span = prev.name.span;
-                        self.error("E0201", l.name.span, format!("`{}` is already defined", l.name.name))
-                            .related
-                            .push((prev_span, "first defined here".into()));
+                        self.error(
+                            "E0201",
+                            l.name.span,
+                            format!("`{}` is already defined", l.name.name),
+                        )
+                        .related
+                        .push((prev_span, "first defined here".into()));
                     } else {
                         self.file_lets.insert(l.name.name.clone(), l);
                     }
@@ -163,16 +193,27 @@ impl<'a> FileCtx<'a> {
     fn declare_source(&mut self, src: &'a ast::Source, plugins: &dyn SourceSchemas) {
         if let Some(i) = self.sources.iter().position(|s| s.name == src.name.name) {
             let prev = self.source_spans.get(i).copied().unwrap_or_default();
-            self.error("E0201", src.name.span, format!("the source `{}` is declared twice", src.name.name))
-                .related
-                .push((prev, "first declared here".into()));
+            self.error(
+                "E0201",
+                src.name.span,
+                format!("the source `{}` is declared twice", src.name.name),
+            )
+            .related
+            .push((prev, "first declared here".into()));
             return;
         }
-        if ["events", "contacts", "engaged", "account", "contact", "event"].contains(&src.name.name.as_str()) {
+        if [
+            "events", "contacts", "engaged", "account", "contact", "event",
+        ]
+        .contains(&src.name.name.as_str())
+        {
             self.error(
                 "E0203",
                 src.name.span,
-                format!("`{}` is a built-in collection name; name the source differently", src.name.name),
+                format!(
+                    "`{}` is a built-in collection name; name the source differently",
+                    src.name.name
+                ),
             );
             return;
         }
@@ -182,7 +223,9 @@ impl<'a> FileCtx<'a> {
         }
         let (fields, known) = match plugins.fields(&src.plugin.value) {
             Some(f) => (
-                f.into_iter().map(|(name, ty)| FieldDef { name, ty }).collect(),
+                f.into_iter()
+                    .map(|(name, ty)| FieldDef { name, ty })
+                    .collect(),
                 true,
             ),
             None => {
@@ -215,25 +258,42 @@ impl<'a> FileCtx<'a> {
         let mut owner = None;
         if self.schemas.account.iter().any(|f| f.name == n) || ACCOUNT_BUILTINS.contains(&n) {
             owner = Some("account");
-        } else if self.schemas.contact.iter().any(|f| f.name == n) || CONTACT_BUILTINS.contains(&n) {
+        } else if self.schemas.contact.iter().any(|f| f.name == n) || CONTACT_BUILTINS.contains(&n)
+        {
             owner = Some("contact");
         } else if self.schemas.event.iter().any(|f| f.name == n) || EVENT_BUILTINS.contains(&n) {
             owner = Some("event");
-        } else if SIGNAL_BUILTINS.contains(&n) || self.sources.iter().any(|s| s.fields.iter().any(|f| f.name == n)) {
+        } else if SIGNAL_BUILTINS.contains(&n)
+            || self
+                .sources
+                .iter()
+                .any(|s| s.fields.iter().any(|f| f.name == n))
+        {
             owner = Some("signal");
         }
         if let Some(o) = owner {
             self.error(
                 "E0204",
                 name.span,
-                format!("the name `{n}` is already {} {o} field; a `let` may not shadow a field", if o == "account" || o == "event" { "an" } else { "a" }),
+                format!(
+                    "the name `{n}` is already {} {o} field; a `let` may not shadow a field",
+                    if o == "account" || o == "event" {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ),
             )
             .hint = Some(format!("rename it, e.g. `{n}_value`"));
         }
     }
 
     /// Suggestion text for an unknown name among candidates.
-    pub fn suggest<'c>(&self, name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<String> {
+    pub fn suggest<'c>(
+        &self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<String> {
         did_you_mean(name, candidates).map(|s| format!("did you mean `{s}`?"))
     }
 
@@ -252,6 +312,8 @@ fn config_json(v: &ast::ConfigValue) -> serde_json::Value {
         ast::ConfigValue::Number(n) => serde_json::Number::from_f64(n.value)
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
         ast::ConfigValue::Bool(b, _) => serde_json::Value::Bool(*b),
-        ast::ConfigValue::List(items, _) => serde_json::Value::Array(items.iter().map(config_json).collect()),
+        ast::ConfigValue::List(items, _) => {
+            serde_json::Value::Array(items.iter().map(config_json).collect())
+        }
     }
 }

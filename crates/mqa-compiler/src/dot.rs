@@ -94,7 +94,10 @@ pub fn model_to_dot(g: &ModelGraph) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", esc(&g.name));
     let _ = writeln!(out, "  rankdir=LR;");
-    let _ = writeln!(out, "  node [shape=box, fontname=\"Helvetica\", fontsize=10];");
+    let _ = writeln!(
+        out,
+        "  node [shape=box, fontname=\"Helvetica\", fontsize=10];"
+    );
     let mut in_block = vec![None; g.nodes.len()];
     for (bi, b) in g.blocks.iter().enumerate() {
         for r in &b.rules {
@@ -113,11 +116,7 @@ pub fn model_to_dot(g: &ModelGraph) -> String {
             Node::Const(_) => ", shape=plaintext",
             _ => "",
         };
-        format!(
-            "n{id} [label=\"{}\\n({})\"{style}];",
-            esc(&label),
-            kind(n)
-        )
+        format!("n{id} [label=\"{}\\n({})\"{style}];", esc(&label), kind(n))
     };
     for (bi, b) in g.blocks.iter().enumerate() {
         let _ = writeln!(out, "  subgraph \"cluster_{}\" {{", esc(&b.name));
@@ -142,10 +141,18 @@ pub fn model_to_dot(g: &ModelGraph) -> String {
         }
     }
     // Roots.
-    let _ = writeln!(out, "  score [shape=doubleoctagon, label=\"score\\nthreshold {}\"];", crate::analysis::fmt_num(g.threshold));
+    let _ = writeln!(
+        out,
+        "  score [shape=doubleoctagon, label=\"score\\nthreshold {}\"];",
+        crate::analysis::fmt_num(g.threshold)
+    );
     let _ = writeln!(out, "  n{} -> score;", g.score.index());
     for (i, gate) in g.gates.iter().enumerate() {
-        let _ = writeln!(out, "  gate{i} [shape=octagon, label=\"gate {}\"];", esc(&shorten(&gate.name)));
+        let _ = writeln!(
+            out,
+            "  gate{i} [shape=octagon, label=\"gate {}\"];",
+            esc(&shorten(&gate.name))
+        );
         let _ = writeln!(out, "  n{} -> gate{i};", gate.condition.index());
         let _ = writeln!(out, "  gate{i} -> qualified;");
     }

@@ -9,7 +9,9 @@ use mqa_syntax::ast::{self, AggFunc, Expr, ExprKind, Span};
 use std::collections::HashMap;
 
 /// A failed sub-expression (its diagnostic is already recorded).
-pub(crate) type Fail = ();
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reported;
+pub(crate) type Fail = Reported;
 pub(crate) type Typed = Result<(NodeId, Ty), Fail>;
 pub(crate) type RecTyped = Result<(RecExpr, Ty), Fail>;
 
@@ -84,6 +86,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     fn type_error(&mut self, span: Span, e: types::TypeError) -> Fail {
         let d = self.f.error("E0210", span, e.message);
         d.hint = e.hint;
+        Reported
     }
 
     /// A window given with `within`, clipped to the model window (with a warning).
@@ -94,13 +97,17 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 .warn(
                     "W0202",
                     d.span,
-                    format!("`within {}` is longer than the model's window; the model window applies", d.raw),
+                    format!(
+                        "`within {}` is longer than the model's window; the model window applies",
+                        d.raw
+                    ),
                 )
                 .related
                 .push((model, "the model window".into()));
             self.window
         } else if d.seconds <= 0 {
-            self.f.error("E0211", d.span, "a window must be longer than zero");
+            self.f
+                .error("E0211", d.span, "a window must be longer than zero");
             self.window
         } else {
             d.seconds
@@ -108,19 +115,39 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     /// Compiles an account-level expression that must have type `want`.
-    pub fn expect(&mut self, e: &'a Expr, scope: Scope, want: Ty, what: &str) -> Result<NodeId, Fail> {
+    pub fn expect(
+        &mut self,
+        e: &'a Expr,
+        scope: Scope,
+        want: Ty,
+        what: &str,
+    ) -> Result<NodeId, Fail> {
         let (id, ty) = self.expr(e, scope)?;
         if ty != want && ty != Ty::Unknown {
             let hint = match (want, ty) {
-                (Ty::Bool, Ty::Number) => Some("compare it with something, e.g. `... >= 3`".to_string()),
-                (Ty::Number, Ty::Bool) => Some("a condition is true or false; a number is needed here".to_string()),
+                (Ty::Bool, Ty::Number) => {
+                    Some("compare it with something, e.g. `... >= 3`".to_string())
+                }
+                (Ty::Number, Ty::Bool) => {
+                    Some("a condition is true or false; a number is needed here".to_string())
+                }
                 _ => None,
             };
-            let d = self
-                .f
-                .error("E0212", e.span, format!("{what} must be {}, but this is {}", if want == Ty::Bool { "a condition (true or false)".to_string() } else { article(want) }, article(ty)));
+            let d = self.f.error(
+                "E0212",
+                e.span,
+                format!(
+                    "{what} must be {}, but this is {}",
+                    if want == Ty::Bool {
+                        "a condition (true or false)".to_string()
+                    } else {
+                        article(want)
+                    },
+                    article(ty)
+                ),
+            );
             d.hint = hint;
-            return Err(());
+            return Err(Reported);
         }
         Ok(id)
     }
@@ -129,7 +156,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     pub fn expr(&mut self, e: &'a Expr, scope: Scope) -> Typed {
         let label = self.f.text_of(e.span);
         match &e.kind {
-            ExprKind::Number(n) => Ok((self.add(Node::Const(Const::Number(n.value)), label), Ty::Number)),
+            ExprKind::Number(n) => Ok((
+                self.add(Node::Const(Const::Number(n.value)), label),
+                Ty::Number,
+            )),
             ExprKind::Str(s) => {
                 let id = self.f.intern(&s.value);
                 Ok((self.add(Node::Const(Const::Text(id)), label), Ty::Text))
@@ -148,7 +178,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                             return Err(self.type_error(
                                 inner.span,
                                 types::TypeError {
-                                    message: format!("`not` needs a condition, but this is {}", article(ty)),
+                                    message: format!(
+                                        "`not` needs a condition, but this is {}",
+                                        article(ty)
+                                    ),
                                     hint: None,
                                 },
                             ));
@@ -160,7 +193,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                             return Err(self.type_error(
                                 inner.span,
                                 types::TypeError {
-                                    message: format!("`-` needs a number, but this is {}", article(ty)),
+                                    message: format!(
+                                        "`-` needs a number, but this is {}",
+                                        article(ty)
+                                    ),
                                     hint: None,
                                 },
                             ));
@@ -179,7 +215,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 }
             }
             ExprKind::Between(v, lo, hi) => {
-                let (a, b, c) = (self.expr(v, scope), self.expr(lo, scope), self.expr(hi, scope));
+                let (a, b, c) = (
+                    self.expr(v, scope),
+                    self.expr(lo, scope),
+                    self.expr(hi, scope),
+                );
                 let ((vi, vt), (li, lt), (hi_, ht)) = (a?, b?, c?);
                 if let Err(te) = types::between(vt, lt, ht) {
                     return Err(self.type_error(e.span, te));
@@ -188,10 +228,18 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             }
             ExprKind::IsMissing { value, negated } => {
                 let (id, _) = self.expr(value, scope)?;
-                let op = if *negated { Un::IsNotMissing } else { Un::IsMissing };
+                let op = if *negated {
+                    Un::IsNotMissing
+                } else {
+                    Un::IsMissing
+                };
                 Ok((self.add(Node::Unary(op, id), label), Ty::Bool))
             }
-            ExprKind::In { value, list, negated } => {
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => {
                 let (a, b) = (self.expr(value, scope), self.expr(list, scope));
                 let ((vi, vt), (li, lt)) = (a?, b?);
                 if let Err(te) = types::membership(vt, lt) {
@@ -203,14 +251,19 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             ExprKind::Call { function, args } => {
                 let (un, want, out) = self.function(function, args.len(), e.span)?;
                 let Some(arg) = args.first() else {
-                    return Err(());
+                    return Err(Reported);
                 };
                 let (id, ty) = self.expr(arg, scope)?;
                 if ty != want && ty != Ty::Unknown {
                     return Err(self.type_error(
                         arg.span,
                         types::TypeError {
-                            message: format!("`{}` needs {}, but this is {}", function.name, article(want), article(ty)),
+                            message: format!(
+                                "`{}` needs {}, but this is {}",
+                                function.name,
+                                article(want),
+                                article(ty)
+                            ),
                             hint: None,
                         },
                     ));
@@ -229,19 +282,35 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             other => {
                 let hint = self.f.suggest(
                     other,
-                    ["lower", "days_since", "count", "distinct", "sum", "min", "max", "avg", "any", "all"],
+                    [
+                        "lower",
+                        "days_since",
+                        "count",
+                        "distinct",
+                        "sum",
+                        "min",
+                        "max",
+                        "avg",
+                        "any",
+                        "all",
+                    ],
                 );
-                let d = self.f.error("E0213", f.span, format!("there is no function `{other}`"));
+                let d = self
+                    .f
+                    .error("E0213", f.span, format!("there is no function `{other}`"));
                 d.hint = Some(hint.unwrap_or_else(|| {
                     "functions are `lower(text)` and `days_since(time)`; aggregations are count, distinct, sum, min, max, avg, any, all".to_string()
                 }));
-                return Err(());
+                return Err(Reported);
             }
         };
         if n != 1 {
-            self.f
-                .error("E0214", span, format!("`{}` takes exactly one value, found {n}", f.name));
-            return Err(());
+            self.f.error(
+                "E0214",
+                span,
+                format!("`{}` takes exactly one value, found {n}", f.name),
+            );
+            return Err(Reported);
         }
         Ok((un, want, out))
     }
@@ -256,21 +325,32 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 ExprKind::Unary(ast::UnaryOp::Neg, inner) => match &inner.kind {
                     ExprKind::Number(n) => nums.push(-n.value),
                     _ => {
-                        self.f.error("E0215", it.span, "list items must be plain texts or numbers");
-                        return Err(());
+                        self.f.error(
+                            "E0215",
+                            it.span,
+                            "list items must be plain texts or numbers",
+                        );
+                        return Err(Reported);
                     }
                 },
                 _ => {
                     self.f
-                        .error("E0215", it.span, "list items must be plain texts or numbers")
-                        .hint = Some("write the values themselves, e.g. `[\"software\", \"fintech\"]`".into());
-                    return Err(());
+                        .error(
+                            "E0215",
+                            it.span,
+                            "list items must be plain texts or numbers",
+                        )
+                        .hint = Some(
+                        "write the values themselves, e.g. `[\"software\", \"fintech\"]`".into(),
+                    );
+                    return Err(Reported);
                 }
             }
         }
         if !texts.is_empty() && !nums.is_empty() {
-            self.f.error("E0215", span, "a list holds texts or numbers, not both");
-            return Err(());
+            self.f
+                .error("E0215", span, "a list holds texts or numbers, not both");
+            return Err(Reported);
         }
         if nums.is_empty() {
             Ok((Const::TextList(texts), Ty::ListText))
@@ -290,11 +370,20 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 }
                 match self.f.account_field(&field.name) {
                     Some((i, ty)) => Ok((
-                        self.add(Node::AccountField(u16::try_from(i).unwrap_or(u16::MAX)), label),
+                        self.add(
+                            Node::AccountField(u16::try_from(i).unwrap_or(u16::MAX)),
+                            label,
+                        ),
                         Ty::from_field(ty),
                     )),
                     None => {
-                        let names: Vec<String> = self.f.schemas.account.iter().map(|f| f.name.clone()).collect();
+                        let names: Vec<String> = self
+                            .f
+                            .schemas
+                            .account
+                            .iter()
+                            .map(|f| f.name.clone())
+                            .collect();
                         let hint = self
                             .f
                             .suggest(&field.name, names.iter().map(String::as_str).chain(["id"]));
@@ -306,7 +395,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                         d.hint = Some(hint.unwrap_or_else(|| {
                             format!("declare it in `schema account {{ {}: ... }}`", field.name)
                         }));
-                        Err(())
+                        Err(Reported)
                     }
                 }
             }
@@ -320,17 +409,22 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     "e.g. `max({label})`, `distinct({label})` or `any({} where ...)`",
                     first.name
                 ));
-                Err(())
+                Err(Reported)
             }
             [first, ..] => {
                 let hint = self.f.suggest(&first.name, ["account"]);
-                let d = self.f.error("E0222", first.span, format!("unknown name `{}`", first.name));
+                let d = self.f.error(
+                    "E0222",
+                    first.span,
+                    format!("unknown name `{}`", first.name),
+                );
                 d.hint = Some(hint.unwrap_or_else(|| {
-                    "dotted names start with `account.` (or a collection inside an aggregation)".to_string()
+                    "dotted names start with `account.` (or a collection inside an aggregation)"
+                        .to_string()
                 }));
-                Err(())
+                Err(Reported)
             }
-            [] => Err(()),
+            [] => Err(Reported),
         }
     }
 
@@ -350,18 +444,20 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             return self.resolve_let(n, name.span, true);
         }
         if self.collection(n).is_some() {
-            let d = self
-                .f
-                .error("E0221", name.span, format!("`{n}` is a collection; aggregate it"));
+            let d = self.f.error(
+                "E0221",
+                name.span,
+                format!("`{n}` is a collection; aggregate it"),
+            );
             d.hint = Some(format!("e.g. `count({n})` or `any({n} where ...)`"));
-            return Err(());
+            return Err(Reported);
         }
         if self.f.account_field(n).is_some() || n == "id" {
             let d = self
                 .f
                 .error("E0222", name.span, format!("unknown name `{n}`"));
             d.hint = Some(format!("did you mean `account.{n}`?"));
-            return Err(());
+            return Err(Reported);
         }
         let mut cands: Vec<String> = self.lets.keys().cloned().collect();
         cands.extend(self.file_lets.keys().cloned());
@@ -369,28 +465,35 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         cands.extend(self.grades.keys().cloned());
         cands.sort();
         let hint = self.f.suggest(n, cands.iter().map(String::as_str));
-        let d = self.f.error("E0222", name.span, format!("unknown name `{n}`"));
+        let d = self
+            .f
+            .error("E0222", name.span, format!("unknown name `{n}`"));
         d.hint = Some(hint.unwrap_or_else(|| {
             "a bare name is a `let`, a block or a grade; account fields are written `account.NAME`".to_string()
         }));
-        Err(())
+        Err(Reported)
     }
 
     fn cycle(&mut self, what: &str, n: &str, span: Span) -> Fail {
         self.f
             .error("E0223", span, format!("the {what} `{n}` depends on itself"))
             .hint = Some("break the cycle: a value cannot be defined in terms of itself".into());
+        Reported
     }
 
     pub fn resolve_let(&mut self, n: &str, span: Span, file_level: bool) -> Typed {
-        let map = if file_level { &mut self.file_lets } else { &mut self.lets };
+        let map = if file_level {
+            &mut self.file_lets
+        } else {
+            &mut self.lets
+        };
         let Some(state) = map.get_mut(n) else {
-            return Err(());
+            return Err(Reported);
         };
         match std::mem::replace(state, Memo::Visiting) {
             Memo::Done(r) => {
                 *state = Memo::Done(r);
-                r.ok_or(())
+                r.ok_or(Reported)
             }
             Memo::Visiting => Err(self.cycle("let", n, span)),
             Memo::Pending(l) => {
@@ -402,12 +505,16 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                             format!("the file-level `let {n}` uses an aggregation"),
                         )
                         .hint = Some("file-level lets are constants; move it into the model to compute it per account".into());
-                    Err(())
+                    Err(Reported)
                 } else {
                     // Lets are evaluated once per account, with the model window.
                     self.expr(&l.value, Scope::MODEL)
                 };
-                let map = if file_level { &mut self.file_lets } else { &mut self.lets };
+                let map = if file_level {
+                    &mut self.file_lets
+                } else {
+                    &mut self.lets
+                };
                 map.insert(n.to_string(), Memo::Done(r.ok()));
                 r
             }
@@ -416,12 +523,12 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
 
     pub fn resolve_block(&mut self, n: &str, span: Span) -> Typed {
         let Some(state) = self.blocks.get_mut(n) else {
-            return Err(());
+            return Err(Reported);
         };
         match std::mem::replace(state, Memo::Visiting) {
             Memo::Done(r) => {
                 *state = Memo::Done(r);
-                r.ok_or(())
+                r.ok_or(Reported)
             }
             Memo::Visiting => Err(self.cycle("block", n, span)),
             Memo::Pending(b) => {
@@ -434,12 +541,12 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
 
     pub fn resolve_grade(&mut self, n: &str, span: Span) -> Typed {
         let Some(state) = self.grades.get_mut(n) else {
-            return Err(());
+            return Err(Reported);
         };
         match std::mem::replace(state, Memo::Visiting) {
             Memo::Done(r) => {
                 *state = Memo::Done(r);
-                r.ok_or(())
+                r.ok_or(Reported)
             }
             Memo::Visiting => Err(self.cycle("grade", n, span)),
             Memo::Pending(g) => {
@@ -466,7 +573,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     fn collection_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = ["events", "contacts", "engaged"].iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = ["events", "contacts", "engaged"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         v.extend(self.f.sources.iter().map(|s| s.name.clone()));
         v
     }
@@ -479,25 +589,44 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         }
     }
 
-    fn aggregate(&mut self, agg: &'a ast::Aggregate, span: Span, scope: Scope, label: String) -> Typed {
+    fn aggregate(
+        &mut self,
+        agg: &'a ast::Aggregate,
+        span: Span,
+        scope: Scope,
+        label: String,
+    ) -> Typed {
         let Some(coll) = self.collection(&agg.collection.name) else {
             let names = self.collection_names();
-            let hint = self.f.suggest(&agg.collection.name, names.iter().map(String::as_str));
+            let hint = self
+                .f
+                .suggest(&agg.collection.name, names.iter().map(String::as_str));
             let d = self.f.error(
                 "E0225",
                 agg.collection.span,
                 format!("there is no collection `{}`", agg.collection.name),
             );
             d.hint = Some(hint.unwrap_or_else(|| {
-                format!("collections are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    "collections are {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }));
-            return Err(());
+            return Err(Reported);
         };
         let window = self.scan_window(agg.within.as_ref(), scope);
         if coll == Collection::Contacts {
             if let Some(w) = &agg.within {
                 self.f
-                    .warn("W0203", w.span, "`contacts` has no time: `within` does not change it")
+                    .warn(
+                        "W0203",
+                        w.span,
+                        "`contacts` has no time: `within` does not change it",
+                    )
                     .hint = Some("use `engaged` for contacts active in a window".into());
             }
         }
@@ -508,12 +637,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         let field = if agg.field.is_empty() {
             None
         } else {
-            let fspan = agg
+            let fspan = agg.field.first().map(|a| a.span).unwrap_or(span).to(agg
                 .field
-                .first()
+                .last()
                 .map(|a| a.span)
-                .unwrap_or(span)
-                .to(agg.field.last().map(|a| a.span).unwrap_or(span));
+                .unwrap_or(span));
             let (rf, ty) = self.rec_path(&agg.field, coll, fspan, scope)?;
             let ok = match agg.func {
                 AggFunc::Sum | AggFunc::Avg => matches!(ty, Ty::Number | Ty::Unknown),
@@ -524,13 +652,17 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 let d = self.f.error(
                     "E0226",
                     fspan,
-                    format!("`{}` cannot aggregate {} field", agg.func.as_str(), article(ty)),
+                    format!(
+                        "`{}` cannot aggregate {} field",
+                        agg.func.as_str(),
+                        article(ty)
+                    ),
                 );
                 d.hint = Some(match agg.func {
                     AggFunc::Sum | AggFunc::Avg => "sum and avg add numbers; to count records use `count(...)`, to count values `distinct(...)`".into(),
                     _ => "min and max work on numbers and times".into(),
                 });
-                return Err(());
+                return Err(Reported);
             }
             Some((rf, ty))
         };
@@ -564,13 +696,25 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     // ───────────────────────── record level ─────────────────────────
 
     /// A `where` condition over records of `coll`.
-    pub fn rec_condition(&mut self, e: &'a Expr, coll: Collection, scope: Scope) -> Result<RecExpr, Fail> {
+    pub fn rec_condition(
+        &mut self,
+        e: &'a Expr,
+        coll: Collection,
+        scope: Scope,
+    ) -> Result<RecExpr, Fail> {
         let (r, ty) = self.rec(e, coll, scope)?;
         if ty != Ty::Bool && ty != Ty::Unknown {
             self.f
-                .error("E0212", e.span, format!("a `where` condition must be true or false, but this is {}", article(ty)))
+                .error(
+                    "E0212",
+                    e.span,
+                    format!(
+                        "a `where` condition must be true or false, but this is {}",
+                        article(ty)
+                    ),
+                )
                 .hint = Some("compare it with something, e.g. `kind == \"webinar\"`".into());
-            return Err(());
+            return Err(Reported);
         }
         Ok(r)
     }
@@ -578,7 +722,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     /// A record-level expression.
     pub fn rec(&mut self, e: &'a Expr, coll: Collection, scope: Scope) -> RecTyped {
         match &e.kind {
-            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::List(_) | ExprKind::Aggregate(_) => {
+            ExprKind::Number(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::List(_)
+            | ExprKind::Aggregate(_) => {
                 let (id, ty) = self.expr(e, scope)?;
                 Ok((self.account_ref(id), ty))
             }
@@ -593,7 +741,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     return Err(self.type_error(
                         inner.span,
                         types::TypeError {
-                            message: format!("expected {}, but this is {}", article(want), article(ty)),
+                            message: format!(
+                                "expected {}, but this is {}",
+                                article(want),
+                                article(ty)
+                            ),
                             hint: None,
                         },
                     ));
@@ -609,19 +761,34 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 }
             }
             ExprKind::Between(v, lo, hi) => {
-                let (a, b, c) = (self.rec(v, coll, scope), self.rec(lo, coll, scope), self.rec(hi, coll, scope));
+                let (a, b, c) = (
+                    self.rec(v, coll, scope),
+                    self.rec(lo, coll, scope),
+                    self.rec(hi, coll, scope),
+                );
                 let ((vr, vt), (lr, lt), (hr, ht)) = (a?, b?, c?);
                 if let Err(te) = types::between(vt, lt, ht) {
                     return Err(self.type_error(e.span, te));
                 }
-                Ok((RecExpr::Between(Box::new(vr), Box::new(lr), Box::new(hr)), Ty::Bool))
+                Ok((
+                    RecExpr::Between(Box::new(vr), Box::new(lr), Box::new(hr)),
+                    Ty::Bool,
+                ))
             }
             ExprKind::IsMissing { value, negated } => {
                 let (r, _) = self.rec(value, coll, scope)?;
-                let op = if *negated { Un::IsNotMissing } else { Un::IsMissing };
+                let op = if *negated {
+                    Un::IsNotMissing
+                } else {
+                    Un::IsMissing
+                };
                 Ok((RecExpr::Unary(op, Box::new(r)), Ty::Bool))
             }
-            ExprKind::In { value, list, negated } => {
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => {
                 let (a, b) = (self.rec(value, coll, scope), self.rec(list, coll, scope));
                 let ((vr, vt), (lr, lt)) = (a?, b?);
                 if let Err(te) = types::membership(vt, lt) {
@@ -633,14 +800,19 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             ExprKind::Call { function, args } => {
                 let (un, want, out) = self.function(function, args.len(), e.span)?;
                 let Some(arg) = args.first() else {
-                    return Err(());
+                    return Err(Reported);
                 };
                 let (r, ty) = self.rec(arg, coll, scope)?;
                 if ty != want && ty != Ty::Unknown {
                     return Err(self.type_error(
                         arg.span,
                         types::TypeError {
-                            message: format!("`{}` needs {}, but this is {}", function.name, article(want), article(ty)),
+                            message: format!(
+                                "`{}` needs {}, but this is {}",
+                                function.name,
+                                article(want),
+                                article(ty)
+                            ),
                             hint: None,
                         },
                     ));
@@ -653,7 +825,9 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     /// An account-level value inside a record expression (constants stay constants).
     fn account_ref(&self, id: NodeId) -> RecExpr {
         match self.nodes.get(id.index()) {
-            Some(Node::Const(c @ (Const::Number(_) | Const::Text(_) | Const::Bool(_)))) => RecExpr::Const(c.clone()),
+            Some(Node::Const(c @ (Const::Number(_) | Const::Text(_) | Const::Bool(_)))) => {
+                RecExpr::Const(c.clone())
+            }
             // Lists stay account nodes: the engine prepares them once.
             _ => RecExpr::Account(id),
         }
@@ -670,23 +844,40 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 v.push(("contact_id".to_string(), RecField::ContactId, Ty::Text));
                 v.push(("at".to_string(), RecField::At, Ty::Time));
                 for (i, f) in self.f.schemas.event.iter().enumerate() {
-                    v.push((f.name.clone(), RecField::Field(idx(i)), Ty::from_field(f.ty)));
+                    v.push((
+                        f.name.clone(),
+                        RecField::Field(idx(i)),
+                        Ty::from_field(f.ty),
+                    ));
                 }
             }
             Collection::Contacts | Collection::Engaged => {
                 v.push(("id".to_string(), RecField::Id, Ty::Text));
                 v.push(("account_id".to_string(), RecField::AccountKey, Ty::Text));
                 for (i, f) in self.f.schemas.contact.iter().enumerate() {
-                    v.push((f.name.clone(), RecField::Field(idx(i)), Ty::from_field(f.ty)));
+                    v.push((
+                        f.name.clone(),
+                        RecField::Field(idx(i)),
+                        Ty::from_field(f.ty),
+                    ));
                 }
             }
             Collection::Source(s) => {
                 v.push(("account".to_string(), RecField::AccountKey, Ty::Text));
                 v.push(("at".to_string(), RecField::At, Ty::Time));
                 if let Some(src) = self.f.sources.get(s as usize) {
-                    let loose = self.f.loose_sources.get(s as usize).copied().unwrap_or(false);
+                    let loose = self
+                        .f
+                        .loose_sources
+                        .get(s as usize)
+                        .copied()
+                        .unwrap_or(false);
                     for (i, f) in src.fields.iter().enumerate() {
-                        let ty = if loose { Ty::Unknown } else { Ty::from_field(f.ty) };
+                        let ty = if loose {
+                            Ty::Unknown
+                        } else {
+                            Ty::from_field(f.ty)
+                        };
                         v.push((f.name.clone(), RecField::Field(idx(i)), ty));
                     }
                 }
@@ -696,7 +887,13 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     /// A dotted path inside a record scope (or after an aggregated collection).
-    pub fn rec_path(&mut self, path: &'a [ast::Ident], coll: Collection, span: Span, scope: Scope) -> RecTyped {
+    pub fn rec_path(
+        &mut self,
+        path: &'a [ast::Ident],
+        coll: Collection,
+        span: Span,
+        scope: Scope,
+    ) -> RecTyped {
         let fields = self.record_fields(coll);
         match path {
             [name] => {
@@ -704,9 +901,15 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     return Ok((RecExpr::Field(*f), *ty));
                 }
                 if let Collection::Source(s) = coll {
-                    if self.f.loose_sources.get(s as usize).copied().unwrap_or(false) {
+                    if self
+                        .f
+                        .loose_sources
+                        .get(s as usize)
+                        .copied()
+                        .unwrap_or(false)
+                    {
                         // Plugin not available: accept the field, typed unknown.
-                        let src = self.f.sources.get_mut(s as usize).ok_or(())?;
+                        let src = self.f.sources.get_mut(s as usize).ok_or(Reported)?;
                         src.fields.push(FieldDef {
                             name: name.name.clone(),
                             ty: mqa_syntax::FieldType::Text,
@@ -728,7 +931,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 cands.extend(self.lets.keys().cloned());
                 cands.extend(self.file_lets.keys().cloned());
                 let hint = self.f.suggest(&name.name, cands.iter().map(String::as_str));
-                let field_list = fields.iter().map(|(n, _, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let field_list = fields
+                    .iter()
+                    .map(|(n, _, _)| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let is_account_field = self.f.account_field(&name.name).is_some();
                 let d = self.f.error(
                     "E0227",
@@ -737,9 +944,12 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 );
                 d.hint = Some(hint.unwrap_or_else(|| format!("its fields are {field_list}")));
                 if is_account_field {
-                    d.hint = Some(format!("the account's field is written `account.{}`", name.name));
+                    d.hint = Some(format!(
+                        "the account's field is written `account.{}`",
+                        name.name
+                    ));
                 }
-                Err(())
+                Err(Reported)
             }
             [first, field] if first.name == "account" => {
                 let (id, ty) = self.path(path, span, scope)?;
@@ -750,41 +960,71 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 if field.name == "id" {
                     return Ok((RecExpr::Field(RecField::ContactOwnId), Ty::Text));
                 }
-                if let Some(i) = self.f.schemas.contact.iter().position(|f| f.name == field.name) {
-                    let ty = self.f.schemas.contact.get(i).map_or(Ty::Unknown, |f| Ty::from_field(f.ty));
-                    return Ok((RecExpr::Field(RecField::ContactField(u16::try_from(i).unwrap_or(u16::MAX))), ty));
+                if let Some(i) = self
+                    .f
+                    .schemas
+                    .contact
+                    .iter()
+                    .position(|f| f.name == field.name)
+                {
+                    let ty = self
+                        .f
+                        .schemas
+                        .contact
+                        .get(i)
+                        .map_or(Ty::Unknown, |f| Ty::from_field(f.ty));
+                    return Ok((
+                        RecExpr::Field(RecField::ContactField(
+                            u16::try_from(i).unwrap_or(u16::MAX),
+                        )),
+                        ty,
+                    ));
                 }
-                let names: Vec<String> = self.f.schemas.contact.iter().map(|f| f.name.clone()).collect();
-                let hint = self
+                let names: Vec<String> = self
                     .f
-                    .suggest(&field.name, names.iter().map(String::as_str).chain(CONTACT_BUILTINS));
-                let d = self
-                    .f
-                    .error("E0227", field.span, format!("a contact has no field `{}`", field.name));
-                d.hint = Some(hint.unwrap_or_else(|| format!("declare it in `schema contact {{ {}: ... }}`", field.name)));
-                Err(())
+                    .schemas
+                    .contact
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect();
+                let hint = self.f.suggest(
+                    &field.name,
+                    names.iter().map(String::as_str).chain(CONTACT_BUILTINS),
+                );
+                let d = self.f.error(
+                    "E0227",
+                    field.span,
+                    format!("a contact has no field `{}`", field.name),
+                );
+                d.hint = Some(hint.unwrap_or_else(|| {
+                    format!("declare it in `schema contact {{ {}: ... }}`", field.name)
+                }));
+                Err(Reported)
             }
             [first, _] if first.name == "contact" => {
                 let what = self.collection_word(coll);
                 self.f
                     .error("E0227", first.span, format!("`contact.` fields are joined to events; {what} are not events"))
                     .hint = Some("inside `contacts`/`engaged`, name the contact's fields directly: `role`, `department`".into());
-                Err(())
+                Err(Reported)
             }
             [first, ..] => {
                 let what = self.collection_word(coll);
                 let d = self.f.error(
                     "E0227",
                     span,
-                    format!("inside {what}, fields are named directly, not `{}.…`", first.name),
+                    format!(
+                        "inside {what}, fields are named directly, not `{}.…`",
+                        first.name
+                    ),
                 );
                 d.hint = Some(format!(
                     "write the field name alone (e.g. `{}`), or `account.NAME` for the account",
                     path.last().map_or("kind", |p| p.name.as_str())
                 ));
-                Err(())
+                Err(Reported)
             }
-            [] => Err(()),
+            [] => Err(Reported),
         }
     }
 
@@ -795,7 +1035,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             Collection::Engaged => "an engaged contact".to_string(),
             Collection::Source(s) => format!(
                 "a `{}` signal",
-                self.f.sources.get(s as usize).map_or("?", |x| x.name.as_str())
+                self.f
+                    .sources
+                    .get(s as usize)
+                    .map_or("?", |x| x.name.as_str())
             ),
         }
     }
@@ -809,10 +1052,11 @@ pub(crate) fn contains_aggregate(e: &Expr) -> bool {
         ExprKind::List(items) => items.iter().any(contains_aggregate),
         ExprKind::Unary(_, x) => contains_aggregate(x),
         ExprKind::Binary(_, a, b) => contains_aggregate(a) || contains_aggregate(b),
-        ExprKind::Between(a, b, c) => contains_aggregate(a) || contains_aggregate(b) || contains_aggregate(c),
+        ExprKind::Between(a, b, c) => {
+            contains_aggregate(a) || contains_aggregate(b) || contains_aggregate(c)
+        }
         ExprKind::IsMissing { value, .. } => contains_aggregate(value),
         ExprKind::In { value, list, .. } => contains_aggregate(value) || contains_aggregate(list),
         ExprKind::Call { args, .. } => args.iter().any(contains_aggregate),
     }
 }
-

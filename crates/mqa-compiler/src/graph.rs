@@ -224,9 +224,15 @@ pub enum Node {
         cap: Option<f64>,
     },
     /// `POINTS when COND`: points when the condition is true, else 0.
-    When { points: f64, condition: NodeId },
+    When {
+        points: f64,
+        condition: NodeId,
+    },
     /// Sum of rule values in order, clipped to `max` from above.
-    BlockSum { rules: Vec<NodeId>, max: Option<f64> },
+    BlockSum {
+        rules: Vec<NodeId>,
+        max: Option<f64>,
+    },
     /// Sum of block values (the default score).
     Sum(Vec<NodeId>),
     /// The first band whose bound the value reaches, else `otherwise` (text).

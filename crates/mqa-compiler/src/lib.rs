@@ -45,9 +45,13 @@ pub fn compile(file: &ast::File, text: &str, plugins: &dyn SourceSchemas) -> Com
     for item in &file.items {
         if let ast::Item::Model(m) = item {
             if let Some(prev) = names.insert(&m.name.name, m.name.span) {
-                f.error("E0201", m.name.span, format!("the model `{}` is declared twice", m.name.name))
-                    .related
-                    .push((prev, "first declared here".into()));
+                f.error(
+                    "E0201",
+                    m.name.span,
+                    format!("the model `{}` is declared twice", m.name.name),
+                )
+                .related
+                .push((prev, "first declared here".into()));
                 continue;
             }
             if let Some(g) = model::compile_model(&mut f, m) {

@@ -2,7 +2,7 @@
 //! one [`ModelGraph`] per model.
 
 use crate::context::FileCtx;
-use crate::expr::{Memo, ModelCtx, Scope, Typed};
+use crate::expr::{Memo, ModelCtx, Reported, Scope, Typed};
 use crate::graph::*;
 use mqa_syntax::ast::{self, ModelItem, RuleKind, Span};
 use std::collections::HashMap;
@@ -18,7 +18,9 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
     for item in &m.items {
         match item {
             ModelItem::Threshold(n, s) => set_once(f, &mut threshold, (n.value, *s), "threshold"),
-            ModelItem::Dequalify(n, s) => set_once(f, &mut dequalify, (n.value, *s), "dequalify below"),
+            ModelItem::Dequalify(n, s) => {
+                set_once(f, &mut dequalify, (n.value, *s), "dequalify below")
+            }
             ModelItem::Window(d, s) => {
                 if d.seconds <= 0 {
                     f.error("E0211", d.span, "the model window must be longer than zero");
@@ -29,8 +31,13 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
         }
     }
     if threshold.is_none() {
-        f.error("E0232", m.name.span, format!("the model `{}` has no threshold", m.name.name))
-            .hint = Some("add a line like `threshold 75`: the score an account needs to qualify".into());
+        f.error(
+            "E0232",
+            m.name.span,
+            format!("the model `{}` has no threshold", m.name.name),
+        )
+        .hint =
+            Some("add a line like `threshold 75`: the score an account needs to qualify".into());
     }
     let (window, window_span) = window.unwrap_or((DEFAULT_WINDOW, m.name.span));
     let mut mc = ModelCtx::new(f, window, window_span);
@@ -40,16 +47,31 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
     let mut declare = |mc: &mut ModelCtx<'a, '_>, id: &ast::Ident, what: &'static str| -> bool {
         if let Some((prev, pwhat)) = names.get(&id.name) {
             let prev = *prev;
-            mc.f.error("E0201", id.span, format!("`{}` is already defined as a {pwhat} in this model", id.name))
-                .related
-                .push((prev, "first defined here".into()));
+            mc.f.error(
+                "E0201",
+                id.span,
+                format!(
+                    "`{}` is already defined as a {pwhat} in this model",
+                    id.name
+                ),
+            )
+            .related
+            .push((prev, "first defined here".into()));
             return false;
         }
         if mc.file_lets.contains_key(&id.name) {
-            let prev = mc.f.file_lets.get(&id.name).map(|l| l.name.span).unwrap_or_default();
-            mc.f.error("E0201", id.span, format!("`{}` is already defined by a file-level `let`", id.name))
-                .related
-                .push((prev, "defined here".into()));
+            let prev =
+                mc.f.file_lets
+                    .get(&id.name)
+                    .map(|l| l.name.span)
+                    .unwrap_or_default();
+            mc.f.error(
+                "E0201",
+                id.span,
+                format!("`{}` is already defined by a file-level `let`", id.name),
+            )
+            .related
+            .push((prev, "defined here".into()));
             return false;
         }
         names.insert(id.name.clone(), (id.span, what));
@@ -63,24 +85,20 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
                     mc.lets.insert(l.name.name.clone(), Memo::Pending(l));
                 }
             }
-            ModelItem::Block(b) => {
-                if declare(&mut mc, &b.name, "block") {
-                    mc.blocks.insert(b.name.name.clone(), Memo::Pending(b));
-                }
+            ModelItem::Block(b) if declare(&mut mc, &b.name, "block") => {
+                mc.blocks.insert(b.name.name.clone(), Memo::Pending(b));
             }
-            ModelItem::Grade(g) => {
-                if declare(&mut mc, &g.name, "grade") {
-                    mc.grades.insert(g.name.name.clone(), Memo::Pending(g));
-                }
+            ModelItem::Grade(g) if declare(&mut mc, &g.name, "grade") => {
+                mc.grades.insert(g.name.name.clone(), Memo::Pending(g));
             }
             _ => {}
         }
     }
 
-    let applies = m
-        .applies_when
-        .as_ref()
-        .and_then(|c| mc.expect(c, Scope::MODEL, Ty::Bool, "the `for` condition").ok());
+    let applies = m.applies_when.as_ref().and_then(|c| {
+        mc.expect(c, Scope::MODEL, Ty::Bool, "the `for` condition")
+            .ok()
+    });
 
     let mut blocks: Vec<BlockInfo> = Vec::new();
     let mut block_nodes: Vec<NodeId> = Vec::new();
@@ -105,7 +123,15 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
                         for (ri, r) in info.rules.iter().enumerate() {
                             if r.required {
                                 let span = b.rules.get(ri).map(|x| x.span).unwrap_or(b.span);
-                                add_gate(&mut mc, &mut gates, &mut gate_spans, &r.label, span, r.condition, Some((bi, ri)));
+                                add_gate(
+                                    &mut mc,
+                                    &mut gates,
+                                    &mut gate_spans,
+                                    &r.label,
+                                    span,
+                                    r.condition,
+                                    Some((bi, ri)),
+                                );
                             }
                         }
                         blocks.push(info);
@@ -124,7 +150,15 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
                 let cond = mc
                     .expect(&g.condition, Scope::MODEL, Ty::Bool, "a gate")
                     .ok();
-                add_gate(&mut mc, &mut gates, &mut gate_spans, &g.name.name, g.name.span, cond, None);
+                add_gate(
+                    &mut mc,
+                    &mut gates,
+                    &mut gate_spans,
+                    &g.name.name,
+                    g.name.span,
+                    cond,
+                    None,
+                );
             }
             ModelItem::Score(e, s) => {
                 if let Some(prev) = score_seen {
@@ -146,7 +180,9 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
                     .push((prev, "the route without `when`".into()));
                 }
                 let condition = match &r.condition {
-                    Some(c) => mc.expect(c, Scope::MODEL, Ty::Bool, "a route condition").ok(),
+                    Some(c) => mc
+                        .expect(c, Scope::MODEL, Ty::Bool, "a route condition")
+                        .ok(),
                     None => {
                         open_route = Some(r.span);
                         None
@@ -168,8 +204,15 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
         Some(s) => s,
         None if score_seen.is_some() => NodeId(0),
         None => {
-            let label = blocks.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(" + ");
-            mc.add(Node::Sum(block_nodes.clone()), if label.is_empty() { "0".into() } else { label })
+            let label = blocks
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ");
+            mc.add(
+                Node::Sum(block_nodes.clone()),
+                if label.is_empty() { "0".into() } else { label },
+            )
         }
     };
     let lets = {
@@ -224,9 +267,13 @@ fn add_gate(
     from_rule: Option<(usize, usize)>,
 ) {
     if let Some(prev) = spans.get(name) {
-        mc.f.error("E0201", span, format!("there is already a gate named `{name}`"))
-            .related
-            .push((*prev, "first defined here".into()));
+        mc.f.error(
+            "E0201",
+            span,
+            format!("there is already a gate named `{name}`"),
+        )
+        .related
+        .push((*prev, "first defined here".into()));
         return;
     }
     spans.insert(name.to_string(), span);
@@ -246,14 +293,18 @@ fn rule_label(mc: &ModelCtx<'_, '_>, r: &ast::PointRule) -> String {
     }
     let text = mc.f.text_of(r.span);
     let text = text.trim();
-    text.strip_suffix("required").map_or(text, str::trim_end).to_string()
+    text.strip_suffix("required")
+        .map_or(text, str::trim_end)
+        .to_string()
 }
 
 pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) -> Typed {
     let block_window = b.within.as_ref().map(|d| mc.clip_window(d));
     let scope = Scope { block_window };
     let decay = match b.decay.as_ref().map(|(d, _)| d) {
-        Some(ast::Decay::HalfLife(d)) => positive_decay(mc, d).map(|s| DecayKind::HalfLife(s as f64)),
+        Some(ast::Decay::HalfLife(d)) => {
+            positive_decay(mc, d).map(|s| DecayKind::HalfLife(s as f64))
+        }
         Some(ast::Decay::Linear(d)) => positive_decay(mc, d).map(|s| DecayKind::Linear(s as f64)),
         Some(ast::Decay::None) | None => Some(DecayKind::None),
     }
@@ -265,36 +316,41 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
     for r in &b.rules {
         let label = rule_label(mc, r);
         if let Some(prev) = labels.insert(label.clone(), r.span) {
-            mc.f.warn("W0204", r.span, format!("two rules of this block are labelled \"{label}\""))
-                .related
-                .push((prev, "the other rule".into()));
+            mc.f.warn(
+                "W0204",
+                r.span,
+                format!("two rules of this block are labelled \"{label}\""),
+            )
+            .related
+            .push((prev, "the other rule".into()));
         }
         let line = line_of(mc.f.text, r.span);
         match &r.kind {
-            RuleKind::When { condition, required } => {
-                match mc.expect(condition, scope, Ty::Bool, "a rule's condition") {
-                    Ok(cond) => {
-                        let text = mc.f.text_of(r.span);
-                        let node = mc.add(
-                            Node::When {
-                                points: r.points.value,
-                                condition: cond,
-                            },
-                            text,
-                        );
-                        rules.push(node);
-                        infos.push(RuleInfo {
-                            label,
-                            node,
-                            condition: Some(cond),
+            RuleKind::When {
+                condition,
+                required,
+            } => match mc.expect(condition, scope, Ty::Bool, "a rule's condition") {
+                Ok(cond) => {
+                    let text = mc.f.text_of(r.span);
+                    let node = mc.add(
+                        Node::When {
                             points: r.points.value,
-                            required: *required,
-                            line,
-                        });
-                    }
-                    Err(()) => failed = true,
+                            condition: cond,
+                        },
+                        text,
+                    );
+                    rules.push(node);
+                    infos.push(RuleInfo {
+                        label,
+                        node,
+                        condition: Some(cond),
+                        points: r.points.value,
+                        required: *required,
+                        line,
+                    });
                 }
-            }
+                Err(Reported) => failed = true,
+            },
             RuleKind::Per {
                 collection,
                 within,
@@ -304,9 +360,16 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
                 let Some(coll) = mc.collection(&collection.name) else {
                     let mut names = vec!["events".to_string(), "contacts".into(), "engaged".into()];
                     names.extend(mc.f.sources.iter().map(|s| s.name.clone()));
-                    let hint = mc.f.suggest(&collection.name, names.iter().map(String::as_str));
-                    mc.f.error("E0225", collection.span, format!("there is no collection `{}`", collection.name))
-                        .hint = Some(hint.unwrap_or_else(|| format!("collections are {}", names.join(", "))));
+                    let hint =
+                        mc.f.suggest(&collection.name, names.iter().map(String::as_str));
+                    mc.f.error(
+                        "E0225",
+                        collection.span,
+                        format!("there is no collection `{}`", collection.name),
+                    )
+                    .hint = Some(
+                        hint.unwrap_or_else(|| format!("collections are {}", names.join(", "))),
+                    );
                     failed = true;
                     continue;
                 };
@@ -314,14 +377,18 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
                 let filt = match filter {
                     Some(e) => match mc.rec_condition(e, coll, scope) {
                         Ok(x) => Some(x),
-                        Err(()) => {
+                        Err(Reported) => {
                             failed = true;
                             continue;
                         }
                     },
                     None => None,
                 };
-                let rule_decay = if coll.is_timed() { decay } else { DecayKind::None };
+                let rule_decay = if coll.is_timed() {
+                    decay
+                } else {
+                    DecayKind::None
+                };
                 let text = mc.f.text_of(r.span);
                 let node = mc.add(
                     Node::PerRecord {
@@ -349,7 +416,7 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
         }
     }
     if failed {
-        return Err(());
+        return Err(Reported);
     }
     let max = b.max.as_ref().map(|n| n.value);
     let node = mc.add(Node::BlockSum { rules, max }, b.name.name.clone());
@@ -383,9 +450,16 @@ fn line_of(text: &str, span: Span) -> u32 {
 pub(crate) fn compile_grade<'a>(mc: &mut ModelCtx<'a, '_>, g: &'a ast::Grade) -> Typed {
     let value = mc.expect(&g.from, Scope::MODEL, Ty::Number, "a grade's value");
     let Some(otherwise) = &g.otherwise else {
-        mc.f.error("E0230", g.name.span, format!("the grade `{}` has no `else` band", g.name.name))
-            .hint = Some("add a last band like `else D` for values below every bound (and missing values)".into());
-        return Err(());
+        mc.f.error(
+            "E0230",
+            g.name.span,
+            format!("the grade `{}` has no `else` band", g.name.name),
+        )
+        .hint = Some(
+            "add a last band like `else D` for values below every bound (and missing values)"
+                .into(),
+        );
+        return Err(Reported);
     };
     let value = value?;
     let mut bands = Vec::new();

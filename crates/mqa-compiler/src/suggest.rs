@@ -21,13 +21,20 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The nearest candidate within a distance that still reads as a typo
 /// (a third of the word, at least 1, at most 3), or a candidate that differs
 /// only in case.
-pub fn did_you_mean<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub fn did_you_mean<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
         .filter(|c| *c != name)
         .map(|c| {
-            let d = if c.eq_ignore_ascii_case(name) { 0 } else { edit_distance(name, c) };
+            let d = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                edit_distance(name, c)
+            };
             (d, c)
         })
         .filter(|(d, _)| *d <= limit)
@@ -41,7 +48,10 @@ mod tests {
 
     #[test]
     fn suggests_near_names() {
-        assert_eq!(did_you_mean("employes", ["employees", "revenue"]), Some("employees"));
+        assert_eq!(
+            did_you_mean("employes", ["employees", "revenue"]),
+            Some("employees")
+        );
         assert_eq!(did_you_mean("Industry", ["industry"]), Some("industry"));
         assert_eq!(did_you_mean("xyz", ["employees"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);

@@ -36,7 +36,10 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
             } else {
                 let bad = if is(l, Ty::Bool) { r } else { l };
                 Err(err(
-                    format!("`{sym}` combines conditions, but this side is {} (not a condition)", article(bad)),
+                    format!(
+                        "`{sym}` combines conditions, but this side is {} (not a condition)",
+                        article(bad)
+                    ),
                     Some("write a comparison, e.g. `account.employees > 100`"),
                 ))
             }
@@ -49,7 +52,9 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
             }
         }
         B::Lt | B::Le | B::Gt | B::Ge => {
-            let ok = same(l, r) && (is(l, Ty::Number) || is(l, Ty::Time)) && (is(r, Ty::Number) || is(r, Ty::Time));
+            let ok = same(l, r)
+                && (is(l, Ty::Number) || is(l, Ty::Time))
+                && (is(r, Ty::Number) || is(r, Ty::Time));
             if ok {
                 let b = match op {
                     B::Lt => Bin::Lt,
@@ -68,24 +73,39 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
             }
         }
         B::Contains => match (l, r) {
-            (Ty::ListText | Ty::Unknown, Ty::Text | Ty::Unknown) | (Ty::ListNumber, Ty::Number | Ty::Unknown) => {
-                Ok((Bin::Contains, Ty::Bool))
-            }
+            (Ty::ListText | Ty::Unknown, Ty::Text | Ty::Unknown)
+            | (Ty::ListNumber, Ty::Number | Ty::Unknown) => Ok((Bin::Contains, Ty::Bool)),
             (Ty::Text, Ty::Text) => Err(err(
-                "`contains` tests whether a list holds a value; both sides here are text".to_string(),
+                "`contains` tests whether a list holds a value; both sides here are text"
+                    .to_string(),
                 Some("for text, use `starts_with`, `ends_with` or `==`"),
             )),
             _ => Err(err(
-                format!("`contains` needs a list on the left and a value on the right, found {} and {}", article(l), article(r)),
+                format!(
+                    "`contains` needs a list on the left and a value on the right, found {} and {}",
+                    article(l),
+                    article(r)
+                ),
                 None,
             )),
         },
         B::StartsWith | B::EndsWith => {
             if is(l, Ty::Text) && is(r, Ty::Text) {
-                Ok((if op == B::StartsWith { Bin::StartsWith } else { Bin::EndsWith }, Ty::Bool))
+                Ok((
+                    if op == B::StartsWith {
+                        Bin::StartsWith
+                    } else {
+                        Bin::EndsWith
+                    },
+                    Ty::Bool,
+                ))
             } else {
                 Err(err(
-                    format!("`{sym}` works on text, found {} and {}", article(l), article(r)),
+                    format!(
+                        "`{sym}` works on text, found {} and {}",
+                        article(l),
+                        article(r)
+                    ),
                     None,
                 ))
             }
@@ -101,7 +121,11 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
                 Ok((b, Ty::Number))
             } else {
                 Err(err(
-                    format!("`{sym}` works on numbers, found {} and {}", article(l), article(r)),
+                    format!(
+                        "`{sym}` works on numbers, found {} and {}",
+                        article(l),
+                        article(r)
+                    ),
                     if l == Ty::Time || r == Ty::Time {
                         Some("for the age of a time, use `days_since(t)`")
                     } else {
@@ -116,7 +140,8 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
 /// Type check of `value in list`.
 pub(crate) fn membership(value: Ty, list: Ty) -> Result<(), TypeError> {
     match (value, list) {
-        (Ty::Text | Ty::Unknown, Ty::ListText | Ty::Unknown) | (Ty::Number | Ty::Unknown, Ty::ListNumber) => Ok(()),
+        (Ty::Text | Ty::Unknown, Ty::ListText | Ty::Unknown)
+        | (Ty::Number | Ty::Unknown, Ty::ListNumber) => Ok(()),
         (_, Ty::ListText | Ty::ListNumber) => Err(err(
             format!("`in` compares {} with a {}", article(value), list.name()),
             Some("the value and the list items must have the same type"),
@@ -148,9 +173,15 @@ pub(crate) fn between(v: Ty, lo: Ty, hi: Ty) -> Result<(), TypeError> {
 
 fn mismatch(sym: &str, l: Ty, r: Ty) -> TypeError {
     let hint = match (l, r) {
-        (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => Some("quote text values (`\"5000\"`) or compare a number field with a number"),
-        (Ty::Bool, _) | (_, Ty::Bool) => Some("a condition is already true or false: use it directly, or `not` it"),
-        (Ty::ListText | Ty::ListNumber, _) | (_, Ty::ListText | Ty::ListNumber) => Some("to test list membership, use `in` or `contains`"),
+        (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => {
+            Some("quote text values (`\"5000\"`) or compare a number field with a number")
+        }
+        (Ty::Bool, _) | (_, Ty::Bool) => {
+            Some("a condition is already true or false: use it directly, or `not` it")
+        }
+        (Ty::ListText | Ty::ListNumber, _) | (_, Ty::ListText | Ty::ListNumber) => {
+            Some("to test list membership, use `in` or `contains`")
+        }
         _ => None,
     };
     err(

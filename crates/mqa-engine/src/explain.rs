@@ -90,11 +90,16 @@ pub struct Detail {
 fn value_json(ev: &Evaluator<'_>, v: Value<'_>) -> Json {
     match v {
         Value::Missing => Json::Null,
+        Value::Num(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Json::Number((x as i64).into()),
         Value::Num(x) => serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number),
         Value::Bool(b) => Json::Bool(b),
         Value::Text(s) => Json::String(ev.interner.resolve(s).to_string()),
         Value::Time(t) => Json::String(format_timestamp(t)),
-        Value::Texts(l) => Json::Array(l.iter().map(|s| Json::String(ev.interner.resolve(*s).to_string())).collect()),
+        Value::Texts(l) => Json::Array(
+            l.iter()
+                .map(|s| Json::String(ev.interner.resolve(*s).to_string()))
+                .collect(),
+        ),
         Value::Nums(l) => json!(l),
     }
 }
@@ -109,9 +114,15 @@ pub fn value_text(ev: &Evaluator<'_>, v: Value<'_>) -> String {
         Value::Time(t) => format_timestamp(t),
         Value::Texts(l) => format!(
             "[{}]",
-            l.iter().map(|s| format!("\"{}\"", ev.interner.resolve(*s))).collect::<Vec<_>>().join(", ")
+            l.iter()
+                .map(|s| format!("\"{}\"", ev.interner.resolve(*s)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        Value::Nums(l) => format!("[{}]", l.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ")),
+        Value::Nums(l) => format!(
+            "[{}]",
+            l.iter().map(|x| fmt_num(*x)).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -152,11 +163,25 @@ fn because(ev: &Evaluator<'_>, g: &ModelGraph, cond: NodeId, slots: &[Value<'_>]
     let slot = |id: NodeId| slots.get(id.index()).copied().unwrap_or(Value::Missing);
     let mut ops = Vec::new();
     operands(g, cond, &mut ops, 0);
+    ops.retain(|id| *id != cond);
     let parts: Vec<String> = ops
         .iter()
-        .map(|id| format!("{} = {}", g.label(*id).split_whitespace().collect::<Vec<_>>().join(" "), value_text(ev, slot(*id))))
+        .map(|id| {
+            format!(
+                "{} = {}",
+                g.label(*id)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                value_text(ev, slot(*id))
+            )
+        })
         .collect();
-    let cond_text = g.label(cond).split_whitespace().collect::<Vec<_>>().join(" ");
+    let cond_text = g
+        .label(cond)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if parts.is_empty() {
         format!("{cond_text} → {}", truth(slot(cond)))
     } else {
@@ -174,12 +199,16 @@ fn window_text(secs: i64) -> String {
     }
 }
 
-fn coll_word(p: &Program, c: Collection) -> String {
+fn coll_word(p: &Program, c: Collection, n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
     match c {
-        Collection::Events => "events".into(),
-        Collection::Contacts => "contacts".into(),
-        Collection::Engaged => "engaged contacts".into(),
-        Collection::Source(s) => p.sources.get(s as usize).map_or("signals".into(), |x| format!("{} signals", x.name)),
+        Collection::Events => format!("event{s}"),
+        Collection::Contacts => format!("contact{s}"),
+        Collection::Engaged => format!("engaged contact{s}"),
+        Collection::Source(i) => p
+            .sources
+            .get(i as usize)
+            .map_or(format!("signal{s}"), |x| format!("{} signal{s}", x.name)),
     }
 }
 
@@ -192,7 +221,12 @@ impl Session {
         Some(self.detail_from(&ev, &d, &mut scratch))
     }
 
-    fn detail_from<'e>(&'e self, ev: &'e Evaluator<'e>, d: &Decision, scratch: &mut Scratch<'e>) -> Detail {
+    fn detail_from<'e>(
+        &'e self,
+        ev: &'e Evaluator<'e>,
+        d: &Decision,
+        scratch: &mut Scratch<'e>,
+    ) -> Detail {
         let model = d.model as usize;
         let a = d.account as usize;
         let Some(g) = self.program.models.get(model) else {
@@ -227,15 +261,20 @@ impl Session {
                         });
                         let decay_text = match decay {
                             DecayKind::None => String::new(),
-                            DecayKind::HalfLife(h) => format!(", half-life {}", window_text(*h as i64)),
-                            DecayKind::Linear(l) => format!(", linear over {}", window_text(*l as i64)),
+                            DecayKind::HalfLife(h) => {
+                                format!(", half-life {}", window_text(*h as i64))
+                            }
+                            DecayKind::Linear(l) => {
+                                format!(", linear over {}", window_text(*l as i64))
+                            }
                         };
-                        let cap_text = cap.map_or(String::new(), |c| format!(", cap {}", fmt_num(c)));
+                        let cap_text =
+                            cap.map_or(String::new(), |c| format!(", cap {}", fmt_num(c)));
                         (
                             n > 0,
                             format!(
                                 "{n} matching {} in {}{decay_text}: sum {}{cap_text}",
-                                coll_word(&self.program, scan.collection),
+                                coll_word(&self.program, scan.collection, n),
                                 window_text(scan.window),
                                 fmt_score(sum, 2)
                             ),
@@ -277,15 +316,21 @@ impl Session {
                 },
             })
             .collect();
-        let route = d.route.and_then(|r| g.routes.get(r as usize)).map(|r| RouteResult {
-            queue: r.queue.clone(),
-            sla_due: format_timestamp(self.as_of.saturating_add(r.sla.saturating_mul(1_000_000))),
-        });
+        let route = d
+            .route
+            .and_then(|r| g.routes.get(r as usize))
+            .map(|r| RouteResult {
+                queue: r.queue.clone(),
+                sla_due: format_timestamp(
+                    self.as_of.saturating_add(r.sla.saturating_mul(1_000_000)),
+                ),
+            });
         let context = self.context(ev, g, a, &mut contrib, scratch);
         let skipped_sources = self
             .source_status
             .iter()
-            .filter_map(|(n, s)| matches!(s, SourceStatus::Skipped(_)).then(|| n.clone()))
+            .filter(|(_, s)| matches!(s, SourceStatus::Skipped(_)))
+            .map(|(n, _)| n.clone())
             .collect();
         Detail {
             model: g.name.clone(),
@@ -324,7 +369,11 @@ impl Session {
     }
 
     pub fn account_id(&self, a: usize) -> &str {
-        self.data.accounts.id.get(a).map_or("", |s| self.interner.resolve(*s))
+        self.data
+            .accounts
+            .id
+            .get(a)
+            .map_or("", |s| self.interner.resolve(*s))
     }
 
     fn context<'e>(
@@ -349,24 +398,33 @@ impl Session {
             y.1.total_cmp(&x.1)
                 .then_with(|| d.events.at.get(y.0).cmp(&d.events.at.get(x.0)))
         });
-        let kind_col = self.program.schemas.event.iter().position(|f| f.name == "kind");
+        let kind_col = self
+            .program
+            .schemas
+            .event
+            .iter()
+            .position(|f| f.name == "kind");
         let top_activities = merged
             .iter()
             .take(5)
             .map(|(row, p)| Activity {
-                at: d.events.at.get(*row).map_or(String::new(), |t| format_timestamp(*t)),
+                at: d
+                    .events
+                    .at
+                    .get(*row)
+                    .map_or(String::new(), |t| format_timestamp(*t)),
                 contact: d
                     .events
                     .contact_id
                     .get(*row)
                     .filter(|s| !s.is_missing())
                     .map(|s| self.interner.resolve(*s).to_string()),
-                kind: kind_col
-                    .and_then(|c| d.events.fields.get(c))
-                    .and_then(|c| match col_value(c, *row) {
+                kind: kind_col.and_then(|c| d.events.fields.get(c)).and_then(|c| {
+                    match col_value(c, *row) {
                         Value::Text(s) => Some(self.interner.resolve(s).to_string()),
                         _ => None,
-                    }),
+                    }
+                }),
                 points: *p,
             })
             .collect();
@@ -383,10 +441,19 @@ impl Session {
                 let mut m = serde_json::Map::new();
                 m.insert(
                     "id".into(),
-                    Json::String(d.contacts.id.get(row).map_or(String::new(), |s| self.interner.resolve(*s).to_string())),
+                    Json::String(
+                        d.contacts
+                            .id
+                            .get(row)
+                            .map_or(String::new(), |s| self.interner.resolve(*s).to_string()),
+                    ),
                 );
                 for (fi, f) in self.program.schemas.contact.iter().enumerate() {
-                    let v = d.contacts.fields.get(fi).map_or(Value::Missing, |c| col_value(c, row));
+                    let v = d
+                        .contacts
+                        .fields
+                        .get(fi)
+                        .map_or(Value::Missing, |c| col_value(c, row));
                     m.insert(f.name.clone(), value_json(ev, v));
                 }
                 m
@@ -395,8 +462,12 @@ impl Session {
         // Intent topics: distinct `topic` values of sources, in the model window, latest first.
         let mut topics: Vec<(i64, Sym)> = Vec::new();
         for (si, def) in self.program.sources.iter().enumerate() {
-            let Some(ti) = def.fields.iter().position(|f| f.name == "topic") else { continue };
-            let Some(Some(src)) = self.sources.get(si) else { continue };
+            let Some(ti) = def.fields.iter().position(|f| f.name == "topic") else {
+                continue;
+            };
+            let Some(Some(src)) = self.sources.get(si) else {
+                continue;
+            };
             let s = u16::try_from(si).unwrap_or(u16::MAX);
             for row in ev.signal_rows(s, a, g.window) {
                 if let (Some(Value::Text(t)), Some(at)) = (
@@ -407,7 +478,7 @@ impl Session {
                 }
             }
         }
-        topics.sort_by(|x, y| y.0.cmp(&x.0));
+        topics.sort_by_key(|x| std::cmp::Reverse(x.0));
         let mut intent_topics: Vec<String> = Vec::new();
         for (_, t) in topics {
             let name = self.interner.resolve(t).to_string();
@@ -418,7 +489,11 @@ impl Session {
         let mut account = serde_json::Map::new();
         account.insert("id".into(), Json::String(self.account_id(a).to_string()));
         for (fi, f) in self.program.schemas.account.iter().enumerate() {
-            let v = d.accounts.fields.get(fi).map_or(Value::Missing, |c| col_value(c, a));
+            let v = d
+                .accounts
+                .fields
+                .get(fi)
+                .map_or(Value::Missing, |c| col_value(c, a));
             account.insert(f.name.clone(), value_json(ev, v));
         }
         let _ = scratch;
@@ -432,7 +507,12 @@ impl Session {
 }
 
 /// Writes full decisions, one JSON object per line.
-pub fn write_jsonl(session: &Session, decisions: &[Decision], only_qualified: bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_jsonl(
+    session: &Session,
+    decisions: &[Decision],
+    only_qualified: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let ev = session.evaluator();
     let mut scratch = Scratch::default();
     for d in decisions {
@@ -463,16 +543,30 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
             d.as_of,
             fmt_score(d.score, 2),
             fmt_num(threshold),
-            if d.qualified { "QUALIFIED" } else { "not qualified" }
+            if d.qualified {
+                "QUALIFIED"
+            } else {
+                "not qualified"
+            }
         ),
     );
     for b in &d.blocks {
         w(&mut s, String::new());
-        let title = b.title.as_deref().map(|t| format!(" \"{t}\"")).unwrap_or_default();
-        w(&mut s, format!("block {}{title}: {}", b.name, fmt_score(b.points, 2)));
+        let title = b
+            .title
+            .as_deref()
+            .map(|t| format!(" \"{t}\""))
+            .unwrap_or_default();
+        w(
+            &mut s,
+            format!("block {}{title}: {}", b.name, fmt_score(b.points, 2)),
+        );
         for r in &b.rules {
             let mark = if r.fired { "✓" } else { "✗" };
-            w(&mut s, format!("  {mark} {:>8}  {}", format!("{:+.2}", r.points), r.label));
+            w(
+                &mut s,
+                format!("  {mark} {:>8}  {}", format!("{:+.2}", r.points), r.label),
+            );
             if !r.because.is_empty() {
                 w(&mut s, format!("              {}", r.because));
             }
@@ -481,7 +575,11 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
     w(&mut s, String::new());
     w(&mut s, "gates:".to_string());
     for gate in &d.gates {
-        let mark = if gate.passed { "✓ passed" } else { "✗ FAILED" };
+        let mark = if gate.passed {
+            "✓ passed"
+        } else {
+            "✗ FAILED"
+        };
         w(&mut s, format!("  {mark}  {}", gate.name));
         w(&mut s, format!("              {}", gate.because));
     }
@@ -489,7 +587,10 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
         w(&mut s, format!("grade {}: {}", gr.name, gr.value));
     }
     match &d.route {
-        Some(r) => w(&mut s, format!("route: {} (SLA due {})", r.queue, r.sla_due)),
+        Some(r) => w(
+            &mut s,
+            format!("route: {} (SLA due {})", r.queue, r.sla_due),
+        ),
         None => w(&mut s, "route: none (not qualified)".to_string()),
     }
     w(&mut s, String::new());
@@ -510,7 +611,10 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
             ),
         );
     }
-    w(&mut s, format!("  engaged contacts ({}):", d.context.engaged_contacts.len()));
+    w(
+        &mut s,
+        format!("  engaged contacts ({}):", d.context.engaged_contacts.len()),
+    );
     for c in &d.context.engaged_contacts {
         let fields: Vec<String> = c
             .iter()
@@ -519,7 +623,11 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
             .collect();
         w(
             &mut s,
-            format!("    {}  {}", c.get("id").and_then(Json::as_str).unwrap_or(""), fields.join(", ")),
+            format!(
+                "    {}  {}",
+                c.get("id").and_then(Json::as_str).unwrap_or(""),
+                fields.join(", ")
+            ),
         );
     }
     let topics = if d.context.intent_topics.is_empty() {
@@ -538,7 +646,10 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
     if !d.skipped_sources.is_empty() {
         w(
             &mut s,
-            format!("  NOTE: sources skipped after a plugin error (empty here): {}", d.skipped_sources.join(", ")),
+            format!(
+                "  NOTE: sources skipped after a plugin error (empty here): {}",
+                d.skipped_sources.join(", ")
+            ),
         );
     }
     s

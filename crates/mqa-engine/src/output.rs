@@ -44,7 +44,10 @@ impl Session {
             failed_gates: d
                 .failed_gates
                 .iter()
-                .filter_map(|i| g.and_then(|g| g.gates.get(*i as usize)).map(|x| x.name.as_str()))
+                .filter_map(|i| {
+                    g.and_then(|g| g.gates.get(*i as usize))
+                        .map(|x| x.name.as_str())
+                })
                 .collect(),
         }
     }
@@ -66,11 +69,25 @@ pub fn fmt_score(v: f64, decimals: usize) -> String {
 }
 
 /// Writes decisions as CSV: `model,account,score,qualified,grade,route,sla_due,failed_gates`.
-pub fn write_csv(session: &Session, decisions: &[Decision], only_qualified: bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_csv(
+    session: &Session,
+    decisions: &[Decision],
+    only_qualified: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(out);
-    w.write_record(["model", "account", "score", "qualified", "grade", "route", "sla_due", "failed_gates"])?;
+    w.write_record([
+        "model",
+        "account",
+        "score",
+        "qualified",
+        "grade",
+        "route",
+        "sla_due",
+        "failed_gates",
+    ])?;
     for d in decisions {
         if only_qualified && !d.qualified {
             continue;
@@ -103,7 +120,16 @@ pub fn render_table(session: &Session, decisions: &[Decision], only_qualified: b
             .then(b.score.total_cmp(&a.score))
             .then(a.account.cmp(b.account))
     });
-    let header = ["MODEL", "ACCOUNT", "SCORE", "QUALIFIED", "GRADE", "ROUTE", "SLA DUE", "FAILED GATES"];
+    let header = [
+        "MODEL",
+        "ACCOUNT",
+        "SCORE",
+        "QUALIFIED",
+        "GRADE",
+        "ROUTE",
+        "SLA DUE",
+        "FAILED GATES",
+    ];
     let cells: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
@@ -111,7 +137,11 @@ pub fn render_table(session: &Session, decisions: &[Decision], only_qualified: b
                 r.model.to_string(),
                 r.account.to_string(),
                 fmt_score(r.score, 2),
-                if r.qualified { "yes".into() } else { "no".into() },
+                if r.qualified {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 r.grade.to_string(),
                 r.route.to_string(),
                 r.sla_due.clone(),

@@ -2,7 +2,8 @@
 //! once; then every account scored in parallel chunks.
 
 use crate::data::{
-    build_signal_table, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink, SignalSummary,
+    build_signal_table, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
+    SignalSummary,
 };
 use crate::eval::{prepare, Decision, Evaluator, Prepared, Scratch, SourceData};
 use crate::intern::Interner;
@@ -20,7 +21,6 @@ pub enum RunError {
     #[error("source `{source_name}`: {error}")]
     Signal {
         source_name: String,
-        #[source]
         error: SignalError,
     },
     #[error("source `{source_name}` (plugin `{plugin}`): the rule file uses the field `{field}`, which the plugin does not declare (it declares: {declared})")]
@@ -83,7 +83,11 @@ fn align_batch(
                 source_name: source_name.to_string(),
                 plugin: plugin.to_string(),
                 field: f.name.clone(),
-                declared: plugin_fields.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", "),
+                declared: plugin_fields
+                    .iter()
+                    .map(|(n, t)| format!("{n}: {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         };
         match cols.get_mut(i).and_then(Option::take) {
@@ -124,10 +128,18 @@ impl Session {
         let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
         let mut loaded = Vec::new();
         let mut status = Vec::new();
-        let domain_col = program.schemas.account.iter().position(|f| f.name == "domain");
+        let domain_col = program
+            .schemas
+            .account
+            .iter()
+            .position(|f| f.name == "domain");
         for (i, input) in sources.into_iter().enumerate() {
-            let Some(def) = program.sources.get(i) else { break };
-            let fail = |why: String, status: &mut Vec<(String, SourceStatus)>, loaded: &mut Vec<Option<SourceData>>| {
+            let Some(def) = program.sources.get(i) else {
+                break;
+            };
+            let fail = |why: String,
+                        status: &mut Vec<(String, SourceStatus)>,
+                        loaded: &mut Vec<Option<SourceData>>| {
                 status.push((def.name.clone(), SourceStatus::Skipped(why)));
                 loaded.push(None);
             };
@@ -189,8 +201,15 @@ impl Session {
             }));
         }
         while loaded.len() < program.sources.len() {
-            let name = program.sources.get(loaded.len()).map(|s| s.name.clone()).unwrap_or_default();
-            status.push((name, SourceStatus::Skipped("no plugin was given for this source".into())));
+            let name = program
+                .sources
+                .get(loaded.len())
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            status.push((
+                name,
+                SourceStatus::Skipped("no plugin was given for this source".into()),
+            ));
             loaded.push(None);
         }
         let prepared = prepare(&program, &mut interner);
@@ -225,7 +244,12 @@ impl Session {
                 Some(i) => Ok(vec![i]),
                 None => Err(RunError::UnknownModel(
                     n.to_string(),
-                    self.program.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
+                    self.program
+                        .models
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )),
             },
         }

@@ -7,7 +7,8 @@ fn main() {
         let bytes = std::fs::read(&path).unwrap_or_default();
         let src = match mqa_syntax::scan::decode(&path, bytes) {
             Ok(s) => s,
-            Err((s, d)) => {
+            Err(e) => {
+                let (s, d) = *e;
                 print!("{}", s.render(&d, false));
                 continue;
             }

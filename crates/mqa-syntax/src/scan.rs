@@ -20,7 +20,8 @@ const ITEM_KEYWORDS: [&str; 6] = ["schema", "source", "let", "model", "use", "te
 
 /// Decodes a file's bytes. Invalid UTF-8 gives a diagnostic pointing at the
 /// first bad byte, with the file shown as far as it decodes.
-pub fn decode(path: &str, bytes: Vec<u8>) -> Result<SourceFile, (SourceFile, Diagnostic)> {
+/// The error holds the file as far as it decodes (for rendering) and the diagnostic.
+pub fn decode(path: &str, bytes: Vec<u8>) -> Result<SourceFile, Box<(SourceFile, Diagnostic)>> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text)),
         Err(e) => {
@@ -33,7 +34,7 @@ pub fn decode(path: &str, bytes: Vec<u8>) -> Result<SourceFile, (SourceFile, Dia
                 "this file is not valid UTF-8 text",
             )
             .with_hint("save the file as UTF-8 (rule files are plain text)");
-            Err((shown, d))
+            Err(Box::new((shown, d)))
         }
     }
 }
@@ -56,7 +57,11 @@ enum State {
 }
 
 /// Walks the text once, calling `f(offset, byte, state_before)` for code bytes.
-fn walk(text: &str, mut on_code: impl FnMut(usize, u8) -> bool, mut on_comment: impl FnMut(usize, usize)) {
+fn walk(
+    text: &str,
+    mut on_code: impl FnMut(usize, u8) -> bool,
+    mut on_comment: impl FnMut(usize, usize),
+) {
     let b = text.as_bytes();
     let mut st = State::Code;
     let mut comment_start = 0;
@@ -254,7 +259,14 @@ mod tests {
         let t = "let a = 1\nmodel m {\n  let b = 2\n}\n// c\nschema account {}\n";
         let r = split_items(t);
         let parts: Vec<&str> = r.iter().map(|r| &t[r.clone()]).collect();
-        assert_eq!(parts, ["let a = 1\n", "model m {\n  let b = 2\n}\n// c\n", "schema account {}\n"]);
+        assert_eq!(
+            parts,
+            [
+                "let a = 1\n",
+                "model m {\n  let b = 2\n}\n// c\n",
+                "schema account {}\n"
+            ]
+        );
     }
 
     #[test]

@@ -29,5 +29,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             None => failed = true,
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -36,7 +36,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Reads a file as a source; invalid UTF-8 becomes a diagnostic.
-pub fn read_source(path: &Path) -> Result<Result<SourceFile, (SourceFile, Diagnostic)>> {
+pub fn read_source(path: &Path) -> Result<Result<SourceFile, Box<(SourceFile, Diagnostic)>>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(mqa_syntax::scan::decode(&path.display().to_string(), bytes))
 }

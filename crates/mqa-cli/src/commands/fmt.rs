@@ -22,7 +22,8 @@ pub fn run(args: &FmtArgs) -> Result<ExitCode> {
     for path in files::expand(&args.files)? {
         let src = match files::read_source(&path)? {
             Ok(s) => s,
-            Err((s, d)) => {
+            Err(e) => {
+                let (s, d) = *e;
                 output::print_diagnostics(&s, &[d]);
                 failed = true;
                 continue;

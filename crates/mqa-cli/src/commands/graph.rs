@@ -17,7 +17,11 @@ pub fn run(args: &GraphArgs) -> Result<ExitCode> {
             Some(m) => vec![m],
             None => {
                 let names: Vec<_> = p.models.iter().map(|m| m.name.as_str()).collect();
-                bail!("no model `{name}` in {} (models: {})", args.file.display(), names.join(", "));
+                bail!(
+                    "no model `{name}` in {} (models: {})",
+                    args.file.display(),
+                    names.join(", ")
+                );
             }
         },
         None => p.models.iter().collect(),

@@ -4,22 +4,24 @@ use crate::commands::files;
 use crate::output;
 use anyhow::Result;
 use mqa_compiler::{Program, SourceSchemas};
-use mqa_syntax::{ast, SourceFile};
 use std::path::Path;
 
 /// A parsed and compiled rule file.
 pub struct Loaded {
-    pub source: SourceFile,
-    pub ast: ast::File,
     pub program: Program,
 }
 
 /// Reads, parses and compiles `path`, printing every diagnostic (warnings
 /// too, unless `quiet_warnings`). `Ok(None)` when the file has errors.
-pub fn load(path: &Path, plugins: &dyn SourceSchemas, quiet_warnings: bool) -> Result<Option<Loaded>> {
+pub fn load(
+    path: &Path,
+    plugins: &dyn SourceSchemas,
+    quiet_warnings: bool,
+) -> Result<Option<Loaded>> {
     let src = match files::read_source(path)? {
         Ok(s) => s,
-        Err((s, d)) => {
+        Err(e) => {
+            let (s, d) = *e;
             output::print_diagnostics(&s, &[d]);
             return Ok(None);
         }
@@ -39,9 +41,5 @@ pub fn load(path: &Path, plugins: &dyn SourceSchemas, quiet_warnings: bool) -> R
         .cloned()
         .collect();
     output::print_diagnostics(&src, &shown);
-    Ok(compiled.program.map(|program| Loaded {
-        source: src,
-        ast: file,
-        program,
-    }))
+    Ok(compiled.program.map(|program| Loaded { program }))
 }

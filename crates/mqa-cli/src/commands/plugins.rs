@@ -37,7 +37,9 @@ impl SourceSchemas for HostSchemas<'_> {
         match self.host.load(plugin) {
             Ok(p) => Some(p.source_info().fields.clone()),
             Err(e) => {
-                self.failures.borrow_mut().insert(plugin.to_string(), e.to_string());
+                self.failures
+                    .borrow_mut()
+                    .insert(plugin.to_string(), e.to_string());
                 None
             }
         }
@@ -51,9 +53,13 @@ pub fn expand_config(v: &serde_json::Value, data: &Path, rules: &Path) -> serde_
             s.replace("${data}", &data.display().to_string())
                 .replace("${rules}", &rules.display().to_string()),
         ),
-        serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(|x| expand_config(x, data, rules)).collect()),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(|x| expand_config(x, data, rules)).collect())
+        }
         serde_json::Value::Object(o) => serde_json::Value::Object(
-            o.iter().map(|(k, x)| (k.clone(), expand_config(x, data, rules))).collect(),
+            o.iter()
+                .map(|(k, x)| (k.clone(), expand_config(x, data, rules)))
+                .collect(),
         ),
         other => other.clone(),
     }
@@ -75,12 +81,23 @@ pub fn open_sources(
         .iter()
         .map(|s| -> SourceInput {
             if let Some(why) = failures.get(&s.plugin) {
-                return Err(why.clone());
+                return Err(with_hint(why.clone()));
             }
-            let plugin = host.load(&s.plugin).map_err(|e| e.to_string())?;
+            let plugin = host.load(&s.plugin).map_err(|e| with_hint(e.to_string()))?;
             let config = expand_config(&s.config, data_dir, &rules_dir).to_string();
             let src = plugin.open(&config).map_err(|e| e.to_string())?;
             Ok(Box::new(src))
         })
         .collect()
+}
+
+/// Adds what to do to a "plugin not found" message.
+fn with_hint(msg: String) -> String {
+    if msg.contains("E0601") {
+        format!(
+            "{msg}\n  hint: `cargo build --release` builds the bundled plugins next to `mqa`; or pass --plugin-dir DIR (see `mqa plugins list`)"
+        )
+    } else {
+        msg
+    }
 }

@@ -58,9 +58,15 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match format {
-        ScoreFormat::Csv => output::write_csv(&session, &decisions, args.only_qualified, &mut sink)?,
-        ScoreFormat::Table => sink.write_all(output::render_table(&session, &decisions, args.only_qualified).as_bytes())?,
-        ScoreFormat::Jsonl => mqa_engine::explain::write_jsonl(&session, &decisions, args.only_qualified, &mut sink)?,
+        ScoreFormat::Csv => {
+            output::write_csv(&session, &decisions, args.only_qualified, &mut sink)?
+        }
+        ScoreFormat::Table => sink.write_all(
+            output::render_table(&session, &decisions, args.only_qualified).as_bytes(),
+        )?,
+        ScoreFormat::Jsonl => {
+            mqa_engine::explain::write_jsonl(&session, &decisions, args.only_qualified, &mut sink)?
+        }
     }
     sink.flush().context("cannot write the decisions")?;
     drop(sink);

@@ -84,12 +84,25 @@ pub fn open(
         bail!("--data {}: no such folder", data_dir.display());
     }
     let failures = schemas.failures.borrow().clone();
-    let sources = plugins::open_sources(&host, &loaded.program.sources, &failures, data_dir, rule_file);
+    let sources = plugins::open_sources(
+        &host,
+        &loaded.program.sources,
+        &failures,
+        data_dir,
+        rule_file,
+    );
     let opts = LoadOptions {
         as_of,
         max_reject_rate,
     };
-    let session = Session::load(loaded.program, data_dir, &opts, sources, skip_failed_plugins, rejects)?;
+    let session = Session::load(
+        loaded.program,
+        data_dir,
+        &opts,
+        sources,
+        skip_failed_plugins,
+        rejects,
+    )?;
     Ok(Some(session))
 }
 
@@ -125,11 +138,19 @@ pub fn report_load(session: &Session, rejects: &LazyRejects) {
                 );
             }
             SourceStatus::Skipped(why) => {
-                let _ = writeln!(err, "  source {name}: SKIPPED (empty in every decision): {why}");
+                let _ = writeln!(
+                    err,
+                    "  source {name}: SKIPPED (empty in every decision): {why}"
+                );
             }
         }
     }
     if rejects.count > 0 {
-        let _ = writeln!(err, "  {} rejected rows written to {}", rejects.count, rejects.path.display());
+        let _ = writeln!(
+            err,
+            "  {} rejected rows written to {}",
+            rejects.count,
+            rejects.path.display()
+        );
     }
 }

@@ -38,7 +38,8 @@ pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
         m.nodes.iter().any(|n| match n {
             Node::Unary(Un::Lower, _) => true,
             Node::Aggregate { scan, field, .. } => {
-                scan.filter.as_ref().is_some_and(rec_uses_lower) || field.as_ref().is_some_and(rec_uses_lower)
+                scan.filter.as_ref().is_some_and(rec_uses_lower)
+                    || field.as_ref().is_some_and(rec_uses_lower)
             }
             Node::PerRecord { scan, .. } => scan.filter.as_ref().is_some_and(rec_uses_lower),
             _ => false,
@@ -48,7 +49,9 @@ pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
         let n = interner.len();
         let mut map = Vec::with_capacity(n);
         for i in 0..n {
-            let s = interner.resolve(Sym(u32::try_from(i).unwrap_or(u32::MAX))).to_lowercase();
+            let s = interner
+                .resolve(Sym(u32::try_from(i).unwrap_or(u32::MAX)))
+                .to_lowercase();
             map.push(interner.intern(&s));
         }
         map
@@ -123,7 +126,13 @@ impl<'e> Evaluator<'e> {
         sources: &'e [Option<SourceData>],
         as_of: Micros,
     ) -> Evaluator<'e> {
-        let sym = |id: StrId| prepared.strs.get(id.0 as usize).copied().unwrap_or(Sym::MISSING);
+        let sym = |id: StrId| {
+            prepared
+                .strs
+                .get(id.0 as usize)
+                .copied()
+                .unwrap_or(Sym::MISSING)
+        };
         let lists = program
             .models
             .iter()
@@ -131,14 +140,22 @@ impl<'e> Evaluator<'e> {
                 m.nodes
                     .iter()
                     .map(|n| match n {
-                        Node::Const(Const::TextList(v)) => ConstList::Texts(v.iter().map(|s| sym(*s)).collect()),
-                        Node::Const(Const::NumberList(v)) => ConstList::Nums(v.clone().into_boxed_slice()),
+                        Node::Const(Const::TextList(v)) => {
+                            ConstList::Texts(v.iter().map(|s| sym(*s)).collect())
+                        }
+                        Node::Const(Const::NumberList(v)) => {
+                            ConstList::Nums(v.clone().into_boxed_slice())
+                        }
                         _ => ConstList::None,
                     })
                     .collect()
             })
             .collect();
-        let domain_col = program.schemas.account.iter().position(|f| f.name == "domain");
+        let domain_col = program
+            .schemas
+            .account
+            .iter()
+            .position(|f| f.name == "domain");
         Evaluator {
             program,
             data,
@@ -152,7 +169,11 @@ impl<'e> Evaluator<'e> {
     }
 
     pub fn sym(&self, id: StrId) -> Sym {
-        self.prepared.strs.get(id.0 as usize).copied().unwrap_or(Sym::MISSING)
+        self.prepared
+            .strs
+            .get(id.0 as usize)
+            .copied()
+            .unwrap_or(Sym::MISSING)
     }
 
     fn const_value(&self, model: usize, node: usize, c: &Const) -> Value<'_> {
@@ -160,17 +181,21 @@ impl<'e> Evaluator<'e> {
             Const::Number(v) => Value::Num(*v),
             Const::Text(s) => Value::Text(self.sym(*s)),
             Const::Bool(b) => Value::Bool(*b),
-            Const::TextList(_) | Const::NumberList(_) => match self.lists.get(model).and_then(|l| l.get(node)) {
-                Some(ConstList::Texts(v)) => Value::Texts(v),
-                Some(ConstList::Nums(v)) => Value::Nums(v),
-                _ => Value::Missing,
-            },
+            Const::TextList(_) | Const::NumberList(_) => {
+                match self.lists.get(model).and_then(|l| l.get(node)) {
+                    Some(ConstList::Texts(v)) => Value::Texts(v),
+                    Some(ConstList::Nums(v)) => Value::Nums(v),
+                    _ => Value::Missing,
+                }
+            }
         }
     }
 
     /// Evaluates every node of `model` for account row `a` into `scratch.slots`.
     pub fn run_nodes(&'e self, model: usize, a: usize, scratch: &mut Scratch<'e>) {
-        let Some(g) = self.program.models.get(model) else { return };
+        let Some(g) = self.program.models.get(model) else {
+            return;
+        };
         scratch.slots.clear();
         scratch.slots.reserve(g.nodes.len());
         for (i, node) in g.nodes.iter().enumerate() {
@@ -179,8 +204,17 @@ impl<'e> Evaluator<'e> {
         }
     }
 
-    fn node(&'e self, model: usize, i: usize, node: &'e Node, a: usize, scratch: &mut Scratch<'e>) -> Value<'e> {
-        let slot = |s: &Scratch<'e>, id: NodeId| s.slots.get(id.index()).copied().unwrap_or(Value::Missing);
+    fn node(
+        &'e self,
+        model: usize,
+        i: usize,
+        node: &'e Node,
+        a: usize,
+        scratch: &mut Scratch<'e>,
+    ) -> Value<'e> {
+        let slot = |s: &Scratch<'e>, id: NodeId| {
+            s.slots.get(id.index()).copied().unwrap_or(Value::Missing)
+        };
         match node {
             Node::Const(c) => self.const_value(model, i, c),
             Node::AccountId => self
@@ -196,9 +230,15 @@ impl<'e> Evaluator<'e> {
                 .get(*f as usize)
                 .map_or(Value::Missing, |c| col_value(c, a)),
             Node::Unary(op, x) => unary(*op, slot(scratch, *x), self.as_of, &self.prepared.lower),
-            Node::Binary(op, x, y) => binary(*op, slot(scratch, *x), slot(scratch, *y), self.interner),
-            Node::Between(v, lo, hi) => between(slot(scratch, *v), slot(scratch, *lo), slot(scratch, *hi)),
-            Node::Aggregate { kind, scan, field } => self.aggregate(*kind, scan, field.as_ref(), a, scratch),
+            Node::Binary(op, x, y) => {
+                binary(*op, slot(scratch, *x), slot(scratch, *y), self.interner)
+            }
+            Node::Between(v, lo, hi) => {
+                between(slot(scratch, *v), slot(scratch, *lo), slot(scratch, *hi))
+            }
+            Node::Aggregate { kind, scan, field } => {
+                self.aggregate(*kind, scan, field.as_ref(), a, scratch)
+            }
             Node::PerRecord {
                 points,
                 scan,
@@ -209,7 +249,11 @@ impl<'e> Evaluator<'e> {
                 Value::Num(cap.map_or(sum, |c| sum.min(c)))
             }
             Node::When { points, condition } => {
-                Value::Num(if slot(scratch, *condition).is_true() { *points } else { 0.0 })
+                Value::Num(if slot(scratch, *condition).is_true() {
+                    *points
+                } else {
+                    0.0
+                })
             }
             Node::BlockSum { rules, max } => {
                 let mut s = 0.0;
@@ -249,9 +293,20 @@ impl<'e> Evaluator<'e> {
     }
 
     /// Builds the decision from evaluated slots.
-    pub fn decision_from_slots(&self, model: usize, a: usize, scratch: &Scratch<'e>) -> Option<Decision> {
+    pub fn decision_from_slots(
+        &self,
+        model: usize,
+        a: usize,
+        scratch: &Scratch<'e>,
+    ) -> Option<Decision> {
         let g = self.program.models.get(model)?;
-        let slot = |id: NodeId| scratch.slots.get(id.index()).copied().unwrap_or(Value::Missing);
+        let slot = |id: NodeId| {
+            scratch
+                .slots
+                .get(id.index())
+                .copied()
+                .unwrap_or(Value::Missing)
+        };
         if let Some(app) = g.applies {
             if !slot(app).is_true() {
                 return None;

@@ -19,7 +19,8 @@ const MICROS: i64 = 1_000_000;
 impl<'e> Evaluator<'e> {
     /// The lower bound (exclusive) of a window: `as_of − window`.
     fn window_floor(&self, window_secs: i64) -> i64 {
-        self.as_of.saturating_sub(window_secs.saturating_mul(MICROS))
+        self.as_of
+            .saturating_sub(window_secs.saturating_mul(MICROS))
     }
 
     /// Rows of account `a`'s events with `as_of − window < at ≤ as_of`.
@@ -51,7 +52,13 @@ impl<'e> Evaluator<'e> {
         marks.clear();
         marks.resize(cr.len(), false);
         for row in self.event_rows(a, window_secs) {
-            let c = self.data.events.contact.get(row).copied().unwrap_or(u32::MAX) as usize;
+            let c = self
+                .data
+                .events
+                .contact
+                .get(row)
+                .copied()
+                .unwrap_or(u32::MAX) as usize;
             if cr.contains(&c) {
                 if let Some(m) = marks.get_mut(c - cr.start) {
                     *m = true;
@@ -101,7 +108,13 @@ impl<'e> Evaluator<'e> {
 
     /// Whether a record passes the scan's filter (unknown counts as false).
     #[inline]
-    pub(crate) fn passes(&'e self, scan: &'e Scan, rec: Rec, a: usize, scratch: &Scratch<'e>) -> bool {
+    pub(crate) fn passes(
+        &'e self,
+        scan: &'e Scan,
+        rec: Rec,
+        a: usize,
+        scratch: &Scratch<'e>,
+    ) -> bool {
         scan.filter
             .as_ref()
             .is_none_or(|f| self.rec_eval(f, rec, a, scratch).is_true())
@@ -119,8 +132,16 @@ impl<'e> Evaluator<'e> {
                 RecField::Id => text(d.events.id.get(row)),
                 RecField::AccountKey => text(d.accounts.id.get(a)),
                 RecField::ContactId => text(d.events.contact_id.get(row)),
-                RecField::At => d.events.at.get(row).map_or(Value::Missing, |t| Value::Time(*t)),
-                RecField::Field(i) => d.events.fields.get(i as usize).map_or(Value::Missing, |c| col_value(c, row)),
+                RecField::At => d
+                    .events
+                    .at
+                    .get(row)
+                    .map_or(Value::Missing, |t| Value::Time(*t)),
+                RecField::Field(i) => d
+                    .events
+                    .fields
+                    .get(i as usize)
+                    .map_or(Value::Missing, |c| col_value(c, row)),
                 RecField::ContactField(i) => {
                     let c = d.events.contact.get(row).copied().unwrap_or(u32::MAX);
                     if c == u32::MAX {
@@ -144,7 +165,11 @@ impl<'e> Evaluator<'e> {
             Rec::Contact(row) => match f {
                 RecField::Id => text(d.contacts.id.get(row)),
                 RecField::AccountKey => text(d.accounts.id.get(a)),
-                RecField::Field(i) => d.contacts.fields.get(i as usize).map_or(Value::Missing, |c| col_value(c, row)),
+                RecField::Field(i) => d
+                    .contacts
+                    .fields
+                    .get(i as usize)
+                    .map_or(Value::Missing, |c| col_value(c, row)),
                 _ => Value::Missing,
             },
             Rec::Signal(s, row) => {
@@ -152,8 +177,16 @@ impl<'e> Evaluator<'e> {
                     return Value::Missing;
                 };
                 match f {
-                    RecField::At => src.table.at.get(row).map_or(Value::Missing, |t| Value::Time(*t)),
-                    RecField::Field(i) => src.table.fields.get(i as usize).map_or(Value::Missing, |c| col_value(c, row)),
+                    RecField::At => src
+                        .table
+                        .at
+                        .get(row)
+                        .map_or(Value::Missing, |t| Value::Time(*t)),
+                    RecField::Field(i) => src
+                        .table
+                        .fields
+                        .get(i as usize)
+                        .map_or(Value::Missing, |c| col_value(c, row)),
                     RecField::AccountKey => match src.join {
                         crate::signals::JoinKey::Id => text(d.accounts.id.get(a)),
                         crate::signals::JoinKey::Domain => self
@@ -168,10 +201,20 @@ impl<'e> Evaluator<'e> {
     }
 
     /// Evaluates a record-level expression for one record.
-    pub(crate) fn rec_eval(&'e self, e: &'e RecExpr, rec: Rec, a: usize, scratch: &Scratch<'e>) -> Value<'e> {
+    pub(crate) fn rec_eval(
+        &'e self,
+        e: &'e RecExpr,
+        rec: Rec,
+        a: usize,
+        scratch: &Scratch<'e>,
+    ) -> Value<'e> {
         match e {
             RecExpr::Field(f) => self.field(*f, rec, a),
-            RecExpr::Account(id) => scratch.slots.get(id.index()).copied().unwrap_or(Value::Missing),
+            RecExpr::Account(id) => scratch
+                .slots
+                .get(id.index())
+                .copied()
+                .unwrap_or(Value::Missing),
             RecExpr::Const(c) => match c {
                 Const::Number(v) => Value::Num(*v),
                 Const::Text(s) => Value::Text(self.sym(*s)),
@@ -180,7 +223,12 @@ impl<'e> Evaluator<'e> {
                 // the compiler; a literal here is evaluated via its node.
                 Const::TextList(_) | Const::NumberList(_) => Value::Missing,
             },
-            RecExpr::Unary(op, x) => unary(*op, self.rec_eval(x, rec, a, scratch), self.as_of, &self.prepared.lower),
+            RecExpr::Unary(op, x) => unary(
+                *op,
+                self.rec_eval(x, rec, a, scratch),
+                self.as_of,
+                &self.prepared.lower,
+            ),
             RecExpr::Binary(op, x, y) => {
                 // Short-circuit where Kleene logic allows it.
                 let l = self.rec_eval(x, rec, a, scratch);
@@ -237,7 +285,9 @@ impl<'e> Evaluator<'e> {
                 Value::Bool(all)
             }
             AggKind::Distinct => {
-                let Some(field) = field else { return Value::Missing };
+                let Some(field) = field else {
+                    return Value::Missing;
+                };
                 let mut keys = std::mem::take(&mut scratch.keys);
                 keys.clear();
                 self.for_each_record(scan, a, scratch, |rec, s| {
@@ -254,7 +304,9 @@ impl<'e> Evaluator<'e> {
                 Value::Num(n as f64)
             }
             AggKind::Sum | AggKind::Avg | AggKind::Min | AggKind::Max => {
-                let Some(field) = field else { return Value::Missing };
+                let Some(field) = field else {
+                    return Value::Missing;
+                };
                 let mut sum = 0.0;
                 let mut n = 0u64;
                 let mut best: Option<Value<'e>> = None;
@@ -273,8 +325,20 @@ impl<'e> Evaluator<'e> {
                     }
                     best = Some(match (best, v) {
                         (None, v) => v,
-                        (Some(Value::Num(b)), Value::Num(x)) => Value::Num(if kind == AggKind::Min { b.min(x) } else { b.max(x) }),
-                        (Some(Value::Time(b)), Value::Time(x)) => Value::Time(if kind == AggKind::Min { b.min(x) } else { b.max(x) }),
+                        (Some(Value::Num(b)), Value::Num(x)) => {
+                            Value::Num(if kind == AggKind::Min {
+                                b.min(x)
+                            } else {
+                                b.max(x)
+                            })
+                        }
+                        (Some(Value::Time(b)), Value::Time(x)) => {
+                            Value::Time(if kind == AggKind::Min {
+                                b.min(x)
+                            } else {
+                                b.max(x)
+                            })
+                        }
                         (Some(b), _) => b,
                     });
                 });

@@ -62,7 +62,9 @@ pub fn unary<'a>(op: Un, v: Value<'a>, as_of: Micros, lower: &[Sym]) -> Value<'a
         Un::IsMissing => Value::Bool(matches!(v, Value::Missing)),
         Un::IsNotMissing => Value::Bool(!matches!(v, Value::Missing)),
         Un::Lower => match v {
-            Value::Text(s) => lower.get(s.index()).map_or(Value::Text(s), |l| Value::Text(*l)),
+            Value::Text(s) => lower
+                .get(s.index())
+                .map_or(Value::Text(s), |l| Value::Text(*l)),
             _ => Value::Missing,
         },
         Un::DaysSince => match v {
@@ -188,24 +190,48 @@ mod tests {
     #[test]
     fn comparisons_with_missing_are_unknown() {
         let it = i();
-        assert_eq!(binary(Bin::Gt, Value::Missing, Value::Num(1.0), &it), Value::Missing);
-        assert_eq!(binary(Bin::Eq, Value::Num(2.0), Value::Num(2.0), &it), Value::Bool(true));
-        assert_eq!(between(Value::Num(5.0), Value::Num(5.0), Value::Num(6.0)), Value::Bool(true));
-        assert_eq!(between(Value::Missing, Value::Num(5.0), Value::Num(6.0)), Value::Missing);
+        assert_eq!(
+            binary(Bin::Gt, Value::Missing, Value::Num(1.0), &it),
+            Value::Missing
+        );
+        assert_eq!(
+            binary(Bin::Eq, Value::Num(2.0), Value::Num(2.0), &it),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            between(Value::Num(5.0), Value::Num(5.0), Value::Num(6.0)),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            between(Value::Missing, Value::Num(5.0), Value::Num(6.0)),
+            Value::Missing
+        );
     }
 
     #[test]
     fn division_by_zero_is_missing() {
         let it = i();
-        assert_eq!(binary(Bin::Div, Value::Num(1.0), Value::Num(0.0), &it), Value::Missing);
-        assert_eq!(binary(Bin::Div, Value::Num(1.0), Value::Num(4.0), &it), Value::Num(0.25));
+        assert_eq!(
+            binary(Bin::Div, Value::Num(1.0), Value::Num(0.0), &it),
+            Value::Missing
+        );
+        assert_eq!(
+            binary(Bin::Div, Value::Num(1.0), Value::Num(4.0), &it),
+            Value::Num(0.25)
+        );
     }
 
     #[test]
     fn days_since_is_fractional_and_signed() {
         let day = 86_400_000_000;
-        assert_eq!(unary(Un::DaysSince, Value::Time(0), day * 3 / 2, &[]), Value::Num(1.5));
-        assert_eq!(unary(Un::DaysSince, Value::Time(day), 0, &[]), Value::Num(-1.0));
+        assert_eq!(
+            unary(Un::DaysSince, Value::Time(0), day * 3 / 2, &[]),
+            Value::Num(1.5)
+        );
+        assert_eq!(
+            unary(Un::DaysSince, Value::Time(day), 0, &[]),
+            Value::Num(-1.0)
+        );
         assert_eq!(unary(Un::DaysSince, Value::Missing, 0, &[]), Value::Missing);
     }
 
@@ -215,7 +241,13 @@ mod tests {
         let a = it.intern("competitor:acme");
         let p = it.intern("competitor:");
         let q = it.intern("Competitor:");
-        assert_eq!(binary(Bin::StartsWith, Value::Text(a), Value::Text(p), &it), Value::Bool(true));
-        assert_eq!(binary(Bin::StartsWith, Value::Text(a), Value::Text(q), &it), Value::Bool(false));
+        assert_eq!(
+            binary(Bin::StartsWith, Value::Text(a), Value::Text(p), &it),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            binary(Bin::StartsWith, Value::Text(a), Value::Text(q), &it),
+            Value::Bool(false)
+        );
     }
 }
