@@ -2,7 +2,7 @@
 //! score each model can reach.
 
 use crate::cli::CheckArgs;
-use crate::commands::{files, load};
+use crate::commands::{files, load, plugins};
 use anyhow::Result;
 use mqa_compiler::analysis;
 use std::io::Write;
@@ -10,10 +10,14 @@ use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut failed = false;
-    let plugins = mqa_compiler::NoPlugins;
-    let mut err = std::io::stderr().lock();
     for path in files::expand(&args.files)? {
-        match load::load(&path, &plugins, false)? {
+        // Plugin schemas type-check uses of source fields (a plugin that is
+        // not found only weakens the check, with a warning).
+        let host = plugins::host_for(&path, &args.plugin_dir)?;
+        let schemas = plugins::HostSchemas::new(&host);
+        let loaded = load::load(&path, &schemas, false)?;
+        let mut err = std::io::stderr().lock();
+        match loaded {
             Some(loaded) => {
                 for m in &loaded.program.models {
                     let _ = writeln!(

@@ -7,8 +7,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: &GraphArgs) -> Result<ExitCode> {
-    let plugins = mqa_compiler::NoPlugins;
-    let Some(loaded) = load::load(&args.file, &plugins, true)? else {
+    let host = crate::commands::plugins::host_for(&args.file, &args.plugin_dir)?;
+    let schemas = crate::commands::plugins::HostSchemas::new(&host);
+    let Some(loaded) = load::load(&args.file, &schemas, true)? else {
         return Ok(ExitCode::from(1));
     };
     let p = &loaded.program;
