@@ -48,6 +48,8 @@ pub(crate) struct FileCtx<'a> {
     string_ids: HashMap<String, StrId>,
     /// Sources whose plugin was not available: fields are added as they are used.
     pub loose_sources: Vec<bool>,
+    /// Byte offset of each line's start (for rule line numbers).
+    pub line_starts: Vec<usize>,
 }
 
 impl<'a> FileCtx<'a> {
@@ -62,6 +64,14 @@ impl<'a> FileCtx<'a> {
             strings: Vec::new(),
             string_ids: HashMap::new(),
             loose_sources: Vec::new(),
+            line_starts: std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect(),
         }
     }
 

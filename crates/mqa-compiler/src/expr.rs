@@ -722,11 +722,14 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     /// A record-level expression.
     pub fn rec(&mut self, e: &'a Expr, coll: Collection, scope: Scope) -> RecTyped {
         match &e.kind {
-            ExprKind::Number(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::List(_)
-            | ExprKind::Aggregate(_) => {
+            // Literals stay inside the record expression (no graph node).
+            ExprKind::Number(n) => Ok((RecExpr::Const(Const::Number(n.value)), Ty::Number)),
+            ExprKind::Str(st) => Ok((
+                RecExpr::Const(Const::Text(self.f.intern(&st.value))),
+                Ty::Text,
+            )),
+            ExprKind::Bool(b) => Ok((RecExpr::Const(Const::Bool(*b)), Ty::Bool)),
+            ExprKind::List(_) | ExprKind::Aggregate(_) => {
                 let (id, ty) = self.expr(e, scope)?;
                 Ok((self.account_ref(id), ty))
             }

@@ -324,7 +324,7 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
             .related
             .push((prev, "the other rule".into()));
         }
-        let line = line_of(mc.f.text, r.span);
+        let line = line_of(&mc.f.line_starts, r.span);
         match &r.kind {
             RuleKind::When {
                 condition,
@@ -442,9 +442,9 @@ fn positive_decay(mc: &mut ModelCtx<'_, '_>, d: &ast::Duration) -> Option<i64> {
     }
 }
 
-fn line_of(text: &str, span: Span) -> u32 {
-    let upto = text.get(..span.start as usize).unwrap_or("");
-    u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
+fn line_of(line_starts: &[usize], span: Span) -> u32 {
+    let line = line_starts.partition_point(|&s| s <= span.start as usize);
+    u32::try_from(line.max(1)).unwrap_or(u32::MAX)
 }
 
 pub(crate) fn compile_grade<'a>(mc: &mut ModelCtx<'a, '_>, g: &'a ast::Grade) -> Typed {

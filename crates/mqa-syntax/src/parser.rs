@@ -32,7 +32,9 @@ pub fn parse(source: &SourceFile) -> Result<File, Diagnostics> {
     let mut errors = Vec::new();
     for range in scan::split_items(text) {
         let chunk = text.get(range.clone()).unwrap_or("");
-        let b = Builder { offset: range.start };
+        let b = Builder {
+            offset: range.start,
+        };
         match MqaParser::parse(Rule::chunk, chunk) {
             Ok(mut pairs) => {
                 let Some(top) = pairs.next() else { continue };
@@ -67,7 +69,11 @@ pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
     match parse(&src) {
         Ok(File { items }) => match items.into_iter().next() {
             Some(Item::Let(l)) => Ok(l.value),
-            _ => Err(Diagnostic::error("E0101", Span::default(), "expected an expression")),
+            _ => Err(Diagnostic::error(
+                "E0101",
+                Span::default(),
+                "expected an expression",
+            )),
         },
         Err(Diagnostics(mut d)) => Err(d.remove(0)),
     }
@@ -100,9 +106,12 @@ fn inner(p: P<'_>) -> impl Iterator<Item = P<'_>> {
 }
 
 impl Builder {
+    /// The pair's span, without the whitespace and comments pest may have
+    /// consumed at its end (so carets stop at the last token).
     fn span(&self, p: &P<'_>) -> Span {
         let s = p.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let end = s.start() + trimmed_len(p.as_str());
+        Span::new(s.start() + self.offset, end + self.offset)
     }
 
     fn err(&self, p: &P<'_>, code: &'static str, msg: impl Into<String>) -> Diagnostic {
@@ -267,15 +276,18 @@ impl Builder {
     fn model_item(&self, p: P<'_>) -> R<ModelItem> {
         let span = self.span(&p);
         Ok(match p.as_rule() {
-            Rule::threshold => {
-                ModelItem::Threshold(self.number(self.next(&mut inner(p).skip(1), span, "threshold")?)?, span)
-            }
-            Rule::dequalify => {
-                ModelItem::Dequalify(self.number(self.next(&mut inner(p).skip(2), span, "dequalify")?)?, span)
-            }
-            Rule::window => {
-                ModelItem::Window(self.duration(self.next(&mut inner(p).skip(1), span, "window")?)?, span)
-            }
+            Rule::threshold => ModelItem::Threshold(
+                self.number(self.next(&mut inner(p).skip(1), span, "threshold")?)?,
+                span,
+            ),
+            Rule::dequalify => ModelItem::Dequalify(
+                self.number(self.next(&mut inner(p).skip(2), span, "dequalify")?)?,
+                span,
+            ),
+            Rule::window => ModelItem::Window(
+                self.duration(self.next(&mut inner(p).skip(1), span, "window")?)?,
+                span,
+            ),
             Rule::block => ModelItem::Block(self.block(p)?),
             Rule::let_item => ModelItem::Let(self.let_item(p)?),
             Rule::grade => ModelItem::Grade(self.grade(p)?),
@@ -289,11 +301,13 @@ impl Builder {
                     span,
                 })
             }
-            Rule::score_item => {
-                ModelItem::Score(self.expr(self.next(&mut inner(p).skip(1), span, "score")?)?, span)
-            }
+            Rule::score_item => ModelItem::Score(
+                self.expr(self.next(&mut inner(p).skip(1), span, "score")?)?,
+                span,
+            ),
             Rule::route => {
-                let mut it = inner(p).filter(|p| !matches!(p.as_rule(), Rule::k_route | Rule::k_sla));
+                let mut it =
+                    inner(p).filter(|p| !matches!(p.as_rule(), Rule::k_route | Rule::k_sla));
                 let queue = self.string(self.next(&mut it, span, "route")?)?;
                 let sla = self.duration(self.next(&mut it, span, "route sla")?)?;
                 let condition = match it.next() {
@@ -333,9 +347,14 @@ impl Builder {
                 Rule::string => block.title = Some(self.string(x)?),
                 Rule::block_within => {
                     if block.within.is_some() {
-                        return Err(self.err(&x, "E0109", "this block already has a `within` window"));
+                        return Err(self.err(
+                            &x,
+                            "E0109",
+                            "this block already has a `within` window",
+                        ));
                     }
-                    block.within = Some(self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?)
+                    block.within =
+                        Some(self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?)
                 }
                 Rule::block_decay => {
                     if block.decay.is_some() {
@@ -345,12 +364,16 @@ impl Builder {
                     let k = self.next(&mut inner(kind), xspan, "decay kind")?;
                     let kspan = self.span(&k);
                     let decay = match k.as_rule() {
-                        Rule::decay_half_life => {
-                            Decay::HalfLife(self.duration(self.next(&mut inner(k).skip(1), kspan, "half_life")?)?)
-                        }
-                        Rule::decay_linear => {
-                            Decay::Linear(self.duration(self.next(&mut inner(k).skip(1), kspan, "linear")?)?)
-                        }
+                        Rule::decay_half_life => Decay::HalfLife(self.duration(self.next(
+                            &mut inner(k).skip(1),
+                            kspan,
+                            "half_life",
+                        )?)?),
+                        Rule::decay_linear => Decay::Linear(self.duration(self.next(
+                            &mut inner(k).skip(1),
+                            kspan,
+                            "linear",
+                        )?)?),
                         _ => Decay::None,
                     };
                     block.decay = Some((decay, xspan));
@@ -359,7 +382,8 @@ impl Builder {
                     if block.max.is_some() {
                         return Err(self.err(&x, "E0109", "this block already has a `max`"));
                     }
-                    block.max = Some(self.number(self.next(&mut inner(x).skip(1), xspan, "max")?)?)
+                    block.max =
+                        Some(self.number(self.next(&mut inner(x).skip(1), xspan, "max")?)?)
                 }
                 Rule::point_rule => block.rules.push(self.point_rule(x)?),
                 _ => return Err(self.shape(xspan, "block")),
@@ -399,9 +423,27 @@ impl Builder {
                 for x in bi {
                     let xspan = self.span(&x);
                     match x.as_rule() {
-                        Rule::per_within => within = Some(self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?),
-                        Rule::per_where => filter = Some(self.expr(self.next(&mut inner(x).skip(1), xspan, "where")?)?),
-                        Rule::per_cap => cap = Some(self.number(self.next(&mut inner(x).skip(1), xspan, "cap")?)?),
+                        Rule::per_within => {
+                            within = Some(self.duration(self.next(
+                                &mut inner(x).skip(1),
+                                xspan,
+                                "within",
+                            )?)?)
+                        }
+                        Rule::per_where => {
+                            filter = Some(self.expr(self.next(
+                                &mut inner(x).skip(1),
+                                xspan,
+                                "where",
+                            )?)?)
+                        }
+                        Rule::per_cap => {
+                            cap = Some(self.number(self.next(
+                                &mut inner(x).skip(1),
+                                xspan,
+                                "cap",
+                            )?)?)
+                        }
                         Rule::string => label = Some(self.string(x)?),
                         _ => return Err(self.shape(xspan, "per rule")),
                     }
@@ -433,9 +475,13 @@ impl Builder {
         for x in it {
             let xspan = self.span(&x);
             if let Some(prev) = &otherwise {
-                return Err(Diagnostic::error("E0110", xspan, "nothing may follow `else` in a grade")
-                    .with_related(prev.span, "the `else` band")
-                    .with_hint("`else` is the last band: move it to the end"));
+                return Err(Diagnostic::error(
+                    "E0110",
+                    xspan,
+                    "nothing may follow `else` in a grade",
+                )
+                .with_related(prev.span, "the `else` band")
+                .with_hint("`else` is the last band: move it to the end"));
             }
             match x.as_rule() {
                 Rule::grade_band => {
@@ -449,7 +495,11 @@ impl Builder {
                     });
                 }
                 Rule::grade_else => {
-                    otherwise = Some(self.band_label(self.next(&mut inner(x).skip(1), xspan, "else")?)?);
+                    otherwise = Some(self.band_label(self.next(
+                        &mut inner(x).skip(1),
+                        xspan,
+                        "else",
+                    )?)?);
                 }
                 _ => return Err(self.shape(xspan, "grade")),
             }
@@ -490,7 +540,11 @@ impl Builder {
         let raw = p.as_str();
         let span = self.span(&p);
         let value = parse_number(raw).ok_or_else(|| {
-            Diagnostic::error("E0106", span, format!("`{raw}` is not a number mqa can represent"))
+            Diagnostic::error(
+                "E0106",
+                span,
+                format!("`{raw}` is not a number mqa can represent"),
+            )
         })?;
         Ok(Number {
             value,
@@ -550,7 +604,10 @@ impl Builder {
             return Err(Diagnostic::error(
                 "E0103",
                 e.span,
-                format!("this expression chains more than {} operators", scan::MAX_EXPR_DEPTH),
+                format!(
+                    "this expression chains more than {} operators",
+                    scan::MAX_EXPR_DEPTH
+                ),
             )
             .with_hint("split it into several `let` names"));
         }
@@ -649,10 +706,14 @@ impl Builder {
                         (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
                     }
                     Rule::between => {
-                        let mut ti = inner(tail).filter(|x| !matches!(x.as_rule(), Rule::k_between | Rule::k_and));
+                        let mut ti = inner(tail)
+                            .filter(|x| !matches!(x.as_rule(), Rule::k_between | Rule::k_and));
                         let (lo, d1) = self.expr_d(self.next(&mut ti, tspan, "between")?)?;
                         let (hi, d2) = self.expr_d(self.next(&mut ti, tspan, "between")?)?;
-                        (ExprKind::Between(Box::new(lhs), Box::new(lo), Box::new(hi)), d1.max(d2))
+                        (
+                            ExprKind::Between(Box::new(lhs), Box::new(lo), Box::new(hi)),
+                            d1.max(d2),
+                        )
                     }
                     Rule::in_list => {
                         let mut negated = false;
@@ -664,7 +725,8 @@ impl Builder {
                                 _ => list = Some(x),
                             }
                         }
-                        let (list, d) = self.expr_d(list.ok_or_else(|| self.shape(tspan, "in"))?)?;
+                        let (list, d) =
+                            self.expr_d(list.ok_or_else(|| self.shape(tspan, "in"))?)?;
                         (
                             ExprKind::In {
                                 value: Box::new(lhs),
@@ -759,7 +821,8 @@ impl Builder {
                     within = Some((d, xspan));
                 }
                 Rule::agg_where => {
-                    let (e, d) = self.expr_d(self.next(&mut inner(x).skip(1), xspan, "where")?)?;
+                    let (e, d) =
+                        self.expr_d(self.next(&mut inner(x).skip(1), xspan, "where")?)?;
                     depth = depth.max(d);
                     filter = Some((e, xspan));
                 }
@@ -797,16 +860,24 @@ impl Builder {
             return Err(Diagnostic::error(
                 "E0112",
                 span,
-                format!("`{fname}` takes one collection, like `{fname}({})`", example_arg(func)),
+                format!(
+                    "`{fname}` takes one collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
             ));
         };
         let ExprKind::Path(mut path) = arg.kind else {
             return Err(Diagnostic::error(
                 "E0112",
                 arg.span,
-                format!("`{fname}` aggregates a collection, like `{fname}({})`", example_arg(func)),
+                format!(
+                    "`{fname}` aggregates a collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
             )
-            .with_hint("collections are `events`, `contacts`, `engaged` and the declared sources"));
+            .with_hint(
+                "collections are `events`, `contacts`, `engaged` and the declared sources",
+            ));
         };
         if path.is_empty() {
             return Err(self.shape(arg.span, "aggregation"));
@@ -816,16 +887,25 @@ impl Builder {
             return Err(Diagnostic::error(
                 "E0112",
                 arg.span,
-                format!("`{fname}` needs a field of the collection, like `{fname}({})`", example_arg(func)),
+                format!(
+                    "`{fname}` needs a field of the collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
             ));
         }
         if !func.takes_field() && !path.is_empty() {
             return Err(Diagnostic::error(
                 "E0112",
                 arg.span,
-                format!("`{fname}` works on whole records: write `{fname}({})`", collection.name),
+                format!(
+                    "`{fname}` works on whole records: write `{fname}({})`",
+                    collection.name
+                ),
             )
-            .with_hint(format!("to test a field, use `where`: `{fname}({} where ...)`", collection.name)));
+            .with_hint(format!(
+                "to test a field, use `where`: `{fname}({} where ...)`",
+                collection.name
+            )));
         }
         Ok((
             Expr {
@@ -866,18 +946,34 @@ impl Builder {
         let mut it = inner(p).skip(1);
         Ok(match rule {
             Rule::t_model => TestStmt::Model(self.ident(self.next(&mut it, span, "model")?), span),
-            Rule::t_as_of => TestStmt::AsOf(self.timestamp(self.next(&mut it, span, "as_of")?)?, span),
-            Rule::t_account => TestStmt::Account(self.fixture(self.next(&mut it, span, "account")?)?, span),
+            Rule::t_as_of => {
+                TestStmt::AsOf(self.timestamp(self.next(&mut it, span, "as_of")?)?, span)
+            }
+            Rule::t_account => {
+                TestStmt::Account(self.fixture(self.next(&mut it, span, "account")?)?, span)
+            }
             Rule::t_contact => {
                 let id = self.ident(self.next(&mut it, span, "contact")?);
-                TestStmt::Contact(id, self.fixture(self.next(&mut it, span, "contact")?)?, span)
+                TestStmt::Contact(
+                    id,
+                    self.fixture(self.next(&mut it, span, "contact")?)?,
+                    span,
+                )
             }
-            Rule::t_event => TestStmt::Event(self.fixture(self.next(&mut it, span, "event")?)?, span),
+            Rule::t_event => {
+                TestStmt::Event(self.fixture(self.next(&mut it, span, "event")?)?, span)
+            }
             Rule::t_signal => {
                 let src = self.ident(self.next(&mut it, span, "signal")?);
-                TestStmt::Signal(src, self.fixture(self.next(&mut it, span, "signal")?)?, span)
+                TestStmt::Signal(
+                    src,
+                    self.fixture(self.next(&mut it, span, "signal")?)?,
+                    span,
+                )
             }
-            Rule::t_expect => TestStmt::Expect(self.expectation(self.next(&mut it, span, "expect")?)?, span),
+            Rule::t_expect => {
+                TestStmt::Expect(self.expectation(self.next(&mut it, span, "expect")?)?, span)
+            }
             _ => return Err(self.shape(span, "test statement")),
         })
     }
@@ -935,7 +1031,10 @@ impl Builder {
                 ">" => BinaryOp::Gt,
                 _ => BinaryOp::Ge,
             };
-            Ok(NumCheck::Compare(op, self.number(self.next(&mut it, span, "check")?)?))
+            Ok(NumCheck::Compare(
+                op,
+                self.number(self.next(&mut it, span, "check")?)?,
+            ))
         } else {
             let lo = self.number(first)?;
             let hi = self.number(self.next(&mut it, span, "between")?)?;
@@ -951,7 +1050,9 @@ impl Builder {
             Rule::e_qualified => Expectation::Qualified(true),
             Rule::e_not_qualified => Expectation::Qualified(false),
             Rule::e_no_decision => Expectation::NoDecision,
-            Rule::e_score => Expectation::Score(self.num_check(self.next(&mut it.skip(1), span, "score")?)?),
+            Rule::e_score => {
+                Expectation::Score(self.num_check(self.next(&mut it.skip(1), span, "score")?)?)
+            }
             Rule::e_grade => {
                 let mut it = it.skip(1);
                 let grade = self.ident(self.next(&mut it, span, "grade")?);
@@ -999,6 +1100,41 @@ impl Builder {
             }
         })
     }
+}
+
+/// Length of `s` without trailing whitespace and trailing `//` comments.
+fn trimmed_len(s: &str) -> usize {
+    let mut t = s.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |p| p + 1);
+        let line = t.get(line_start..).unwrap_or("");
+        match comment_start(line) {
+            Some(c) => t = t.get(..line_start + c).unwrap_or("").trim_end(),
+            None => return t.len(),
+        }
+    }
+}
+
+/// Where a `//` comment starts on a line (outside strings).
+fn comment_start(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 fn example_arg(f: AggFunc) -> &'static str {
@@ -1109,7 +1245,10 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(unescape(r#"a\"b\\c\nd\te\u{e9}"#).unwrap(), "a\"b\\c\nd\te\u{e9}");
+        assert_eq!(
+            unescape(r#"a\"b\\c\nd\te\u{e9}"#).unwrap(),
+            "a\"b\\c\nd\te\u{e9}"
+        );
         assert!(unescape(r"\q").is_err());
         assert!(unescape(r"\u{110000}").is_err());
     }

@@ -191,7 +191,15 @@ pub fn split_items(text: &str) -> Vec<std::ops::Range<usize>> {
         |i, c| {
             if at_line_start && !(c == b' ' || c == b'\t' || c == b'\r' || c == b'\n') {
                 if let Some(kw) = starts_item_keyword(text, i) {
-                    if depth == 0 || (col0 && kw != "let") {
+                    // Recovery from a missing `}`: an item keyword in the first
+                    // column that opens a brace on its line starts a new item
+                    // (a test's `model NAME` line has no brace).
+                    let line_end = text
+                        .get(i..)
+                        .and_then(|r| r.find('\n'))
+                        .map_or(text.len(), |p| p + i);
+                    let opens = text.get(i..line_end).is_some_and(|l| l.contains('{'));
+                    if depth == 0 || (col0 && kw != "let" && kw != "use" && opens) {
                         if i > 0 {
                             starts.push(i);
                         }
