@@ -2,6 +2,7 @@
 //! `(at, id)`, each table with a CSR index (`account_start`), and the
 //! event → contact join (same account only).
 
+use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
 use super::table::RawTable;
 use super::{Contacts, Events};
@@ -43,12 +44,12 @@ pub(crate) fn contacts(raw: RawTable, accounts: usize) -> Contacts {
     }
 }
 
-/// Events grouped by account and sorted by `(at, id)` within each, joined to
-/// their contact (same account only); counts anonymous and unknown contacts.
+/// Events grouped by account and sorted by `(at, id)` within each; counts
+/// anonymous events and events of unknown contacts (the join to the
+/// account's contacts was made at load).
 pub(crate) fn events(
     raw: RawTable,
     accounts: usize,
-    contacts: &Contacts,
     interner: &Interner,
     summary: &mut LoadSummary,
 ) -> Events {
@@ -70,7 +71,6 @@ pub(crate) fn events(
             });
         }
     }
-    let contact_of = contact_index(contacts);
     let mut id = Vec::with_capacity(perm.len());
     let mut account = Vec::with_capacity(perm.len());
     let mut contact_id = Vec::with_capacity(perm.len());
@@ -78,25 +78,18 @@ pub(crate) fn events(
     let mut at = Vec::with_capacity(perm.len());
     for &r in &perm {
         let r = r as usize;
-        let a = raw.account[r];
         let c = raw.contact_id[r];
-        id.push(raw.id[r]);
-        account.push(a);
-        contact_id.push(c);
-        at.push(raw.at[r]);
-        let row = if c.is_missing() {
+        let row = raw.contact[r];
+        if c.is_missing() {
             summary.events_anonymous += 1;
-            u32::MAX
-        } else {
-            match contact_of.get(c.index()).copied() {
-                Some(row) if contacts.account.get(row as usize) == Some(&a) => row,
-                _ => {
-                    summary.events_unknown_contact += 1;
-                    u32::MAX
-                }
-            }
-        };
+        } else if row == u32::MAX {
+            summary.events_unknown_contact += 1;
+        }
+        id.push(raw.id[r]);
+        account.push(raw.account[r]);
+        contact_id.push(c);
         contact.push(row);
+        at.push(raw.at[r]);
     }
     Events {
         id,
@@ -109,28 +102,22 @@ pub(crate) fn events(
     }
 }
 
-/// Contact row of each interned string (indexed by `Sym`), `u32::MAX` when none.
-fn contact_index(contacts: &Contacts) -> Vec<u32> {
-    let len = contacts.id.iter().map(|s| s.index() + 1).max().unwrap_or(0);
-    let mut of = vec![u32::MAX; len];
-    for (row, s) in contacts.id.iter().enumerate() {
-        if let Some(slot) = of.get_mut(s.index()) {
-            *slot = row as u32;
-        }
+/// The contact ids of every account, for joining events to contacts.
+pub(crate) fn contact_keys(contacts: &Contacts, interner: &Interner) -> ContactKeys {
+    let mut keys = ContactKeys::with_capacity(contacts.id.len());
+    for &s in &contacts.id {
+        keys.push(interner.resolve(s).as_bytes(), s);
     }
-    of
+    keys
 }
 
-/// Row of each interned account id (indexed by `Sym`), `u32::MAX` when none.
-pub(crate) fn account_index(ids: &[Sym]) -> Vec<u32> {
-    let len = ids.iter().map(|s| s.index() + 1).max().unwrap_or(0);
-    let mut of = vec![u32::MAX; len];
-    for (row, s) in ids.iter().enumerate() {
-        if let Some(slot) = of.get_mut(s.index()) {
-            *slot = row as u32;
-        }
+/// Account id → row, for the contacts and events loads.
+pub(crate) fn account_keys(ids: &[Sym], interner: &Interner) -> AccountKeys {
+    let mut m = AccountKeys::with_capacity(ids.len());
+    for (row, &s) in ids.iter().enumerate() {
+        m.insert(interner.resolve(s).as_bytes(), row as u32);
     }
-    of
+    m
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Typed columns with sentinel missing values, and the per-row staging that
 //! lets a reader validate a whole row before committing any of it.
 
-use crate::intern::Sym;
+use crate::intern::{hash_bytes, Interner, Sym};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
 
@@ -56,12 +56,12 @@ impl Column {
     /// Whether row `row` holds a missing value (rows out of range count as missing).
     pub fn is_missing(&self, row: usize) -> bool {
         match self {
-            Column::Text(v) => v.get(row).map_or(true, |s| s.is_missing()),
-            Column::Number(v) => v.get(row).map_or(true, |x| x.is_nan()),
-            Column::Bool(v) => v.get(row).map_or(true, |&b| b == BOOL_MISSING),
-            Column::Time(v) => v.get(row).map_or(true, |&t| t == TIME_MISSING),
-            Column::ListText(v) => v.get(row).map_or(true, |l| l.is_none()),
-            Column::ListNumber(v) => v.get(row).map_or(true, |l| l.is_none()),
+            Column::Text(v) => !matches!(v.get(row), Some(s) if !s.is_missing()),
+            Column::Number(v) => !matches!(v.get(row), Some(x) if !x.is_nan()),
+            Column::Bool(v) => !matches!(v.get(row), Some(&b) if b != BOOL_MISSING),
+            Column::Time(v) => !matches!(v.get(row), Some(&t) if t != TIME_MISSING),
+            Column::ListText(v) => !matches!(v.get(row), Some(Some(_))),
+            Column::ListNumber(v) => !matches!(v.get(row), Some(Some(_))),
         }
     }
 
@@ -112,6 +112,17 @@ impl Column {
         }
     }
 
+    pub(crate) fn reserve(&mut self, n: usize) {
+        match self {
+            Column::Text(c) => c.reserve(n),
+            Column::Number(c) => c.reserve(n),
+            Column::Bool(c) => c.reserve(n),
+            Column::Time(c) => c.reserve(n),
+            Column::ListText(c) => c.reserve(n),
+            Column::ListNumber(c) => c.reserve(n),
+        }
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
             Column::Text(c) => c.shrink_to_fit(),
@@ -124,22 +135,112 @@ impl Column {
     }
 }
 
-/// One parsed cell waiting for the rest of its row to parse.
+/// Where staged text goes: straight into the [`Interner`], or into a
+/// [`TextArena`] to be interned later on the loading thread.
+pub(crate) trait TextStore {
+    type Ref: Copy;
+    const MISSING: Self::Ref;
+    fn put(&mut self, s: &str) -> Self::Ref;
+}
+
+impl TextStore for Interner {
+    type Ref = Sym;
+    const MISSING: Sym = Sym::MISSING;
+    #[inline]
+    fn put(&mut self, s: &str) -> Sym {
+        self.intern(s)
+    }
+}
+
+/// A text copied into a [`TextArena`], with its hash (for the interner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextRef {
+    start: u32,
+    /// `u32::MAX`: missing.
+    len: u32,
+    hash: u32,
+}
+
+/// Texts of a batch of rows, waiting to be interned in order.
+#[derive(Debug, Default)]
+pub(crate) struct TextArena {
+    text: String,
+}
+
+impl TextArena {
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Forgets everything after `len` bytes (the texts of a rejected row).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.text.truncate(len);
+    }
+
+    /// Interns a text of this arena.
+    #[inline]
+    pub(crate) fn intern(&self, r: TextRef, interner: &mut Interner) -> Sym {
+        if r.len == u32::MAX {
+            return Sym::MISSING;
+        }
+        let start = r.start as usize;
+        match self.text.get(start..start + r.len as usize) {
+            Some(s) => interner.intern_hashed(s, r.hash),
+            None => Sym::MISSING,
+        }
+    }
+
+    /// Turns a staged value with arena texts into one with symbols.
+    pub(crate) fn resolve(&self, v: Staged<TextRef>, interner: &mut Interner) -> Staged<Sym> {
+        match v {
+            Staged::Text(r) => Staged::Text(self.intern(r, interner)),
+            Staged::Number(x) => Staged::Number(x),
+            Staged::Bool(b) => Staged::Bool(b),
+            Staged::Time(t) => Staged::Time(t),
+            Staged::ListText(l) => Staged::ListText(
+                l.map(|items| items.iter().map(|&r| self.intern(r, interner)).collect()),
+            ),
+            Staged::ListNumber(l) => Staged::ListNumber(l),
+        }
+    }
+}
+
+impl TextStore for TextArena {
+    type Ref = TextRef;
+    const MISSING: TextRef = TextRef {
+        start: 0,
+        len: u32::MAX,
+        hash: 0,
+    };
+    #[inline]
+    fn put(&mut self, s: &str) -> TextRef {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        TextRef {
+            start,
+            len: s.len() as u32,
+            hash: hash_bytes(s.as_bytes()),
+        }
+    }
+}
+
+/// One parsed cell waiting for the rest of its row to parse; texts are `T`
+/// (a [`Sym`], or a [`TextRef`] before interning).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Staged {
-    Text(Sym),
+pub(crate) enum Staged<T = Sym> {
+    Text(T),
     Number(f64),
     Bool(u8),
     Time(Micros),
-    ListText(Option<Box<[Sym]>>),
+    ListText(Option<Box<[T]>>),
     ListNumber(Option<Box<[f64]>>),
 }
 
-impl Staged {
+impl<T> Staged<T> {
     /// The missing value of a field of type `ty`.
-    pub(crate) fn missing(ty: FieldType) -> Staged {
+    pub(crate) fn missing(ty: FieldType, missing_text: T) -> Staged<T> {
         match ty {
-            FieldType::Text => Staged::Text(Sym::MISSING),
+            FieldType::Text => Staged::Text(missing_text),
             FieldType::Int | FieldType::Number => Staged::Number(f64::NAN),
             FieldType::Bool => Staged::Bool(BOOL_MISSING),
             FieldType::Time => Staged::Time(TIME_MISSING),
@@ -165,10 +266,31 @@ mod tests {
     }
 
     #[test]
+    fn arena_texts_intern_later() {
+        let mut arena = TextArena::default();
+        let a = arena.put("demo_request");
+        let keep = arena.len();
+        arena.put("dropped");
+        arena.truncate(keep);
+        let c = arena.put("pricing_view");
+        let mut i = Interner::new();
+        let sa = arena.intern(a, &mut i);
+        assert_eq!(i.resolve(sa), "demo_request");
+        let sc = arena.intern(c, &mut i);
+        assert_eq!(i.resolve(sc), "pricing_view");
+        assert_eq!(arena.intern(TextArena::MISSING, &mut i), Sym::MISSING);
+        let l = arena.resolve(
+            Staged::ListText(Some(vec![a, c].into_boxed_slice())),
+            &mut i,
+        );
+        assert!(matches!(l, Staged::ListText(Some(ref v)) if v.len() == 2 && v[0] == sa));
+    }
+
+    #[test]
     fn push_and_missing() {
         let mut c = Column::new(FieldType::Bool, 2);
         c.push(Staged::Bool(1));
-        c.push(Staged::missing(FieldType::Bool));
+        c.push(Staged::missing(FieldType::Bool, Sym::MISSING));
         c.push(Staged::Number(1.0));
         assert_eq!(c, Column::Bool(vec![1, BOOL_MISSING, BOOL_MISSING]));
         assert!(!c.is_missing(0));

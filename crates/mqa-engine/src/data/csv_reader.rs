@@ -1,40 +1,23 @@
-//! A streaming RFC 4180 CSV reader that keeps each record's raw bytes and
-//! starting line (for the rejects file) and hands out cells as byte slices
-//! of its buffer: no allocation per row.
-//!
-//! Records end at `\n` or `\r\n`; a quoted field may hold `,`, newlines and
-//! `""` (an escaped quote). A quote inside an unquoted field is kept as
-//! text. Blank lines are skipped. A UTF-8 byte-order mark before the header
-//! is ignored.
+//! A streaming CSV reader: reads the file in large blocks, maps the header
+//! onto the wanted columns, and cuts the records into [`CsvBatch`]es that
+//! keep each record's raw bytes and starting line (for the rejects file).
+//! Blank lines are skipped; a UTF-8 byte-order mark before the header is
+//! ignored.
 
+use super::csv_batch::CsvBatch;
+use super::csv_scan::{Scan, Scanner};
 use super::error::LoadError;
-use super::rows::RowSource;
-use super::values::Cell;
-use memchr::{memchr, memchr2, memchr_iter};
+use super::rows::{BatchReader, RowBatch};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-const INITIAL_BUFFER: usize = 1 << 20;
+/// Read size, and so the usual size of a batch.
+const BLOCK: usize = 2 << 20;
+/// A quoted field still open after this many bytes is taken as unterminated.
+const MAX_RECORD: usize = 16 << 20;
 
-/// Where a field's bytes are: in the read buffer or (when it had `""`
-/// escapes) in the scratch buffer.
-#[derive(Debug, Clone, Copy)]
-enum Span {
-    Buf(usize, usize),
-    Scratch(usize, usize),
-}
-
-enum Scan {
-    NeedMore,
-    /// The record's raw end (terminator excluded) and where the next record starts.
-    Done {
-        end: usize,
-        next: usize,
-        newlines: u64,
-    },
-}
-
-/// Rows of a CSV file, with the header mapped to the columns the table wants.
+/// The records of a CSV file, a batch at a time.
 pub(crate) struct CsvRows<R: Read> {
     src: R,
     path: PathBuf,
@@ -43,25 +26,22 @@ pub(crate) struct CsvRows<R: Read> {
     pos: usize,
     eof: bool,
     next_line: u64,
-    line: u64,
-    raw: (usize, usize),
-    fields: Vec<Span>,
-    scratch: Vec<u8>,
-    malformed: Option<String>,
+    scanner: Scanner,
     width: usize,
     /// Wanted column → header index.
-    map: Vec<usize>,
+    map: Arc<[usize]>,
+    max_record: usize,
 }
 
 impl<R: Read> CsvRows<R> {
     /// Reads the header and maps `wanted` column names onto it. Every wanted
     /// column must be present exactly once; other columns are ignored.
-    pub fn new(src: R, path: &Path, wanted: &[&str]) -> Result<Self, LoadError> {
-        Self::with_buffer(src, path, wanted, INITIAL_BUFFER)
+    pub(crate) fn new(src: R, path: &Path, wanted: &[&str]) -> Result<Self, LoadError> {
+        Self::with_buffer(src, path, wanted, BLOCK)
     }
 
-    /// [`CsvRows::new`] with a starting buffer of `size` bytes (it grows to hold the longest record).
-    pub fn with_buffer(
+    /// [`CsvRows::new`] reading `size` bytes at a time (the buffer grows to hold the longest record).
+    pub(crate) fn with_buffer(
         src: R,
         path: &Path,
         wanted: &[&str],
@@ -75,13 +55,10 @@ impl<R: Read> CsvRows<R> {
             pos: 0,
             eof: false,
             next_line: 1,
-            line: 0,
-            raw: (0, 0),
-            fields: Vec::new(),
-            scratch: Vec::new(),
-            malformed: None,
+            scanner: Scanner::default(),
             width: 0,
-            map: Vec::new(),
+            map: Arc::from(Vec::new()),
+            max_record: MAX_RECORD.max(size),
         };
         r.refill()?;
         if r.buf
@@ -90,22 +67,14 @@ impl<R: Read> CsvRows<R> {
         {
             r.pos = 3;
         }
-        if !r.next_record()? {
-            return Err(LoadError::EmptyFile { file: r.path });
-        }
-        let mut header = Vec::with_capacity(r.fields.len());
-        for &span in &r.fields {
-            match std::str::from_utf8(r.span_bytes(span)) {
-                Ok(s) => header.push(s.to_string()),
-                Err(_) => return Err(LoadError::BadHeader { file: r.path }),
-            }
-        }
+        let header = r.header()?;
         r.width = header.len();
+        let mut map = Vec::with_capacity(wanted.len());
         let mut missing = Vec::new();
         for &w in wanted {
             let mut hits = header.iter().enumerate().filter(|(_, h)| h.as_str() == w);
             match (hits.next(), hits.next()) {
-                (Some((i, _)), None) => r.map.push(i),
+                (Some((i, _)), None) => map.push(i),
                 (None, _) => missing.push(w.to_string()),
                 (Some(_), Some(_)) => {
                     return Err(LoadError::DuplicateColumn {
@@ -122,13 +91,46 @@ impl<R: Read> CsvRows<R> {
                 header,
             });
         }
+        r.map = Arc::from(map);
         Ok(r)
     }
 
-    fn span_bytes(&self, span: Span) -> &[u8] {
-        match span {
-            Span::Buf(a, b) => self.buf.get(a..b).unwrap_or_default(),
-            Span::Scratch(a, b) => self.scratch.get(a..b).unwrap_or_default(),
+    /// The first non-blank record, as column names.
+    fn header(&mut self) -> Result<Vec<String>, LoadError> {
+        loop {
+            if self.pos >= self.filled && self.eof {
+                return Err(LoadError::EmptyFile {
+                    file: self.path.clone(),
+                });
+            }
+            let data = self.buf.get(..self.filled).unwrap_or_default();
+            match self.scanner.scan(data, self.pos, self.eof, self.max_record) {
+                Scan::NeedMore => self.refill()?,
+                Scan::Done {
+                    end,
+                    next,
+                    newlines,
+                } => {
+                    let blank = end == self.pos && self.scanner.fields.len() == 1;
+                    self.next_line += 1 + newlines;
+                    self.pos = next;
+                    if blank {
+                        continue;
+                    }
+                    let mut names = Vec::with_capacity(self.scanner.fields.len());
+                    for &span in &self.scanner.fields {
+                        match std::str::from_utf8(self.scanner.bytes(data, span)) {
+                            Ok(s) => names.push(s.to_string()),
+                            Err(_) => {
+                                return Err(LoadError::BadHeader {
+                                    file: self.path.clone(),
+                                })
+                            }
+                        }
+                    }
+                    return Ok(names);
+                }
+            }
         }
     }
 
@@ -138,7 +140,6 @@ impl<R: Read> CsvRows<R> {
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
-            self.raw = (0, 0);
             self.pos = 0;
         }
         if self.filled == self.buf.len() {
@@ -168,233 +169,57 @@ impl<R: Read> CsvRows<R> {
         Ok(())
     }
 
-    /// Reads the next non-blank record into `fields`; `false` at the end.
-    fn next_record(&mut self) -> Result<bool, LoadError> {
+    /// The next records (those that end within the buffer); `None` at the end.
+    pub(crate) fn next_csv_batch(&mut self) -> Result<Option<CsvBatch>, LoadError> {
+        let mut batch = CsvBatch::new(self.map.clone(), self.width);
+        let mut start = self.pos;
         loop {
             if self.pos >= self.filled && self.eof {
-                return Ok(false);
+                break;
             }
-            match self.scan() {
-                Scan::NeedMore => self.refill()?,
+            let data = self.buf.get(..self.filled).unwrap_or_default();
+            match self.scanner.scan(data, self.pos, self.eof, self.max_record) {
+                Scan::NeedMore => {
+                    if !batch.is_empty() {
+                        break;
+                    }
+                    self.refill()?;
+                    start = self.pos;
+                }
                 Scan::Done {
                     end,
                     next,
                     newlines,
                 } => {
-                    self.line = self.next_line;
+                    let line = self.next_line;
                     self.next_line += 1 + newlines;
-                    self.raw = (self.pos, end);
+                    let blank = end == self.pos && self.scanner.fields.len() == 1;
+                    if !blank {
+                        batch.push(&self.scanner, line, self.pos - start, end - start, start);
+                    }
                     self.pos = next;
-                    if end == self.raw.0 && self.fields.len() == 1 {
-                        continue; // blank line
-                    }
-                    return Ok(true);
                 }
             }
         }
-    }
-
-    /// Splits the record starting at `pos` into fields.
-    fn scan(&mut self) -> Scan {
-        self.fields.clear();
-        self.scratch.clear();
-        self.malformed = None;
-        let data = self.buf.get(..self.filled).unwrap_or_default();
-        let eof = self.eof;
-        let mut newlines = 0u64;
-        let mut i = self.pos;
-        loop {
-            if data.get(i) == Some(&b'"') {
-                let content = i + 1;
-                let mut j = content;
-                let mut escaped = false;
-                let sstart = self.scratch.len();
-                loop {
-                    let rest = data.get(j..).unwrap_or_default();
-                    let Some(k) = memchr(b'"', rest) else {
-                        if !eof {
-                            return Scan::NeedMore;
-                        }
-                        newlines += memchr_iter(b'\n', rest).count() as u64;
-                        self.malformed = Some("unterminated quoted field".to_string());
-                        self.fields.push(Span::Buf(content, data.len()));
-                        return Scan::Done {
-                            end: data.len(),
-                            next: data.len(),
-                            newlines,
-                        };
-                    };
-                    let q = j + k;
-                    let piece = data.get(j..q).unwrap_or_default();
-                    newlines += memchr_iter(b'\n', piece).count() as u64;
-                    if q + 1 >= data.len() && !eof {
-                        return Scan::NeedMore;
-                    }
-                    if data.get(q + 1) == Some(&b'"') {
-                        if !escaped {
-                            escaped = true;
-                            self.scratch
-                                .extend_from_slice(data.get(content..q).unwrap_or_default());
-                        } else {
-                            self.scratch.extend_from_slice(piece);
-                        }
-                        self.scratch.push(b'"');
-                        j = q + 2;
-                        continue;
-                    }
-                    if escaped {
-                        self.scratch.extend_from_slice(piece);
-                        self.fields.push(Span::Scratch(sstart, self.scratch.len()));
-                    } else {
-                        self.fields.push(Span::Buf(content, q));
-                    }
-                    i = q + 1;
-                    break;
-                }
-                match data.get(i) {
-                    Some(b',') => {
-                        i += 1;
-                        continue;
-                    }
-                    Some(b'\n') => {
-                        return Scan::Done {
-                            end: i,
-                            next: i + 1,
-                            newlines,
-                        }
-                    }
-                    None => {
-                        return Scan::Done {
-                            end: i,
-                            next: i,
-                            newlines,
-                        }
-                    }
-                    Some(b'\r') if data.get(i + 1) == Some(&b'\n') => {
-                        return Scan::Done {
-                            end: i,
-                            next: i + 2,
-                            newlines,
-                        }
-                    }
-                    Some(b'\r') if i + 1 >= data.len() && !eof => return Scan::NeedMore,
-                    Some(_) => {
-                        if self.malformed.is_none() {
-                            self.malformed = Some(format!(
-                                "text after the closing quote of field {}",
-                                self.fields.len()
-                            ));
-                        }
-                        // Skip the stray text as if unquoted; the row is rejected anyway.
-                        let rest = data.get(i..).unwrap_or_default();
-                        match memchr2(b',', b'\n', rest) {
-                            Some(k) if rest.get(k) == Some(&b',') => {
-                                i += k + 1;
-                                continue;
-                            }
-                            Some(k) => {
-                                let e = i + k;
-                                let end = if data.get(e.wrapping_sub(1)) == Some(&b'\r') {
-                                    e - 1
-                                } else {
-                                    e
-                                };
-                                return Scan::Done {
-                                    end,
-                                    next: e + 1,
-                                    newlines,
-                                };
-                            }
-                            None if !eof => return Scan::NeedMore,
-                            None => {
-                                return Scan::Done {
-                                    end: data.len(),
-                                    next: data.len(),
-                                    newlines,
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let rest = data.get(i..).unwrap_or_default();
-            match memchr2(b',', b'\n', rest) {
-                Some(k) => {
-                    let e = i + k;
-                    if rest.get(k) == Some(&b',') {
-                        self.fields.push(Span::Buf(i, e));
-                        i = e + 1;
-                        continue;
-                    }
-                    let end = if e > i && data.get(e - 1) == Some(&b'\r') {
-                        e - 1
-                    } else {
-                        e
-                    };
-                    self.fields.push(Span::Buf(i, end));
-                    return Scan::Done {
-                        end,
-                        next: e + 1,
-                        newlines,
-                    };
-                }
-                None if !eof => return Scan::NeedMore,
-                None => {
-                    let mut end = data.len();
-                    if end > i && data.get(end - 1) == Some(&b'\r') {
-                        end -= 1;
-                    }
-                    self.fields.push(Span::Buf(i, end));
-                    return Scan::Done {
-                        end,
-                        next: data.len(),
-                        newlines,
-                    };
-                }
-            }
+        if batch.is_empty() {
+            return Ok(None);
         }
+        batch.set_bytes(self.buf.get(start..self.pos).unwrap_or_default());
+        Ok(Some(batch))
     }
 }
 
-impl<R: Read> RowSource for CsvRows<R> {
-    fn advance(&mut self) -> Result<bool, LoadError> {
-        if !self.next_record()? {
-            return Ok(false);
-        }
-        if self.malformed.is_none() && self.fields.len() != self.width {
-            self.malformed = Some(format!(
-                "expected {} fields as in the header, found {}",
-                self.width,
-                self.fields.len()
-            ));
-        }
-        Ok(true)
-    }
-
-    fn line(&self) -> u64 {
-        self.line
-    }
-
-    fn raw(&self) -> &[u8] {
-        self.buf.get(self.raw.0..self.raw.1).unwrap_or_default()
-    }
-
-    fn malformed(&self) -> Option<&str> {
-        self.malformed.as_deref()
-    }
-
-    #[inline]
-    fn cell(&self, col: usize) -> Cell<'_> {
-        match self.map.get(col).and_then(|&i| self.fields.get(i)) {
-            Some(&span) => Cell::Bytes(self.span_bytes(span)),
-            None => Cell::Missing,
-        }
+impl<R: Read> BatchReader for CsvRows<R> {
+    fn next_batch(&mut self) -> Result<Option<RowBatch>, LoadError> {
+        Ok(self.next_csv_batch()?.map(RowBatch::Csv))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::rows::RowView;
+    use crate::data::values::Cell;
 
     fn rows(text: &[u8], wanted: &[&str]) -> Vec<(u64, String, Option<String>, Vec<String>)> {
         // A tiny buffer and a source that returns a few bytes a call exercise every refill path.
@@ -419,19 +244,22 @@ mod tests {
         wanted: &[&str],
     ) -> Vec<(u64, String, Option<String>, Vec<String>)> {
         let mut out = Vec::new();
-        while r.advance().unwrap() {
-            let cells = (0..wanted.len())
-                .map(|c| match r.cell(c) {
-                    Cell::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-                    _ => "<missing>".to_string(),
-                })
-                .collect();
-            out.push((
-                r.line(),
-                String::from_utf8_lossy(r.raw()).into_owned(),
-                r.malformed().map(str::to_string),
-                cells,
-            ));
+        while let Some(batch) = r.next_csv_batch().unwrap() {
+            for i in 0..batch.len() {
+                let row = batch.row(i).unwrap();
+                let cells = (0..wanted.len())
+                    .map(|c| match row.cell(c) {
+                        Cell::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                        _ => "<missing>".to_string(),
+                    })
+                    .collect();
+                out.push((
+                    row.line(),
+                    String::from_utf8_lossy(row.raw_slice()).into_owned(),
+                    row.malformed().map(str::to_string),
+                    cells,
+                ));
+            }
         }
         out
     }
@@ -476,7 +304,33 @@ mod tests {
             Some("text after the closing quote of field 1")
         );
         assert_eq!(r[3].2.as_deref(), Some("unterminated quoted field"));
-        assert_eq!(r[3].0, 5);
+        assert_eq!((r[3].0, r[3].1.as_str()), (5, "d,\"open"));
+    }
+
+    #[test]
+    fn a_stray_quote_does_not_swallow_the_file() {
+        let mut text = b"id,n\na,\"oops\nb,2\n".to_vec();
+        for k in 0..50 {
+            text.extend_from_slice(format!("r{k},{k}\n").as_bytes());
+        }
+        let wanted = ["id", "n"];
+        let mut r = CsvRows::with_buffer(&text[..], Path::new("t.csv"), &wanted, 16).unwrap();
+        r.max_record = 64;
+        let got = rows_with(&mut r, &wanted);
+        assert_eq!(got[0].0, 2);
+        assert_eq!(got[0].1, "a,\"oops");
+        assert_eq!(got[0].2.as_deref(), Some("unterminated quoted field"));
+        assert_eq!(
+            got[1],
+            (3, "b,2".into(), None, vec!["b".into(), "2".into()])
+        );
+        assert_eq!(got.len(), 52);
+        assert_eq!(got[51].0, 53);
+        // At the end of the file the same recovery applies.
+        let r = rows(b"id,n\na,\"open\nb,2", &wanted);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].2.as_deref(), Some("unterminated quoted field"));
+        assert_eq!(r[1].3, vec!["b".to_string(), "2".into()]);
     }
 
     #[test]

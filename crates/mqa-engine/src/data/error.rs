@@ -52,6 +52,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
 
+    #[error("{}: internal error: {message}", file.display())]
+    Internal { file: PathBuf, message: String },
+
     #[error("{rejected} of {read} rows rejected ({:.2}% > the limit of {:.2}%); the rejects file lists each with its reason", rate * 100.0, max * 100.0)]
     TooManyRejects {
         rejected: u64,
@@ -74,6 +77,7 @@ impl LoadError {
             LoadError::Io { .. } => "E0307",
             LoadError::RejectSink { .. } => "E0308",
             LoadError::TooManyRejects { .. } => "E0309",
+            LoadError::Internal { .. } => "E0310",
         }
     }
 }

@@ -1,55 +1,47 @@
-//! A JSONL reader: one JSON object per line; blank lines are skipped. A line
-//! that is not a JSON object is a malformed row (rejected with the parser's
-//! reason), not an error.
+//! JSONL: one JSON object per line; blank lines are skipped. Lines are cut
+//! into [`JsonBatch`]es and parsed where the batch is checked. A line that is
+//! not a JSON object is a malformed row (rejected with the parser's reason),
+//! not an error.
 
 use super::error::LoadError;
-use super::rows::RowSource;
+use super::rows::{BatchReader, RowBatch, RowView};
 use super::values::Cell;
 use serde_json::{Map, Value};
 use std::io::{BufRead, ErrorKind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// Rows of a JSONL file; cells are looked up by the wanted columns' names.
-pub(crate) struct JsonRows<R: BufRead> {
+/// Bytes of lines per batch.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Reads a JSONL file a batch of lines at a time.
+pub(crate) struct JsonLines<R: BufRead> {
     src: R,
     path: PathBuf,
-    wanted: Vec<String>,
-    buf: Vec<u8>,
+    wanted: Arc<[String]>,
     next_line: u64,
-    line: u64,
-    object: Map<String, Value>,
-    malformed: Option<String>,
 }
 
-impl<R: BufRead> JsonRows<R> {
+impl<R: BufRead> JsonLines<R> {
     pub(crate) fn new(src: R, path: &Path, wanted: &[&str]) -> Self {
-        JsonRows {
+        JsonLines {
             src,
             path: path.to_path_buf(),
             wanted: wanted.iter().map(|w| w.to_string()).collect(),
-            buf: Vec::new(),
             next_line: 1,
-            line: 0,
-            object: Map::new(),
-            malformed: None,
         }
     }
 
-    fn trimmed_len(&self) -> usize {
-        let mut n = self.buf.len();
-        while n > 0 && matches!(self.buf.get(n - 1), Some(b'\n' | b'\r')) {
-            n -= 1;
-        }
-        n
-    }
-}
-
-impl<R: BufRead> RowSource for JsonRows<R> {
-    fn advance(&mut self) -> Result<bool, LoadError> {
-        loop {
-            self.buf.clear();
+    pub(crate) fn next_json_batch(&mut self) -> Result<Option<JsonBatch>, LoadError> {
+        let mut b = JsonBatch {
+            bytes: Vec::new(),
+            lines: Vec::new(),
+            wanted: self.wanted.clone(),
+        };
+        while b.bytes.len() < BATCH_BYTES {
+            let start = b.bytes.len();
             let n = loop {
-                match self.src.read_until(b'\n', &mut self.buf) {
+                match self.src.read_until(b'\n', &mut b.bytes) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
                     Err(source) => {
@@ -62,35 +54,95 @@ impl<R: BufRead> RowSource for JsonRows<R> {
                 }
             };
             if n == 0 {
-                return Ok(false);
+                break;
             }
-            self.line = self.next_line;
+            let line = self.next_line;
             self.next_line += 1;
-            if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.buf.drain(..3);
+            let mut text_start = start;
+            if line == 1
+                && b.bytes
+                    .get(start..)
+                    .is_some_and(|t| t.starts_with(b"\xEF\xBB\xBF"))
+            {
+                text_start += 3;
             }
-            let len = self.trimmed_len();
-            let text = self.buf.get(..len).unwrap_or_default();
+            let mut end = b.bytes.len();
+            while end > text_start && matches!(b.bytes.get(end - 1), Some(b'\n' | b'\r')) {
+                end -= 1;
+            }
+            let text = b.bytes.get(text_start..end).unwrap_or_default();
             if text.iter().all(u8::is_ascii_whitespace) {
+                b.bytes.truncate(start);
                 continue;
             }
-            self.object.clear();
-            self.malformed = None;
-            match serde_json::from_slice::<Value>(text) {
-                Ok(Value::Object(m)) => self.object = m,
-                Ok(_) => self.malformed = Some("not a JSON object".to_string()),
-                Err(e) => self.malformed = Some(format!("invalid JSON: {e}")),
-            }
-            return Ok(true);
+            b.lines.push((line, text_start as u32, end as u32));
+        }
+        Ok((!b.lines.is_empty()).then_some(b))
+    }
+}
+
+impl<R: BufRead> BatchReader for JsonLines<R> {
+    fn next_batch(&mut self) -> Result<Option<RowBatch>, LoadError> {
+        Ok(self.next_json_batch()?.map(RowBatch::Jsonl))
+    }
+}
+
+/// Lines of a JSONL file, not parsed yet.
+#[derive(Debug)]
+pub(crate) struct JsonBatch {
+    bytes: Vec<u8>,
+    /// `(line number, start, end)` of each non-blank line in `bytes`.
+    lines: Vec<(u64, u32, u32)>,
+    wanted: Arc<[String]>,
+}
+
+impl JsonBatch {
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub(crate) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub(crate) fn line_and_raw(&self, i: usize) -> (u64, &[u8]) {
+        match self.lines.get(i) {
+            Some(&(line, a, b)) => (
+                line,
+                self.bytes.get(a as usize..b as usize).unwrap_or_default(),
+            ),
+            None => (0, &[]),
         }
     }
 
+    /// Row `i`, parsed.
+    pub(crate) fn row(&self, i: usize) -> JsonRow<'_> {
+        let (line, raw) = self.line_and_raw(i);
+        let (object, malformed) = match serde_json::from_slice::<Value>(raw) {
+            Ok(Value::Object(m)) => (m, None),
+            Ok(_) => (Map::new(), Some("not a JSON object".to_string())),
+            Err(e) => (Map::new(), Some(format!("invalid JSON: {e}"))),
+        };
+        JsonRow {
+            line,
+            object,
+            malformed,
+            wanted: &self.wanted,
+        }
+    }
+}
+
+/// One parsed line of a [`JsonBatch`].
+pub(crate) struct JsonRow<'a> {
+    line: u64,
+    object: Map<String, Value>,
+    malformed: Option<String>,
+    wanted: &'a [String],
+}
+
+impl RowView for JsonRow<'_> {
     fn line(&self) -> u64 {
         self.line
-    }
-
-    fn raw(&self) -> &[u8] {
-        self.buf.get(..self.trimmed_len()).unwrap_or_default()
     }
 
     fn malformed(&self) -> Option<&str> {
@@ -111,22 +163,28 @@ mod tests {
 
     #[test]
     fn objects_blank_lines_and_bad_lines() {
-        let text = b"{\"id\":\"a\",\"n\":1}\n\n[1]\r\n{\"id\": \"b\"\n{\"n\":null,\"id\":7}";
-        let mut r = JsonRows::new(&text[..], Path::new("t.jsonl"), &["id", "n"]);
-        assert!(r.advance().unwrap());
-        assert_eq!(r.line(), 1);
-        assert!(matches!(r.cell(0), Cell::Json(Value::String(s)) if s == "a"));
-        assert!(matches!(r.cell(1), Cell::Json(Value::Number(_))));
-        assert!(r.advance().unwrap());
-        assert_eq!((r.line(), r.raw()), (3, &b"[1]"[..]));
-        assert_eq!(r.malformed(), Some("not a JSON object"));
-        assert!(r.advance().unwrap());
-        assert_eq!(r.line(), 4);
-        assert!(r.malformed().unwrap().starts_with("invalid JSON: "));
-        assert!(r.advance().unwrap());
-        assert_eq!(r.line(), 5);
-        assert!(r.malformed().is_none());
-        assert!(matches!(r.cell(1), Cell::Missing));
-        assert!(!r.advance().unwrap());
+        let text =
+            b"\xEF\xBB\xBF{\"id\":\"a\",\"n\":1}\n\n[1]\r\n{\"id\": \"b\"\n{\"n\":null,\"id\":7}";
+        let mut r = JsonLines::new(&text[..], Path::new("t.jsonl"), &["id", "n"]);
+        let b = r.next_json_batch().unwrap().unwrap();
+        assert!(r.next_json_batch().unwrap().is_none());
+        assert_eq!(b.len(), 4);
+        let row = b.row(0);
+        assert_eq!(row.line(), 1);
+        assert!(row.malformed().is_none());
+        assert!(matches!(row.cell(0), Cell::Json(Value::String(s)) if s == "a"));
+        assert!(matches!(row.cell(1), Cell::Json(Value::Number(_))));
+        let row = b.row(1);
+        assert_eq!(row.line(), 3);
+        assert_eq!(b.line_and_raw(1), (3, &b"[1]"[..]));
+        assert_eq!(row.malformed(), Some("not a JSON object"));
+        let row = b.row(2);
+        assert_eq!(row.line(), 4);
+        assert!(row.malformed().unwrap().starts_with("invalid JSON: "));
+        let row = b.row(3);
+        assert_eq!(row.line(), 5);
+        assert!(row.malformed().is_none());
+        assert!(matches!(row.cell(1), Cell::Missing));
+        assert!(matches!(row.cell(0), Cell::Json(Value::Number(_))));
     }
 }

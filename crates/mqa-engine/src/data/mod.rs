@@ -6,10 +6,14 @@
 
 mod assemble;
 mod column;
+mod csv_batch;
 mod csv_reader;
+mod csv_scan;
 mod error;
 pub mod files;
 mod jsonl;
+mod keymap;
+mod prepare;
 mod rejects;
 mod rows;
 pub mod signals_table;
@@ -27,10 +31,11 @@ pub use summary::{FileSummary, LoadSummary};
 use crate::intern::{Interner, Sym};
 use files::{find_input, open, Format, InputFile};
 use mqa_syntax::FieldType;
+use prepare::{TableKind, TableSpec};
 use std::io::BufReader;
 use std::ops::Range;
 use std::path::Path;
-use table::{load_rows, RawTable, TableKind, TableSpec};
+use table::{load_file, RawTable};
 
 /// Declared (non-built-in) fields of each table, in schema order, as the compiler gives them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -181,8 +186,10 @@ pub fn load_dataset(
     let spec = TableSpec {
         kind: TableKind::Accounts,
         fields: &schema.account,
-        account_of: &[],
+        accounts: None,
+        contacts: None,
         as_of: opts.as_of,
+        size_hint: None,
     };
     let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
     summary.files.push(s);
@@ -192,28 +199,35 @@ pub fn load_dataset(
         line: raw.line,
     };
     shrink(&mut accounts.fields);
-    let account_of = assemble::account_index(&accounts.id);
+    let mut account_keys = assemble::account_keys(&accounts.id, interner);
 
     let spec = TableSpec {
         kind: TableKind::Contacts,
         fields: &schema.contact,
-        account_of: &account_of,
+        accounts: Some(&account_keys),
+        contacts: None,
         as_of: opts.as_of,
+        size_hint: None,
     };
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
     let contacts = assemble::contacts(raw, accounts.len());
+    account_keys.set_contacts(&contacts.account_start);
+    let contact_keys = assemble::contact_keys(&contacts, interner);
 
     let spec = TableSpec {
         kind: TableKind::Events,
         fields: &schema.event,
-        account_of: &account_of,
+        accounts: Some(&account_keys),
+        contacts: Some(&contact_keys),
         as_of: opts.as_of,
+        size_hint: None,
     };
     let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
     summary.files.push(s);
-    drop(account_of);
-    let events = assemble::events(raw, accounts.len(), &contacts, interner, &mut summary);
+    drop(contact_keys);
+    drop(account_keys);
+    let events = assemble::events(raw, accounts.len(), interner, &mut summary);
 
     let rate = summary.reject_rate();
     if rate > opts.max_reject_rate {
@@ -246,17 +260,23 @@ fn load_table(
     rejects: &mut dyn RejectSink,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let src = open(input)?;
+    let size_hint = if input.gzip {
+        None
+    } else {
+        std::fs::metadata(&input.path).ok().map(|m| m.len())
+    };
+    let spec = &TableSpec { size_hint, ..*spec };
     let mut wanted: Vec<&str> = spec.kind.builtins().to_vec();
     wanted.extend(spec.fields.iter().map(|(n, _)| n.as_str()));
     match input.format {
         Format::Csv => {
             let mut rows = csv_reader::CsvRows::new(src, &input.path, &wanted)?;
-            load_rows(&mut rows, &input.path, spec, interner, rejects)
+            load_file(&mut rows, &input.path, spec, interner, rejects)
         }
         Format::Jsonl => {
-            let mut rows =
-                jsonl::JsonRows::new(BufReader::with_capacity(1 << 16, src), &input.path, &wanted);
-            load_rows(&mut rows, &input.path, spec, interner, rejects)
+            let src = BufReader::with_capacity(1 << 16, src);
+            let mut rows = jsonl::JsonLines::new(src, &input.path, &wanted);
+            load_file(&mut rows, &input.path, spec, interner, rejects)
         }
     }
 }

@@ -1,20 +1,53 @@
-//! The reader-neutral view of a table file: one row at a time, with its line,
-//! raw text and cells by wanted-column index. CSV and JSONL readers implement it.
+//! The reader-neutral view of one row of a table file, and the batches
+//! readers cut files into. CSV and JSONL rows implement [`RowView`].
 
-use super::error::LoadError;
+use super::csv_batch::CsvBatch;
+use super::jsonl::JsonBatch;
 use super::values::Cell;
 
-/// A table file read row by row. Cells are addressed by the index of the
-/// column in the list of wanted columns given when the reader was opened.
-pub(crate) trait RowSource {
-    /// Moves to the next row; `false` at the end of the file.
-    fn advance(&mut self) -> Result<bool, LoadError>;
-    /// 1-based line where the current row starts.
+/// One row of a table file. Cells are addressed by the index of the column
+/// in the list of wanted columns given when the reader was opened.
+pub(crate) trait RowView {
+    /// 1-based line where the row starts.
     fn line(&self) -> u64;
-    /// The current row as read, without its line terminator.
-    fn raw(&self) -> &[u8];
     /// Why the row's shape is wrong (field count, quoting, JSON syntax), if it is.
     fn malformed(&self) -> Option<&str>;
-    /// A cell of the current row.
+    /// A cell of the row.
     fn cell(&self, col: usize) -> Cell<'_>;
+}
+
+/// Rows read from a file, owned, to be checked on any thread.
+pub(crate) enum RowBatch {
+    Csv(CsvBatch),
+    Jsonl(JsonBatch),
+}
+
+impl RowBatch {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            RowBatch::Csv(b) => b.len(),
+            RowBatch::Jsonl(b) => b.len(),
+        }
+    }
+
+    /// Bytes of the rows (for sizing the columns from the file size).
+    pub(crate) fn byte_len(&self) -> usize {
+        match self {
+            RowBatch::Csv(b) => b.byte_len(),
+            RowBatch::Jsonl(b) => b.byte_len(),
+        }
+    }
+
+    /// Line and raw text of row `i`.
+    pub(crate) fn line_and_raw(&self, i: usize) -> (u64, &[u8]) {
+        match self {
+            RowBatch::Csv(b) => b.row(i).map_or((0, &[][..]), |r| (r.line(), r.raw_slice())),
+            RowBatch::Jsonl(b) => b.line_and_raw(i),
+        }
+    }
+}
+
+/// Something that cuts a file into [`RowBatch`]es.
+pub(crate) trait BatchReader {
+    fn next_batch(&mut self) -> Result<Option<RowBatch>, super::error::LoadError>;
 }

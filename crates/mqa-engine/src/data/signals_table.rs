@@ -218,7 +218,7 @@ fn stage_value(
     i: usize,
     interner: &mut Interner,
 ) -> Result<Staged, String> {
-    let missing = Staged::missing(ty);
+    let missing = Staged::missing(ty, Sym::MISSING);
     let bad = |what: &str| format!("{name}: {what} is not {}", ty.as_str());
     match (col, ty) {
         (SignalColumn::Text(v), _) => match v.get(i).and_then(|s| s.as_deref()) {

@@ -1,55 +1,21 @@
-//! Reading one table file into columns: every row is checked whole (shape,
-//! built-in fields, declared fields, account, duplicate id) before any of it
-//! is kept; a row that fails goes to the rejects sink with its reason.
+//! Reading one table file into columns. A reader cuts the file into
+//! batches; worker threads check the rows of each batch (`prepare`); the
+//! loading thread commits the batches in file order: it writes rejects,
+//! interns texts, drops duplicate ids (the first row that reads cleanly
+//! wins) and events after `as_of`, and appends the rest to the columns.
 
-use super::column::{Column, Staged, TIME_MISSING};
+use super::column::Column;
 use super::error::LoadError;
+use super::prepare::{prepare_batch, ContactRef, Prepared, RowOutcome, TableKind, TableSpec};
 use super::rejects::RejectSink;
-use super::rows::RowSource;
+use super::rows::{BatchReader, RowBatch};
 use super::summary::FileSummary;
-use super::values::{cell_text, stage};
 use crate::intern::{Interner, Sym};
 use mqa_syntax::time::Micros;
-use mqa_syntax::FieldType;
+use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Which table a file holds (decides the built-in columns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TableKind {
-    Accounts,
-    Contacts,
-    Events,
-}
-
-impl TableKind {
-    /// The file's base name.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            TableKind::Accounts => "accounts",
-            TableKind::Contacts => "contacts",
-            TableKind::Events => "events",
-        }
-    }
-
-    /// Built-in columns, in the order cells are addressed (declared fields follow).
-    pub(crate) fn builtins(self) -> &'static [&'static str] {
-        match self {
-            TableKind::Accounts => &["id"],
-            TableKind::Contacts => &["id", "account_id"],
-            TableKind::Events => &["id", "account_id", "contact_id", "at"],
-        }
-    }
-}
-
-/// What a table load needs to know.
-pub(crate) struct TableSpec<'a> {
-    pub kind: TableKind,
-    pub fields: &'a [(String, FieldType)],
-    /// Account row of each interned string (indexed by `Sym`), `u32::MAX` for
-    /// strings that are no account's id. Unused for accounts.
-    pub account_of: &'a [u32],
-    pub as_of: Micros,
-}
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 /// The kept rows of one file, in file order. Built-in columns a table does
 /// not have stay empty.
@@ -58,134 +24,408 @@ pub(crate) struct RawTable {
     pub id: Vec<Sym>,
     pub account: Vec<u32>,
     pub contact_id: Vec<Sym>,
+    /// Contact row of each event (`u32::MAX`: anonymous or unknown).
+    pub contact: Vec<u32>,
     pub at: Vec<Micros>,
     pub line: Vec<u64>,
     pub fields: Vec<Column>,
 }
 
-/// Built-in values of a row that passed every check.
-struct Checked {
-    id: Sym,
-    account: u32,
-    contact: Sym,
-    at: Micros,
-}
-
-/// Reads every row of `rows`, rejecting the bad ones into `rejects`.
-pub(crate) fn load_rows<R: RowSource>(
-    rows: &mut R,
+/// Reads every row of a file, rejecting the bad ones into `rejects`.
+pub(crate) fn load_file(
+    reader: &mut dyn BatchReader,
     path: &Path,
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
 ) -> Result<(RawTable, FileSummary), LoadError> {
-    let mut t = RawTable {
-        fields: spec
-            .fields
-            .iter()
-            .map(|(_, ty)| Column::new(*ty, 0))
-            .collect(),
-        ..RawTable::default()
+    let mut b = Builder::new(spec, path);
+    let workers = rayon::current_num_threads().clamp(1, 16);
+    let Some(first) = reader.next_batch()? else {
+        return Ok(b.finish());
     };
-    let mut staged: Vec<Staged> = Vec::with_capacity(spec.fields.len());
-    // Line of the kept row of each id (indexed by Sym); 0 = not seen.
-    let mut seen: Vec<u64> = Vec::new();
-    let mut summary = FileSummary::new(path);
-    while rows.advance()? {
-        summary.read += 1;
-        let line = rows.line();
-        let c = match check_row(rows, spec, interner, &mut staged, &seen) {
-            Ok(c) => c,
-            Err(reason) => {
-                let raw = String::from_utf8_lossy(rows.raw());
-                rejects
-                    .reject(path, line, &reason, &raw)
-                    .map_err(|source| LoadError::RejectSink { source })?;
-                summary.rejected += 1;
-                continue;
+    let second = match workers {
+        1 => None,
+        _ => reader.next_batch()?,
+    };
+    match second {
+        None => {
+            // One batch (a small file) or one thread: no threads to start.
+            let mut next = Some(first);
+            while let Some(batch) = next {
+                let p = prepare_batch(&batch, spec);
+                b.commit(&batch, p, interner, rejects)?;
+                next = reader.next_batch()?;
             }
-        };
-        let idx = c.id.index();
-        if idx >= seen.len() {
-            seen.resize(interner.len().max(idx + 1), 0);
         }
-        if let Some(s) = seen.get_mut(idx) {
-            *s = line;
-        }
-        if spec.kind == TableKind::Events && c.at > spec.as_of {
-            summary.after_as_of += 1;
-            continue;
-        }
-        summary.used += 1;
-        t.id.push(c.id);
-        t.line.push(line);
-        if spec.kind != TableKind::Accounts {
-            t.account.push(c.account);
-        }
-        if spec.kind == TableKind::Events {
-            t.contact_id.push(c.contact);
-            t.at.push(c.at);
-        }
-        for (col, v) in t.fields.iter_mut().zip(staged.drain(..)) {
-            col.push(v);
-        }
+        Some(second) => parallel(
+            reader,
+            [first, second],
+            workers,
+            spec,
+            &mut b,
+            interner,
+            rejects,
+        )?,
     }
-    Ok((t, summary))
+    Ok(b.finish())
 }
 
-/// All checks of one row, in order: shape, `id`, `account_id`, `contact_id`
-/// and `at`, declared fields in schema order, known account, unique id.
-fn check_row<R: RowSource>(
-    rows: &R,
+type Job = (u64, RowBatch);
+type Done = (u64, RowBatch, Result<Prepared, String>);
+
+/// Checks batches on `workers` threads while this thread reads the file and
+/// commits the checked batches in order.
+fn parallel(
+    reader: &mut dyn BatchReader,
+    first: [RowBatch; 2],
+    workers: usize,
     spec: &TableSpec<'_>,
+    b: &mut Builder,
     interner: &mut Interner,
-    staged: &mut Vec<Staged>,
-    seen: &[u64],
-) -> Result<Checked, String> {
-    if let Some(m) = rows.malformed() {
-        return Err(m.to_string());
-    }
-    let id = cell_text("id", rows.cell(0))?.ok_or_else(|| "empty id".to_string())?;
-    let account_text = match spec.kind {
-        TableKind::Accounts => None,
-        _ => Some(
-            cell_text("account_id", rows.cell(1))?.ok_or_else(|| "empty account_id".to_string())?,
-        ),
-    };
-    let mut contact_text = None;
-    let mut at = TIME_MISSING;
-    if spec.kind == TableKind::Events {
-        contact_text = cell_text("contact_id", rows.cell(2))?;
-        at = match stage("at", FieldType::Time, rows.cell(3), interner)? {
-            Staged::Time(t) if t != TIME_MISSING => t,
-            _ => return Err("empty at".to_string()),
+    rejects: &mut dyn RejectSink,
+) -> Result<(), LoadError> {
+    let in_flight = (workers * 2) as u64;
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        for _ in 0..workers {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok((n, batch)) = job else {
+                    return;
+                };
+                let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    prepare_batch(&batch, spec)
+                }))
+                .map_err(|_| "a worker thread failed while checking rows".to_string());
+                if done_tx.send((n, batch, p)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        // The jobs channel is moved in here, so every exit closes it and the workers stop.
+        let run = move || -> Result<(), LoadError> {
+            let mut sent = 0u64;
+            for batch in first {
+                send(&job_tx, sent, batch, b.path())?;
+                sent += 1;
+            }
+            let mut eof = false;
+            let mut committed = 0u64;
+            let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
+            loop {
+                while !eof && sent - committed < in_flight {
+                    match reader.next_batch()? {
+                        Some(batch) => {
+                            send(&job_tx, sent, batch, b.path())?;
+                            sent += 1;
+                        }
+                        None => eof = true,
+                    }
+                }
+                if eof && committed == sent {
+                    return Ok(());
+                }
+                let (n, batch, p) = done_rx.recv().map_err(|_| worker_gone(b.path()))?;
+                let p = p.map_err(|message| LoadError::Internal {
+                    file: b.path().into(),
+                    message,
+                })?;
+                ready.insert(n, (batch, p));
+                while let Some((batch, p)) = ready.remove(&committed) {
+                    b.commit(&batch, p, interner, rejects)?;
+                    committed += 1;
+                }
+            }
         };
-    }
-    let first = spec.kind.builtins().len();
-    staged.clear();
-    for (k, (name, ty)) in spec.fields.iter().enumerate() {
-        staged.push(stage(name, *ty, rows.cell(first + k), interner)?);
-    }
-    let account = match account_text {
-        None => u32::MAX,
-        Some(a) => interner
-            .get(&a)
-            .and_then(|s| spec.account_of.get(s.index()).copied())
-            .filter(|&row| row != u32::MAX)
-            .ok_or_else(|| format!("unknown account_id `{a}`"))?,
-    };
-    let id_sym = interner.intern(&id);
-    if let Some(&first_line) = seen.get(id_sym.index()).filter(|&&l| l != 0) {
-        return Err(format!("duplicate id `{id}` (first at line {first_line})"));
-    }
-    let contact = match contact_text {
-        Some(c) => interner.intern(&c),
-        None => Sym::MISSING,
-    };
-    Ok(Checked {
-        id: id_sym,
-        account,
-        contact,
-        at,
+        run()
     })
+}
+
+fn send(tx: &mpsc::SyncSender<Job>, n: u64, batch: RowBatch, path: &Path) -> Result<(), LoadError> {
+    tx.send((n, batch)).map_err(|_| worker_gone(path))
+}
+
+fn worker_gone(path: &Path) -> LoadError {
+    LoadError::Internal {
+        file: path.into(),
+        message: "the row-checking threads stopped early".to_string(),
+    }
+}
+
+/// Commits checked batches in file order.
+struct Builder<'a> {
+    spec: TableSpec<'a>,
+    path: &'a Path,
+    t: RawTable,
+    /// Line of the kept row of each id (indexed by `Sym`); 0 = not seen.
+    seen: Vec<u64>,
+    summary: FileSummary,
+    bytes: u64,
+    reserved: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
+        Builder {
+            spec: *spec,
+            path,
+            t: RawTable {
+                fields: spec
+                    .fields
+                    .iter()
+                    .map(|(_, ty)| Column::new(*ty, 0))
+                    .collect(),
+                ..RawTable::default()
+            },
+            seen: Vec::new(),
+            summary: FileSummary::new(path),
+            bytes: 0,
+            reserved: false,
+        }
+    }
+
+    fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    fn finish(self) -> (RawTable, FileSummary) {
+        (self.t, self.summary)
+    }
+
+    fn reject(
+        &mut self,
+        batch: &RowBatch,
+        index: u32,
+        reason: &str,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(), LoadError> {
+        let (line, raw) = batch.line_and_raw(index as usize);
+        let raw = String::from_utf8_lossy(raw);
+        rejects
+            .reject(self.path, line, reason, &raw)
+            .map_err(|source| LoadError::RejectSink { source })?;
+        self.summary.rejected += 1;
+        Ok(())
+    }
+
+    fn commit(
+        &mut self,
+        batch: &RowBatch,
+        p: Prepared,
+        interner: &mut Interner,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(), LoadError> {
+        self.bytes += batch.byte_len() as u64;
+        if !self.reserved {
+            self.reserved = true;
+            if let Some(size) = self.spec.size_hint {
+                let rows = estimate_rows(size, self.bytes, batch.len());
+                self.reserve(rows, interner);
+            }
+        }
+        let nf = self.spec.fields.len();
+        let Prepared {
+            rows,
+            values,
+            texts,
+        } = p;
+        let mut values = values.into_iter();
+        for outcome in rows {
+            self.summary.read += 1;
+            let k = match outcome {
+                RowOutcome::Reject(index, reason) => {
+                    self.reject(batch, index, &reason, rejects)?;
+                    continue;
+                }
+                RowOutcome::Keep(k) => k,
+            };
+            let id = texts.intern(k.id, interner);
+            let first = self.seen.get(id.index()).copied().unwrap_or(0);
+            if first != 0 {
+                skip(&mut values, nf);
+                let reason = format!(
+                    "duplicate id `{}` (first at line {first})",
+                    interner.resolve(id)
+                );
+                self.reject(batch, k.index, &reason, rejects)?;
+                continue;
+            }
+            if id.index() >= self.seen.len() {
+                self.seen.resize(interner.len().max(id.index() + 1), 0);
+            }
+            if let Some(s) = self.seen.get_mut(id.index()) {
+                *s = k.line;
+            }
+            if self.spec.kind == TableKind::Events && k.at > self.spec.as_of {
+                skip(&mut values, nf);
+                self.summary.after_as_of += 1;
+                continue;
+            }
+            self.summary.used += 1;
+            let t = &mut self.t;
+            t.id.push(id);
+            t.line.push(k.line);
+            if self.spec.kind != TableKind::Accounts {
+                t.account.push(k.account);
+            }
+            if self.spec.kind == TableKind::Events {
+                let (row, sym) = match k.contact {
+                    ContactRef::Anonymous => (u32::MAX, Sym::MISSING),
+                    ContactRef::Known(row, sym) => (row, sym),
+                    ContactRef::Unknown(text) => (u32::MAX, texts.intern(text, interner)),
+                };
+                t.contact.push(row);
+                t.contact_id.push(sym);
+                t.at.push(k.at);
+            }
+            for col in t.fields.iter_mut() {
+                match values.next() {
+                    Some(v) => col.push(texts.resolve(v, interner)),
+                    None => col.push_missing(),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Room for `rows` rows in the columns and for their ids in the interner.
+    fn reserve(&mut self, rows: usize, interner: &mut Interner) {
+        let t = &mut self.t;
+        t.id.reserve(rows);
+        t.line.reserve(rows);
+        if self.spec.kind != TableKind::Accounts {
+            t.account.reserve(rows);
+        }
+        if self.spec.kind == TableKind::Events {
+            t.contact_id.reserve(rows);
+            t.contact.reserve(rows);
+            t.at.reserve(rows);
+        }
+        for c in &mut t.fields {
+            c.reserve(rows);
+        }
+        interner.reserve(rows, rows * 12);
+    }
+}
+
+fn skip<I: Iterator>(values: &mut I, n: usize) {
+    for _ in 0..n {
+        values.next();
+    }
+}
+
+/// Rows in a file of `size` bytes whose first `sample_rows` rows took `sample_bytes`.
+fn estimate_rows(size: u64, sample_bytes: u64, sample_rows: usize) -> usize {
+    if sample_bytes == 0 {
+        return 0;
+    }
+    let est = size as f64 / sample_bytes as f64 * sample_rows as f64 * 1.02;
+    est.min(1e9) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::assemble::account_keys;
+    use crate::data::csv_reader::CsvRows;
+    use crate::data::rejects::MemoryRejects;
+    use mqa_syntax::FieldType;
+    use std::fmt::Write as _;
+
+    /// Events with bad values, duplicates and quoted newlines, for accounts a0..a49.
+    fn events_csv() -> String {
+        let mut s = String::from("id,account_id,contact_id,at,kind,n\n");
+        for k in 0..3000u32 {
+            let acc = k % 53; // a50..a52 are unknown
+            let id = if k % 97 == 5 { k - 3 } else { k }; // some duplicates
+            let at = if k % 89 == 0 {
+                "2027-01-01"
+            } else {
+                "2026-10-01T10:00:00Z"
+            };
+            let n = if k % 71 == 0 {
+                "x".to_string()
+            } else {
+                k.to_string()
+            };
+            let kind = if k % 13 == 0 {
+                "\"multi\nline, kind\""
+            } else {
+                "page_view"
+            };
+            let _ = writeln!(s, "e{id},a{acc},c{},{at},{kind},{n}", k % 3);
+        }
+        s
+    }
+
+    fn run(buffer: usize, threads: usize) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
+        let mut interner = Interner::new();
+        let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
+        let keys = account_keys(&ids, &interner);
+        let fields = vec![
+            ("kind".to_string(), FieldType::Text),
+            ("n".to_string(), FieldType::Int),
+        ];
+        let spec = TableSpec {
+            kind: TableKind::Events,
+            fields: &fields,
+            accounts: Some(&keys),
+            contacts: None,
+            as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+            size_hint: None,
+        };
+        let text = events_csv();
+        let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
+        let path = Path::new("events.csv");
+        let mut rows = CsvRows::with_buffer(text.as_bytes(), path, &wanted, buffer).unwrap();
+        let mut rejects = MemoryRejects::new();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (t, s) = pool
+            .install(|| load_file(&mut rows, path, &spec, &mut interner, &mut rejects))
+            .unwrap();
+        let ids =
+            t.id.iter()
+                .map(|&s| interner.resolve(s).to_string())
+                .collect();
+        (t, s, rejects, ids)
+    }
+
+    #[test]
+    fn many_batches_on_many_threads_give_the_same_result() {
+        let (t1, s1, r1, ids1) = run(1 << 20, 1);
+        assert_eq!(s1.read, 3000);
+        assert!(s1.rejected > 100 && s1.after_as_of > 10, "{s1:?}");
+        assert_eq!(s1.read, s1.used + s1.rejected + s1.after_as_of);
+        for (buffer, threads) in [(256, 3), (4096, 2), (100, 1)] {
+            let (t, s, r, ids) = run(buffer, threads);
+            assert_eq!(s, s1);
+            assert_eq!(r.rows, r1.rows);
+            assert_eq!(ids, ids1);
+            assert_eq!(t.line, t1.line);
+            assert_eq!(t.account, t1.account);
+            assert_eq!(t.at, t1.at);
+            assert_eq!(t.fields.len(), t1.fields.len());
+            assert_eq!(t.fields[1], t1.fields[1]);
+        }
+        // The rejects are in file order.
+        assert!(r1.rows.windows(2).all(|w| w[0].line < w[1].line));
+        assert!(r1.rows.iter().any(|r| r.reason.starts_with("duplicate id")));
+        assert!(r1
+            .rows
+            .iter()
+            .any(|r| r.reason.starts_with("unknown account_id")));
+        assert!(r1.rows.iter().any(|r| r.reason == "n: \"x\" is not an int"));
+    }
 }

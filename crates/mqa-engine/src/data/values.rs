@@ -3,8 +3,7 @@
 //! JSON values in JSONL. Cells are never trimmed; an empty cell is missing.
 //! A value that does not parse gives the reject reason, naming column and value.
 
-use super::column::Staged;
-use crate::intern::{Interner, Sym};
+use super::column::{Staged, TextStore};
 use mqa_syntax::time::{parse_timestamp, Micros};
 use mqa_syntax::FieldType;
 use serde_json::Value;
@@ -205,30 +204,32 @@ fn not_a(name: &str, shown: String, ty: FieldType) -> String {
 }
 
 /// Parses one cell of a declared field `name` of type `ty`.
-pub(crate) fn stage(
+pub(crate) fn stage<S: TextStore>(
     name: &str,
     ty: FieldType,
     cell: Cell<'_>,
-    interner: &mut Interner,
-) -> Result<Staged, String> {
+    store: &mut S,
+) -> Result<Staged<S::Ref>, String> {
     match cell {
-        Cell::Missing | Cell::Bytes([]) | Cell::Json(Value::Null) => Ok(Staged::missing(ty)),
-        Cell::Bytes(b) => stage_bytes(name, ty, b, interner),
-        Cell::Json(v) => stage_json(name, ty, v, interner),
+        Cell::Missing | Cell::Bytes([]) | Cell::Json(Value::Null) => {
+            Ok(Staged::missing(ty, S::MISSING))
+        }
+        Cell::Bytes(b) => stage_bytes(name, ty, b, store),
+        Cell::Json(v) => stage_json(name, ty, v, store),
     }
 }
 
 /// Parses a non-empty CSV cell (or a text value a plugin handed over).
-pub(crate) fn stage_bytes(
+pub(crate) fn stage_bytes<S: TextStore>(
     name: &str,
     ty: FieldType,
     b: &[u8],
-    interner: &mut Interner,
-) -> Result<Staged, String> {
+    store: &mut S,
+) -> Result<Staged<S::Ref>, String> {
     let bad = || not_a(name, show(b), ty);
     Ok(match ty {
         FieldType::Text => match std::str::from_utf8(b) {
-            Ok(s) => Staged::Text(interner.intern(s)),
+            Ok(s) => Staged::Text(store.put(s)),
             Err(_) => return Err(format!("{name}: {} is not valid UTF-8", show(b))),
         },
         FieldType::Int => Staged::Number(parse_int(b).ok_or_else(bad)?),
@@ -245,7 +246,7 @@ pub(crate) fn stage_bytes(
                 if item.is_empty() {
                     return Err(format!("{name}: {} has an empty list item", show(b)));
                 }
-                items.push(interner.intern(item));
+                items.push(store.put(item));
             }
             Staged::ListText(Some(items.into_boxed_slice()))
         }
@@ -264,18 +265,18 @@ pub(crate) fn stage_bytes(
     })
 }
 
-fn stage_json(
+fn stage_json<S: TextStore>(
     name: &str,
     ty: FieldType,
     v: &Value,
-    interner: &mut Interner,
-) -> Result<Staged, String> {
+    store: &mut S,
+) -> Result<Staged<S::Ref>, String> {
     let bad = || not_a(name, show_json(v), ty);
     match (ty, v) {
-        (_, Value::String(s)) if s.is_empty() => Ok(Staged::missing(ty)),
+        (_, Value::String(s)) if s.is_empty() => Ok(Staged::missing(ty, S::MISSING)),
         (FieldType::Text, _) => match cell_text(name, Cell::Json(v))? {
-            Some(s) => Ok(Staged::Text(interner.intern(&s))),
-            None => Ok(Staged::Text(Sym::MISSING)),
+            Some(s) => Ok(Staged::Text(store.put(&s))),
+            None => Ok(Staged::Text(S::MISSING)),
         },
         (FieldType::Int, Value::Number(n)) => match n.as_f64() {
             Some(x) if x.is_finite() && x.fract() == 0.0 => Ok(Staged::Number(x)),
@@ -289,12 +290,12 @@ fn stage_json(
         (
             FieldType::Int | FieldType::Number | FieldType::Bool | FieldType::Time,
             Value::String(s),
-        ) => stage_bytes(name, ty, s.as_bytes(), interner),
+        ) => stage_bytes(name, ty, s.as_bytes(), store),
         (FieldType::ListText, Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 match cell_text(name, Cell::Json(item)) {
-                    Ok(Some(s)) => out.push(interner.intern(&s)),
+                    Ok(Some(s)) => out.push(store.put(&s)),
                     _ => return Err(format!("{} (item {})", bad(), show_json(item))),
                 }
             }
@@ -322,6 +323,7 @@ fn stage_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::intern::{Interner, Sym};
     use serde_json::json;
 
     #[test]

@@ -1,0 +1,218 @@
+//! Compact, cache-friendly key lookups for the load: account id → row and
+//! contact range ([`AccountKeys`]) and the contact ids of each account
+//! ([`ContactKeys`]). Short keys (the usual ids) are stored inline in their
+//! slot, so a lookup touches one or two cache lines instead of walking the
+//! shared interner.
+
+use crate::intern::{hash_bytes, table_hash, Sym};
+use hashbrown::HashTable;
+use std::ops::Range;
+
+/// A key stored in `N` bytes: whole when it fits, else its first `N - 4`
+/// bytes and the index of the full key in an overflow list.
+#[derive(Clone, Copy)]
+struct InlineKey<const N: usize> {
+    len: u32,
+    data: [u8; N],
+}
+
+impl<const N: usize> InlineKey<N> {
+    const HEAD: usize = N - 4;
+
+    fn new(s: &[u8], overflow: &mut Vec<Box<[u8]>>) -> Self {
+        let mut data = [0u8; N];
+        if s.len() <= N {
+            if let Some(d) = data.get_mut(..s.len()) {
+                d.copy_from_slice(s);
+            }
+        } else {
+            if let (Some(d), Some(h)) = (data.get_mut(..Self::HEAD), s.get(..Self::HEAD)) {
+                d.copy_from_slice(h);
+            }
+            let idx = overflow.len() as u32;
+            if let Some(d) = data.get_mut(Self::HEAD..) {
+                d.copy_from_slice(&idx.to_le_bytes());
+            }
+            overflow.push(s.into());
+        }
+        InlineKey {
+            len: s.len() as u32,
+            data,
+        }
+    }
+
+    #[inline]
+    fn matches(&self, s: &[u8], overflow: &[Box<[u8]>]) -> bool {
+        if self.len as usize != s.len() {
+            return false;
+        }
+        if s.len() <= N {
+            return self.data.get(..s.len()) == Some(s);
+        }
+        if self.data.get(..Self::HEAD) != s.get(..Self::HEAD) {
+            return false;
+        }
+        let mut idx = [0u8; 4];
+        if let Some(i) = self.data.get(Self::HEAD..) {
+            idx.copy_from_slice(i);
+        }
+        overflow
+            .get(u32::from_le_bytes(idx) as usize)
+            .is_some_and(|l| **l == *s)
+    }
+}
+
+/// What a lookup of an account id gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AccountSlot {
+    pub row: u32,
+    /// The account's contacts (grouped rows), once contacts are loaded.
+    pub contacts_start: u32,
+    pub contacts_end: u32,
+}
+
+/// Account id → [`AccountSlot`]. The first insert of a key wins.
+#[derive(Default)]
+pub(crate) struct AccountKeys {
+    /// `(hash, key, slot)`.
+    table: HashTable<(u32, InlineKey<20>, AccountSlot)>,
+    overflow: Vec<Box<[u8]>>,
+}
+
+impl AccountKeys {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        AccountKeys {
+            table: HashTable::with_capacity(n),
+            overflow: Vec::new(),
+        }
+    }
+
+    /// Adds `key → row` unless the key is there already.
+    pub(crate) fn insert(&mut self, key: &[u8], row: u32) {
+        let hash = hash_bytes(key);
+        if self.find(key, hash).is_some() {
+            return;
+        }
+        let k = InlineKey::new(key, &mut self.overflow);
+        let slot = AccountSlot {
+            row,
+            contacts_start: 0,
+            contacts_end: 0,
+        };
+        self.table
+            .insert_unique(table_hash(hash), (hash, k, slot), |e| table_hash(e.0));
+    }
+
+    /// Records each account's contact range (`account_start` as in `Contacts`).
+    pub(crate) fn set_contacts(&mut self, account_start: &[u32]) {
+        for (_, _, slot) in self.table.iter_mut() {
+            let a = slot.row as usize;
+            if let (Some(&s), Some(&e)) = (account_start.get(a), account_start.get(a + 1)) {
+                slot.contacts_start = s;
+                slot.contacts_end = e;
+            }
+        }
+    }
+
+    fn find(&self, key: &[u8], hash: u32) -> Option<AccountSlot> {
+        self.table
+            .find(table_hash(hash), |(h, k, _)| {
+                *h == hash && k.matches(key, &self.overflow)
+            })
+            .map(|&(_, _, slot)| slot)
+    }
+
+    /// The slot of `key`.
+    #[inline]
+    pub(crate) fn get(&self, key: &[u8]) -> Option<AccountSlot> {
+        self.find(key, hash_bytes(key))
+    }
+}
+
+/// Contact ids in grouped order (the contacts of one account side by side).
+#[derive(Default)]
+pub(crate) struct ContactKeys {
+    keys: Vec<(InlineKey<24>, Sym)>,
+    overflow: Vec<Box<[u8]>>,
+}
+
+impl ContactKeys {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        ContactKeys {
+            keys: Vec::with_capacity(n),
+            overflow: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, key: &[u8], sym: Sym) {
+        let k = InlineKey::new(key, &mut self.overflow);
+        self.keys.push((k, sym));
+    }
+
+    /// The row and id symbol of the contact in `rows` whose id is `key`.
+    #[inline]
+    pub(crate) fn find(&self, rows: Range<usize>, key: &[u8]) -> Option<(u32, Sym)> {
+        let start = rows.start;
+        let slice = self.keys.get(rows)?;
+        slice
+            .iter()
+            .position(|(k, _)| k.matches(key, &self.overflow))
+            .and_then(|i| slice.get(i).map(|&(_, sym)| ((start + i) as u32, sym)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_insert_wins() {
+        let mut m = AccountKeys::with_capacity(4);
+        m.insert(b"a1", 0);
+        m.insert(b"a2", 1);
+        m.insert(b"a1", 5);
+        assert_eq!(m.get(b"a1").map(|s| s.row), Some(0));
+        assert_eq!(m.get(b"a2").map(|s| s.row), Some(1));
+        assert_eq!(m.get(b"a3"), None);
+        assert_eq!(m.get(b""), None);
+        for k in 0..10_000u32 {
+            m.insert(format!("k{k}").as_bytes(), k + 2);
+        }
+        assert!(
+            (0..10_000u32).all(|k| m.get(format!("k{k}").as_bytes()).map(|s| s.row) == Some(k + 2))
+        );
+        m.set_contacts(&[0, 3, 7]);
+        assert_eq!(
+            m.get(b"a2"),
+            Some(AccountSlot {
+                row: 1,
+                contacts_start: 3,
+                contacts_end: 7
+            })
+        );
+    }
+
+    #[test]
+    fn long_keys_compare_whole() {
+        let long_a = "x".repeat(20) + "-tail-a";
+        let long_b = "x".repeat(20) + "-tail-b";
+        let twenty_four = "exactly-twenty-four-byte";
+        let mut c = ContactKeys::with_capacity(4);
+        for (k, key) in ["", twenty_four, &long_a, &long_b].iter().enumerate() {
+            c.push(key.as_bytes(), Sym(k as u32 + 10));
+        }
+        assert_eq!(c.find(0..4, b""), Some((0, Sym(10))));
+        assert_eq!(c.find(0..4, twenty_four.as_bytes()), Some((1, Sym(11))));
+        assert_eq!(c.find(0..4, b"exactly-twenty-four-bytE"), None);
+        assert_eq!(c.find(0..4, long_a.as_bytes()), Some((2, Sym(12))));
+        assert_eq!(c.find(0..4, long_b.as_bytes()), Some((3, Sym(13))));
+        assert_eq!(c.find(0..3, long_b.as_bytes()), None);
+        assert_eq!(c.find(2..9, long_b.as_bytes()), None);
+
+        let mut m = AccountKeys::with_capacity(2);
+        m.insert(long_a.as_bytes(), 0);
+        m.insert(long_b.as_bytes(), 1);
+        assert_eq!(m.get(long_b.as_bytes()).map(|s| s.row), Some(1));
+        assert_eq!(m.get((long_b.clone() + "x").as_bytes()), None);
+    }
+}
