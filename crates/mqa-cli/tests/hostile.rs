@@ -133,26 +133,28 @@ fn a_hundred_thousand_closing_braces() {
     rejects("closing_braces", &vec![b'}'; 100_000]);
 }
 
-/// 5 000 top-level items: schemas, a source, lets and models.
+/// 5 000 top-level items: schemas, lets and models (no plugin source, so
+/// nothing depends on what is installed, and thresholds every model can
+/// reach, so the file is clean: no error and no warning).
 fn big_valid_file() -> String {
     let mut s = String::from(
         "schema account {\n  industry: text\n  employees: int\n  tier: int\n}\n\
          schema contact {\n  role: text\n}\n\
-         schema event {\n  kind: text\n}\n\
-         source intent = plugin \"intent-csv\" {\n  path: \"${data}/intent.csv\"\n}\n",
+         schema event {\n  kind: text\n}\n",
     );
-    let mut items = 4;
+    let mut items = 3;
     let mut k = 0;
     while items < 5_000 {
         if k % 10 == 9 {
             s.push_str(&format!(
-                "model m{k} for account.tier <= {t} {{\n  threshold {k}\n  window 90d\n  \
+                "model m{k} for account.tier <= {t} {{\n  threshold {th}\n  window 90d\n  \
                  block b \"Block\" within 30d decay half_life 14d max 100 {{\n    \
                  25 when account.employees between 200 and 5000 \"Size\" required\n    \
                  15 per events where kind == \"download\" cap 30 \"Downloads\"\n  }}\n  \
                  grade g from b {{ A >= 40, B >= 20, else C }}\n  gate ok: g in [\"A\", \"B\"]\n  \
                  route \"sdr\" sla 48h\n}}\n",
-                t = k % 3 + 1
+                t = k % 3 + 1,
+                th = 10 + k % 40
             ));
         } else {
             s.push_str(&format!(
@@ -179,7 +181,11 @@ fn five_thousand_valid_items_check_fine() {
         "stderr:\n{}",
         stderr.chars().take(2000).collect::<String>()
     );
-    assert!(!stderr.contains("error"), "stderr:\n{stderr}");
+    assert!(
+        !stderr.contains("error") && !stderr.contains("warning"),
+        "stderr:\n{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
     assert!(elapsed < HANG_GUARD, "took {elapsed:?}");
 }
 
