@@ -75,17 +75,23 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     rejects.finish()?;
     let qualified = decisions.iter().filter(|d| d.qualified).count();
     let elapsed = started.elapsed().as_secs_f64();
-    let rows = session.data.summary.total_read();
+    let events = session
+        .data
+        .summary
+        .files
+        .iter()
+        .find(|f| f.file.file_name().is_some_and(|n| n.to_string_lossy().starts_with("events")))
+        .map_or(0, |f| f.read);
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "scored {} accounts ({} decisions): {} qualified, {} rejected rows, {:.2}s, {:.0} rows/s",
+        "scored {} accounts ({} decisions): {} qualified, {} rejected rows, {:.2}s, {:.0} events/s",
         session.data.accounts.len(),
         decisions.len(),
         qualified,
         session.data.summary.total_rejected(),
         elapsed,
-        rows as f64 / elapsed.max(1e-9)
+        events as f64 / elapsed.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)
 }
