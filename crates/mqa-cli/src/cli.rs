@@ -134,6 +134,9 @@ pub struct ScoreArgs {
     /// What to do when a plugin fails: stop the run, or go on with that source empty.
     #[arg(long, value_enum, default_value_t = OnPluginError::Fail)]
     pub on_plugin_error: OnPluginError,
+    /// Print the time of each phase (read, signals, score, write) to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -55,6 +55,8 @@ pub struct Session {
     pub prepared: Prepared,
     pub as_of: Micros,
     pub data_dir: PathBuf,
+    /// Wall time of each loading phase, in order.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// The schema the data readers need, from the compiled program.
@@ -122,9 +124,12 @@ impl Session {
         skip_failed: bool,
         rejects: &mut dyn RejectSink,
     ) -> Result<Session, RunError> {
+        let started = std::time::Instant::now();
         let mut interner = Interner::new();
         let schema = data_schema(&program);
         let data = load_dataset(data_dir, &schema, opts, &mut interner, rejects)?;
+        let mut timings = vec![("read data", started.elapsed())];
+        let started = std::time::Instant::now();
         let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
         let mut loaded = Vec::new();
         let mut status = Vec::new();
@@ -213,6 +218,7 @@ impl Session {
             loaded.push(None);
         }
         let prepared = prepare(&program, &mut interner);
+        timings.push(("fetch signals", started.elapsed()));
         Ok(Session {
             program,
             interner,
@@ -222,6 +228,7 @@ impl Session {
             prepared,
             as_of: opts.as_of,
             data_dir: data_dir.to_path_buf(),
+            timings,
         })
     }
 

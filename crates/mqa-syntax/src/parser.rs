@@ -347,18 +347,18 @@ impl Builder {
                 Rule::string => block.title = Some(self.string(x)?),
                 Rule::block_within => {
                     if block.within.is_some() {
-                        return Err(self.err(
-                            &x,
-                            "E0109",
-                            "this block already has a `within` window",
-                        ));
+                        return Err(self
+                            .err(&x, "E0109", "this block already has a `within` window")
+                            .with_hint("remove one of them"));
                     }
                     block.within =
                         Some(self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?)
                 }
                 Rule::block_decay => {
                     if block.decay.is_some() {
-                        return Err(self.err(&x, "E0109", "this block already has a `decay`"));
+                        return Err(self
+                            .err(&x, "E0109", "this block already has a `decay`")
+                            .with_hint("remove one of them"));
                     }
                     let kind = self.next(&mut inner(x).skip(1), xspan, "decay")?;
                     let k = self.next(&mut inner(kind), xspan, "decay kind")?;
@@ -380,7 +380,9 @@ impl Builder {
                 }
                 Rule::block_max => {
                     if block.max.is_some() {
-                        return Err(self.err(&x, "E0109", "this block already has a `max`"));
+                        return Err(self
+                            .err(&x, "E0109", "this block already has a `max`")
+                            .with_hint("remove one of them"));
                     }
                     block.max =
                         Some(self.number(self.next(&mut inner(x).skip(1), xspan, "max")?)?)
@@ -540,11 +542,17 @@ impl Builder {
         let raw = p.as_str();
         let span = self.span(&p);
         let value = parse_number(raw).ok_or_else(|| {
+            let shown: String = if raw.chars().count() > 24 {
+                format!("{}…", raw.chars().take(20).collect::<String>())
+            } else {
+                raw.to_string()
+            };
             Diagnostic::error(
                 "E0106",
                 span,
-                format!("`{raw}` is not a number mqa can represent"),
+                format!("the number `{shown}` is too large for mqa"),
             )
+            .with_hint("numbers must stay below about 1.8e308 (use the `k`, `M`, `B` suffixes for readability)")
         })?;
         Ok(Number {
             value,
@@ -577,7 +585,7 @@ impl Builder {
         let value = unescape(body).map_err(|(at, msg)| {
             let start = span.start as usize + 1 + at;
             Diagnostic::error("E0105", Span::new(start, start + 2), msg)
-                .with_hint("valid escapes are \\\", \\\\, \\n, \\t and \\u{...}")
+                .with_hint("valid escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`")
         })?;
         Ok(Str { value, span })
     }
@@ -1104,6 +1112,11 @@ impl Builder {
 
 /// Length of `s` without trailing whitespace and trailing `//` comments.
 fn trimmed_len(s: &str) -> usize {
+    // Most pairs end at a token: nothing to trim.
+    let last_line = s.rsplit('\n').next().unwrap_or("");
+    if !s.ends_with(char::is_whitespace) && !last_line.contains("//") {
+        return s.len();
+    }
     let mut t = s.trim_end();
     loop {
         let line_start = t.rfind('\n').map_or(0, |p| p + 1);

@@ -39,10 +39,14 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
             return Err(e);
         }
     };
+    let mut timings = session.timings.clone();
+    let phase = Instant::now();
     let models = session.select_models(args.model.as_deref())?;
     let progress = crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
     let decisions = session.score_all(&models, &|n| progress.add(n));
     progress.finish();
+    timings.push(("score", phase.elapsed()));
+    let phase = Instant::now();
 
     let format = args.format.unwrap_or_else(|| {
         if args.out.is_none() && std::io::stdout().is_terminal() {
@@ -70,9 +74,16 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     }
     sink.flush().context("cannot write the decisions")?;
     drop(sink);
+    timings.push(("write", phase.elapsed()));
 
     session::report_load(&session, &rejects);
     rejects.finish()?;
+    if args.timings {
+        let mut err = std::io::stderr().lock();
+        for (name, d) in &timings {
+            let _ = writeln!(err, "  time {name}: {:.3}s", d.as_secs_f64());
+        }
+    }
     let qualified = decisions.iter().filter(|d| d.qualified).count();
     let elapsed = started.elapsed().as_secs_f64();
     let events = session
@@ -80,7 +91,11 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         .summary
         .files
         .iter()
-        .find(|f| f.file.file_name().is_some_and(|n| n.to_string_lossy().starts_with("events")))
+        .find(|f| {
+            f.file
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("events"))
+        })
         .map_or(0, |f| f.read);
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
