@@ -1,0 +1,171 @@
+//! Decision output (spec cli-and-data.md "Output formats", language.md §7):
+//! the `csv` columns, score formatting, RFC 4180 quoting, row order, and the
+//! `jsonl` decision object.
+
+mod common;
+
+use common::*;
+
+const HEADER: &str = "model,account,score,qualified,grade,route,sla_due,failed_gates";
+
+#[test]
+fn csv_scores_have_exactly_six_decimals() {
+    let data = Data::new()
+        .account("third", &[("revenue", "1"), ("seats_used", "3")])
+        .account("two_thirds", &[("revenue", "2"), ("seats_used", "3")])
+        .account("fifty", &[("revenue", "150"), ("seats_used", "3")])
+        .account("neg", &[("revenue", "-60"), ("seats_used", "3")])
+        .account(
+            "tiny_neg",
+            &[("revenue", "-0.000000003"), ("seats_used", "3")],
+        );
+    let r = run(
+        "model m { threshold 1000 score = account.revenue / account.seats_used }",
+        &data,
+    );
+    assert!(r.rejects.rows.is_empty(), "{:?}", r.rejects.rows);
+    let csv = r.csv(false);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], HEADER);
+    assert_eq!(lines[1], "m,third,0.333333,false,,,,");
+    assert_eq!(lines[2], "m,two_thirds,0.666667,false,,,,");
+    assert_eq!(lines[3], "m,fifty,50.000000,false,,,,");
+    assert_eq!(lines[4], "m,neg,-20.000000,false,,,,");
+    assert_eq!(lines[5], "m,tiny_neg,0.000000,false,,,,");
+    assert!(!csv.contains('\r'));
+    assert!(csv.ends_with('\n'));
+}
+
+#[test]
+fn csv_quotes_a_failed_gate_label_with_a_comma_or_quote() {
+    let data = Data::new().account("a1", &[]);
+    let r = run(
+        "model m {
+           threshold 0
+           block fit {
+             10 when account.employees > 100 \"Size, and then some\" required
+             5 when account.tier == 1 \"The \\\"tier\\\" check\" required
+           }
+           gate plain: account.regulated
+         }",
+        &data,
+    );
+    let csv = r.csv(false);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[1],
+        "m,a1,0.000000,false,,,,\"Size, and then some;The \"\"tier\"\" check;plain\""
+    );
+    // A csv reader gets the names back, joined by `;` without spaces.
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let rec = rd.records().next().unwrap().unwrap();
+    assert_eq!(&rec[7], "Size, and then some;The \"tier\" check;plain");
+}
+
+#[test]
+fn csv_rows_follow_the_accounts_file_order() {
+    let data = Data::new()
+        .account("zeta", &[("tier", "1")])
+        .account("alpha", &[("tier", "3")])
+        .account("mid", &[("tier", "2")]);
+    let r = run(
+        "model second_in_name_order { threshold 2 score = account.tier }
+         model first_in_name_order { threshold 0 score = 0 - account.tier }",
+        &data,
+    );
+    let csv = r.csv(false);
+    let keys: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "second_in_name_order,zeta",
+            "first_in_name_order,zeta",
+            "second_in_name_order,alpha",
+            "first_in_name_order,alpha",
+            "second_in_name_order,mid",
+            "first_in_name_order,mid",
+        ]
+    );
+    // --only-qualified keeps the order of what is left.
+    let q = r.csv(true);
+    let lines: Vec<&str> = q.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            HEADER,
+            "second_in_name_order,alpha,3.000000,true,,,,",
+            "second_in_name_order,mid,2.000000,true,,,,",
+        ]
+    );
+}
+
+#[test]
+fn jsonl_decision_carries_every_part() {
+    let data = Data::new()
+        .account("a1", &[("tier", "1"), ("domain", "one.example")])
+        .contact("c1", "a1", &[("role", "champion"), ("department", "it")])
+        .event("e1", "a1", "c1", &days_ago(1), &[("kind", "demo")])
+        .event("e2", "a1", "", &days_ago(2), &[("kind", "view")]);
+    let r = run(
+        "model m {
+           threshold 10
+           block fit \"Fit\" { 10 when account.tier == 1 \"Tier one\" required }
+           block act { 2.5 per events where kind == \"demo\" \"Demos\" 1 per events \"Any\" }
+           grade g from fit { A >= 10, else B }
+           gate engaged_one: count(engaged) >= 1
+           route \"sdr\" sla 48h
+         }",
+        &data,
+    );
+    let mut out = Vec::new();
+    mqa_engine::explain::write_jsonl(&r.session, &r.decisions, false, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let j: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(j["model"], "m");
+    assert_eq!(j["account"], "a1");
+    assert_eq!(j["as_of"], "2026-11-01T00:00:00Z");
+    assert_eq!(j["score"], 14.5);
+    assert_eq!(j["qualified"], true);
+    assert_eq!(j["grades"][0]["name"], "g");
+    assert_eq!(j["grades"][0]["value"], "A");
+    let gates: Vec<(&str, bool)> = j["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["name"].as_str().unwrap(), g["passed"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(gates, [("Tier one", true), ("engaged_one", true)]);
+    assert_eq!(j["blocks"][0]["name"], "fit");
+    assert_eq!(j["blocks"][0]["points"], 10.0);
+    assert_eq!(j["blocks"][1]["rules"][0]["label"], "Demos");
+    assert_eq!(j["blocks"][1]["rules"][0]["points"], 2.5);
+    assert_eq!(j["blocks"][1]["rules"][1]["points"], 2.0);
+    assert_eq!(j["route"]["queue"], "sdr");
+    assert_eq!(j["route"]["sla_due"], "2026-11-03T00:00:00Z");
+    // Context: top activities by points, engaged contacts, account fields.
+    let top = j["context"]["top_activities"].as_array().unwrap();
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0]["kind"], "demo");
+    assert_eq!(top[0]["contact"], "c1");
+    assert_eq!(top[0]["points"], 3.5);
+    assert_eq!(top[1]["points"], 1.0);
+    assert_eq!(j["context"]["engaged_contacts"][0]["id"], "c1");
+    assert_eq!(j["context"]["account"]["tier"], 1);
+    assert_eq!(j["context"]["account"]["domain"], "one.example");
+}
+
+#[test]
+fn jsonl_route_is_null_unless_qualified() {
+    let data = Data::new().account("a1", &[]);
+    let r = run("model m { threshold 1 route \"sdr\" sla 48h }", &data);
+    let mut out = Vec::new();
+    mqa_engine::explain::write_jsonl(&r.session, &r.decisions, false, &mut out).unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["qualified"], false);
+    assert!(j["route"].is_null(), "{j}");
+}
