@@ -55,6 +55,22 @@ pub enum Command {
     /// Write a realistic synthetic data set (accounts, contacts, events, intent
     /// feed, outcomes) for demos, tests and benchmarks. Same seed, same bytes.
     Generate(GenerateArgs),
+    /// Run the tests in `.test.mqa` files: one line per test (ok / FAILED),
+    /// then each failure with expected and actual values and the decision
+    /// explained, then `N passed, N failed`. Exits 1 when any test fails.
+    ///
+    /// Example: mqa test rules/ --filter "demo"
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files, or folders searched for `*.test.mqa` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name (or `file: name`) contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Args)]

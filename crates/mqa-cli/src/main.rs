@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         cli::Command::Explain(a) => commands::explain::run(&a),
         cli::Command::Plugins(c) => commands::plugin_cmds::run(&c),
         cli::Command::Generate(a) => commands::generate::run(&a),
+        cli::Command::Test(a) => commands::test::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -11,3 +11,4 @@ pub mod plugin_cmds;
 pub mod plugins;
 pub mod score;
 pub mod session;
+pub mod test;
