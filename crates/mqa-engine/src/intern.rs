@@ -4,9 +4,8 @@
 //!
 //! Strings live back to back in one arena; the hash table holds only
 //! `(hash, sym)` pairs (8 bytes a slot), so memory is the text plus about
-//! 16 bytes per distinct string.
-
-use hashbrown::HashTable;
+//! 20 bytes per distinct string. Large batches of new strings go through
+//! [`Interner::intern_many`], which walks the table in order.
 
 /// An interned string. [`Sym::MISSING`] stands for a missing text value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -52,9 +51,9 @@ pub fn hash_bytes(b: &[u8]) -> u32 {
     (h >> 32) as u32
 }
 
-/// Spreads a 32-bit string hash over the 64 bits the table uses: the low
-/// bits (the bucket) are the hash itself, the top bits (the control byte) a
-/// multiplicative mix of all of it.
+/// Spreads a 32-bit string hash over the 64 bits a `hashbrown` table uses:
+/// the low bits (the bucket) are the hash itself, the top bits (the control
+/// byte) a multiplicative mix of all of it.
 #[inline]
 pub(crate) fn table_hash(h: u32) -> u64 {
     (u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15) & 0xffff_ffff_0000_0000) | u64::from(h)
@@ -62,15 +61,17 @@ pub(crate) fn table_hash(h: u32) -> u64 {
 
 /// Slots of the direct-mapped cache in front of the table (a power of two).
 const CACHE_SLOTS: usize = 1024;
+/// Below this many strings, [`Interner::intern_many`] interns one by one.
+const BULK_MIN: usize = 2048;
 
 /// The string table shared by every loaded table and by the compiled rules.
+/// Holds up to 2^31 - 2 strings.
 #[derive(Default)]
 pub struct Interner {
     arena: String,
     /// End offset in `arena` of each symbol; the start is the previous end.
     ends: Vec<usize>,
-    /// `(hash, sym)` of every symbol.
-    table: HashTable<(u32, u32)>,
+    table: table::SymTable,
     /// Recently used `(hash, sym + 1)` by the hash's low bits (0 = empty):
     /// the few values a column repeats (kinds, roles) are found without
     /// touching the large table.
@@ -95,7 +96,7 @@ impl Interner {
     pub fn reserve(&mut self, strings: usize, bytes: usize) {
         self.arena.reserve(bytes);
         self.ends.reserve(strings);
-        self.table.reserve(strings, |&(h, _)| table_hash(h));
+        self.table.reserve(strings);
     }
 
     /// The symbol of `s`, adding it when new.
@@ -117,16 +118,13 @@ impl Interner {
             table,
             cache,
         } = self;
-        let found = table.find(table_hash(hash), |&(h, id)| {
-            h == hash && resolve_in(arena, ends, id) == s
-        });
-        let id = match found {
-            Some(&(_, id)) => id,
+        let id = match table.find(hash, |id| resolve_in(arena, ends, id) == s) {
+            Some(id) => id,
             None => {
                 let id = ends.len() as u32;
                 arena.push_str(s);
                 ends.push(arena.len());
-                table.insert_unique(table_hash(hash), (hash, id), |&(h, _)| table_hash(h));
+                table.insert_new(hash, id);
                 id
             }
         };
@@ -149,6 +147,72 @@ impl Interner {
         }
     }
 
+    /// Interns `n` strings (`text(k)`, hashed by [`hash_bytes`] as
+    /// `hash(k)`): the same symbols, in the same numbering, as calling
+    /// [`Interner::intern_hashed`] for `k = 0..n` in turn, but the table is
+    /// walked in bucket order rather than at random, which is several times
+    /// faster for large batches of mostly new strings (event ids).
+    pub fn intern_many<'t>(
+        &mut self,
+        n: usize,
+        text: impl Fn(usize) -> &'t str,
+        hash: impl Fn(usize) -> u32,
+    ) -> Vec<Sym> {
+        if n < BULK_MIN {
+            return (0..n)
+                .map(|k| self.intern_hashed(text(k), hash(k)))
+                .collect();
+        }
+        self.table.reserve(n);
+        let order = self.table.bucket_order(n, &hash);
+        // Pass 1, bucket order: find each string, or park it in the table
+        // under its index; a later equal string in the batch finds it there.
+        let mut found: Vec<u32> = vec![0; n];
+        {
+            let Interner {
+                arena, ends, table, ..
+            } = self;
+            for &(h, k) in &order {
+                let r = table.find_or_park(h, k, |hit| {
+                    let s = text(k as usize);
+                    match hit {
+                        table::Hit::Sym(id) => resolve_in(arena, ends, id) == s,
+                        table::Hit::Parked(j) => text(j as usize) == s,
+                    }
+                });
+                if let Some(f) = found.get_mut(k as usize) {
+                    *f = r;
+                }
+            }
+        }
+        // Pass 2, input order: number the new strings as sequential interning would.
+        let mut syms: Vec<Sym> = Vec::with_capacity(n);
+        for (k, &r) in found.iter().enumerate() {
+            let id = if r == table::NEW {
+                let id = self.ends.len() as u32;
+                self.arena.push_str(text(k));
+                self.ends.push(self.arena.len());
+                id
+            } else if r & table::PARKED != 0 {
+                // An equal string earlier in the batch (already numbered).
+                syms.get((r & !table::PARKED) as usize)
+                    .map_or(u32::MAX, |s| s.0)
+            } else {
+                r
+            };
+            syms.push(Sym(id));
+        }
+        // Pass 3, bucket order: replace the parked indexes by the symbols.
+        for &(h, k) in &order {
+            if found.get(k as usize) == Some(&table::NEW) {
+                if let Some(sym) = syms.get(k as usize) {
+                    self.table.unpark(h, k, sym.0);
+                }
+            }
+        }
+        syms
+    }
+
     /// The symbol of `s` if it was interned, without adding it.
     #[inline]
     pub fn get(&self, s: &str) -> Option<Sym> {
@@ -162,10 +226,8 @@ impl Interner {
             return Some(sym);
         }
         self.table
-            .find(table_hash(hash), |&(h, id)| {
-                h == hash && resolve_in(&self.arena, &self.ends, id) == s
-            })
-            .map(|&(_, id)| Sym(id))
+            .find(hash, |id| resolve_in(&self.arena, &self.ends, id) == s)
+            .map(Sym)
     }
 
     /// The text of a symbol; `""` for [`Sym::MISSING`] (and for a symbol of another interner).
@@ -195,6 +257,174 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
         None => 0,
     };
     arena.get(start..end).unwrap_or("")
+}
+
+/// An open-addressing table (linear probing) of `(hash, sym)` pairs, whose
+/// layout the bulk path relies on: a string's home slot is its hash's low
+/// bits, so strings sorted by home slot are probed front to back.
+mod table {
+    /// Slot value: `hash << 32 | low`, low = 0 empty, `sym + 1`, or
+    /// [`PARKED`] `| index` for a string of a running [`super::Interner::intern_many`].
+    pub(super) const PARKED: u32 = 1 << 31;
+    /// `find_or_park`: the string was new and is parked under its index.
+    pub(super) const NEW: u32 = u32::MAX;
+
+    /// What a probe met with the right hash.
+    pub(super) enum Hit {
+        Sym(u32),
+        Parked(u32),
+    }
+
+    #[derive(Default)]
+    pub(super) struct SymTable {
+        slots: Vec<u64>,
+        len: usize,
+    }
+
+    impl SymTable {
+        fn mask(&self) -> usize {
+            self.slots.len().wrapping_sub(1)
+        }
+
+        /// Room for `additional` more entries at a load of at most 5/8.
+        pub(super) fn reserve(&mut self, additional: usize) {
+            let need = (self.len + additional) * 8 / 5 + 1;
+            if need > self.slots.len() {
+                self.grow_to(need.next_power_of_two().max(64));
+            }
+        }
+
+        fn grow_to(&mut self, cap: usize) {
+            let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+            // Old slots in order land in two ascending runs of the new table.
+            for v in old.into_iter().filter(|&v| v != 0) {
+                self.place((v >> 32) as u32, v);
+            }
+        }
+
+        /// Writes `v` into the first free slot from `hash`'s home.
+        fn place(&mut self, hash: u32, v: u64) {
+            let mask = self.mask();
+            let mut i = hash as usize & mask;
+            while let Some(slot) = self.slots.get_mut(i) {
+                if *slot == 0 {
+                    *slot = v;
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        #[inline]
+        pub(super) fn find(&self, hash: u32, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+            let mask = self.mask();
+            let mut i = hash as usize & mask;
+            loop {
+                let v = *self.slots.get(i)?;
+                if v == 0 {
+                    return None;
+                }
+                let low = v as u32;
+                if (v >> 32) as u32 == hash && low & PARKED == 0 && eq(low - 1) {
+                    return Some(low - 1);
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        /// Adds a string known to be absent.
+        pub(super) fn insert_new(&mut self, hash: u32, sym: u32) {
+            self.reserve(1);
+            self.place(hash, (u64::from(hash) << 32) | u64::from(sym + 1));
+            self.len += 1;
+        }
+
+        /// The symbol of an equal string, `PARKED | j` for an equal string
+        /// parked earlier, or [`NEW`] after parking this one as `index`.
+        /// Capacity must have been reserved.
+        pub(super) fn find_or_park(
+            &mut self,
+            hash: u32,
+            index: u32,
+            mut eq: impl FnMut(Hit) -> bool,
+        ) -> u32 {
+            let mask = self.mask();
+            let mut i = hash as usize & mask;
+            while let Some(slot) = self.slots.get_mut(i) {
+                let v = *slot;
+                if v == 0 {
+                    *slot = (u64::from(hash) << 32) | u64::from(PARKED | index);
+                    self.len += 1;
+                    return NEW;
+                }
+                let low = v as u32;
+                if (v >> 32) as u32 == hash {
+                    if low & PARKED != 0 {
+                        if eq(Hit::Parked(low & !PARKED)) {
+                            return low;
+                        }
+                    } else if eq(Hit::Sym(low - 1)) {
+                        return low - 1;
+                    }
+                }
+                i = (i + 1) & mask;
+            }
+            NEW
+        }
+
+        /// Replaces the parked `index` by `sym`.
+        pub(super) fn unpark(&mut self, hash: u32, index: u32, sym: u32) {
+            let mask = self.mask();
+            let parked = (u64::from(hash) << 32) | u64::from(PARKED | index);
+            let mut i = hash as usize & mask;
+            while let Some(slot) = self.slots.get_mut(i) {
+                if *slot == parked {
+                    *slot = (u64::from(hash) << 32) | u64::from(sym + 1);
+                    return;
+                }
+                if *slot == 0 {
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        /// `(hash(k), k)` for `k in 0..n`, sorted (stably) by home slot, to
+        /// the nearest 64 slots.
+        pub(super) fn bucket_order(
+            &self,
+            n: usize,
+            hash: &impl Fn(usize) -> u32,
+        ) -> Vec<(u32, u32)> {
+            let bits = self.slots.len().trailing_zeros();
+            let shift = bits.saturating_sub(16).max(6).min(bits);
+            let mask = self.mask();
+            let bin = |h: u32| (h as usize & mask) >> shift;
+            let hashes: Vec<u32> = (0..n).map(hash).collect();
+            let mut start = vec![0u32; (self.slots.len() >> shift) + 1];
+            for &h in &hashes {
+                if let Some(c) = start.get_mut(bin(h) + 1) {
+                    *c += 1;
+                }
+            }
+            for i in 1..start.len() {
+                let prev = start.get(i - 1).copied().unwrap_or(0);
+                if let Some(c) = start.get_mut(i) {
+                    *c += prev;
+                }
+            }
+            let mut order = vec![(0u32, 0u32); n];
+            for (k, &h) in hashes.iter().enumerate() {
+                if let Some(next) = start.get_mut(bin(h)) {
+                    if let Some(o) = order.get_mut(*next as usize) {
+                        *o = (h, k as u32);
+                    }
+                    *next += 1;
+                }
+            }
+            order
+        }
+    }
 }
 
 #[cfg(test)]
@@ -276,5 +506,41 @@ mod tests {
                 buckets.len()
             );
         }
+    }
+
+    #[test]
+    fn intern_many_matches_one_by_one() {
+        // Repeats inside the batch, strings interned before, and enough
+        // strings to take the bulk path and to grow the table.
+        let texts: Vec<String> = (0..20_000u32)
+            .map(|k| match k % 7 {
+                0 => format!("kind-{}", k % 5),
+                1 => format!("pre-{}", k % 300),
+                _ => format!("e-{}", k / 2),
+            })
+            .collect();
+        let mut one = Interner::new();
+        let mut many = Interner::new();
+        for i in [&mut one, &mut many] {
+            for p in 0..100 {
+                i.intern(&format!("pre-{p}"));
+            }
+        }
+        let expect: Vec<Sym> = texts.iter().map(|t| one.intern(t)).collect();
+        let got = many.intern_many(
+            texts.len(),
+            |k| texts[k].as_str(),
+            |k| hash_bytes(texts[k].as_bytes()),
+        );
+        assert_eq!(got, expect);
+        assert_eq!(many.len(), one.len());
+        for (t, s) in texts.iter().zip(&got) {
+            assert_eq!(many.resolve(*s), t);
+            assert_eq!(many.get(t), Some(*s));
+        }
+        // The table still takes single strings afterwards.
+        let x = many.intern("after");
+        assert_eq!(many.get("after"), Some(x));
+        assert_eq!(many.intern("e-3"), got[6]);
     }
 }

@@ -158,7 +158,7 @@ pub(crate) struct TextRef {
     start: u32,
     /// `u32::MAX`: missing.
     len: u32,
-    hash: u32,
+    pub(crate) hash: u32,
 }
 
 /// Texts of a batch of rows, waiting to be interned in order.
@@ -172,9 +172,23 @@ impl TextArena {
         self.text.len()
     }
 
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+    }
+
     /// Forgets everything after `len` bytes (the texts of a rejected row).
     pub(crate) fn truncate(&mut self, len: usize) {
         self.text.truncate(len);
+    }
+
+    /// The text of `r` (`""` when missing).
+    #[inline]
+    pub(crate) fn get(&self, r: TextRef) -> &str {
+        if r.len == u32::MAX {
+            return "";
+        }
+        let start = r.start as usize;
+        self.text.get(start..start + r.len as usize).unwrap_or("")
     }
 
     /// Interns a text of this arena.
@@ -191,16 +205,17 @@ impl TextArena {
     }
 
     /// Turns a staged value with arena texts into one with symbols.
-    pub(crate) fn resolve(&self, v: Staged<TextRef>, interner: &mut Interner) -> Staged<Sym> {
+    pub(crate) fn resolve(&self, v: &Staged<TextRef>, interner: &mut Interner) -> Staged<Sym> {
         match v {
-            Staged::Text(r) => Staged::Text(self.intern(r, interner)),
-            Staged::Number(x) => Staged::Number(x),
-            Staged::Bool(b) => Staged::Bool(b),
-            Staged::Time(t) => Staged::Time(t),
+            Staged::Text(r) => Staged::Text(self.intern(*r, interner)),
+            Staged::Number(x) => Staged::Number(*x),
+            Staged::Bool(b) => Staged::Bool(*b),
+            Staged::Time(t) => Staged::Time(*t),
             Staged::ListText(l) => Staged::ListText(
-                l.map(|items| items.iter().map(|&r| self.intern(r, interner)).collect()),
+                l.as_ref()
+                    .map(|items| items.iter().map(|&r| self.intern(r, interner)).collect()),
             ),
-            Staged::ListNumber(l) => Staged::ListNumber(l),
+            Staged::ListNumber(l) => Staged::ListNumber(l.clone()),
         }
     }
 }
@@ -280,7 +295,7 @@ mod tests {
         assert_eq!(i.resolve(sc), "pricing_view");
         assert_eq!(arena.intern(TextArena::MISSING, &mut i), Sym::MISSING);
         let l = arena.resolve(
-            Staged::ListText(Some(vec![a, c].into_boxed_slice())),
+            &Staged::ListText(Some(vec![a, c].into_boxed_slice())),
             &mut i,
         );
         assert!(matches!(l, Staged::ListText(Some(ref v)) if v.len() == 2 && v[0] == sa));

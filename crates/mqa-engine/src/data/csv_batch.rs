@@ -89,7 +89,18 @@ impl CsvBatch {
     }
 
     pub(super) fn set_bytes(&mut self, bytes: &[u8]) {
-        self.bytes = bytes.to_vec();
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Empties the batch for reuse (keeps its buffers).
+    pub(super) fn reset(&mut self, map: Arc<[usize]>, width: usize) {
+        self.bytes.clear();
+        self.scratch.clear();
+        self.spans.clear();
+        self.records.clear();
+        self.map = map;
+        self.width = width;
     }
 
     /// Record `i`.

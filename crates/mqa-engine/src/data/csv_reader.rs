@@ -170,8 +170,18 @@ impl<R: Read> CsvRows<R> {
     }
 
     /// The next records (those that end within the buffer); `None` at the end.
-    pub(crate) fn next_csv_batch(&mut self) -> Result<Option<CsvBatch>, LoadError> {
-        let mut batch = CsvBatch::new(self.map.clone(), self.width);
+    /// `reuse`: a spent batch whose buffers to fill again.
+    pub(crate) fn next_csv_batch(
+        &mut self,
+        reuse: Option<CsvBatch>,
+    ) -> Result<Option<CsvBatch>, LoadError> {
+        let mut batch = match reuse {
+            Some(mut b) => {
+                b.reset(self.map.clone(), self.width);
+                b
+            }
+            None => CsvBatch::new(self.map.clone(), self.width),
+        };
         let mut start = self.pos;
         loop {
             if self.pos >= self.filled && self.eof {
@@ -210,8 +220,12 @@ impl<R: Read> CsvRows<R> {
 }
 
 impl<R: Read> BatchReader for CsvRows<R> {
-    fn next_batch(&mut self) -> Result<Option<RowBatch>, LoadError> {
-        Ok(self.next_csv_batch()?.map(RowBatch::Csv))
+    fn next_batch(&mut self, reuse: Option<RowBatch>) -> Result<Option<RowBatch>, LoadError> {
+        let reuse = match reuse {
+            Some(RowBatch::Csv(b)) => Some(b),
+            _ => None,
+        };
+        Ok(self.next_csv_batch(reuse)?.map(RowBatch::Csv))
     }
 }
 
@@ -244,7 +258,7 @@ mod tests {
         wanted: &[&str],
     ) -> Vec<(u64, String, Option<String>, Vec<String>)> {
         let mut out = Vec::new();
-        while let Some(batch) = r.next_csv_batch().unwrap() {
+        while let Some(batch) = r.next_csv_batch(None).unwrap() {
             for i in 0..batch.len() {
                 let row = batch.row(i).unwrap();
                 let cells = (0..wanted.len())

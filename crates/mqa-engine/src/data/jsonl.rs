@@ -32,11 +32,22 @@ impl<R: BufRead> JsonLines<R> {
         }
     }
 
-    pub(crate) fn next_json_batch(&mut self) -> Result<Option<JsonBatch>, LoadError> {
-        let mut b = JsonBatch {
-            bytes: Vec::new(),
-            lines: Vec::new(),
-            wanted: self.wanted.clone(),
+    /// `reuse`: a spent batch whose buffers to fill again.
+    pub(crate) fn next_json_batch(
+        &mut self,
+        reuse: Option<JsonBatch>,
+    ) -> Result<Option<JsonBatch>, LoadError> {
+        let mut b = match reuse {
+            Some(mut b) => {
+                b.bytes.clear();
+                b.lines.clear();
+                b
+            }
+            None => JsonBatch {
+                bytes: Vec::new(),
+                lines: Vec::new(),
+                wanted: self.wanted.clone(),
+            },
         };
         while b.bytes.len() < BATCH_BYTES {
             let start = b.bytes.len();
@@ -82,8 +93,12 @@ impl<R: BufRead> JsonLines<R> {
 }
 
 impl<R: BufRead> BatchReader for JsonLines<R> {
-    fn next_batch(&mut self) -> Result<Option<RowBatch>, LoadError> {
-        Ok(self.next_json_batch()?.map(RowBatch::Jsonl))
+    fn next_batch(&mut self, reuse: Option<RowBatch>) -> Result<Option<RowBatch>, LoadError> {
+        let reuse = match reuse {
+            Some(RowBatch::Jsonl(b)) => Some(b),
+            _ => None,
+        };
+        Ok(self.next_json_batch(reuse)?.map(RowBatch::Jsonl))
     }
 }
 
@@ -166,8 +181,8 @@ mod tests {
         let text =
             b"\xEF\xBB\xBF{\"id\":\"a\",\"n\":1}\n\n[1]\r\n{\"id\": \"b\"\n{\"n\":null,\"id\":7}";
         let mut r = JsonLines::new(&text[..], Path::new("t.jsonl"), &["id", "n"]);
-        let b = r.next_json_batch().unwrap().unwrap();
-        assert!(r.next_json_batch().unwrap().is_none());
+        let b = r.next_json_batch(None).unwrap().unwrap();
+        assert!(r.next_json_batch(None).unwrap().is_none());
         assert_eq!(b.len(), 4);
         let row = b.row(0);
         assert_eq!(row.line(), 1);

@@ -3,6 +3,25 @@
 //! row sent to a [`RejectSink`] with its file, line and reason, and the
 //! kept rows grouped by account for the evaluator. Plugin signal batches
 //! become per-account tables in [`signals_table`].
+//!
+//! Choices where the spec is silent:
+//! - A row is checked in this order, and rejected with the first failure:
+//!   shape (field count, quoting, JSON syntax), empty `id`, empty
+//!   `account_id`, `contact_id` and `at`, declared fields in schema order,
+//!   unknown `account_id`, duplicate `id`. Only rows that pass everything
+//!   claim their id.
+//! - Events after `as_of` are checked like any other row (a bad one is a
+//!   reject, and it claims its id), then dropped and counted in
+//!   [`FileSummary::after_as_of`]: the rejects do not depend on `as_of`.
+//! - Blank lines are not rows. A `list<..>` cell with an empty item (`a;;b`)
+//!   is rejected. A quote that is never closed ends its record at the end
+//!   of its first line, so the rest of the file is still read.
+//! - In JSONL, a number may stand for a text (`"id": 42` is `"42"`), and a
+//!   string may hold a number, bool or time in the CSV spelling (`"1.2k"`);
+//!   lists must be JSON arrays; `null` and `""` are missing.
+//! - Rows are checked on `rayon::current_num_threads()` threads (the
+//!   caller's pool) and committed in file order, so results do not depend
+//!   on the thread count.
 
 mod assemble;
 mod column;

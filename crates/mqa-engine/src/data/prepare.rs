@@ -92,9 +92,11 @@ pub(crate) struct Prepared {
     pub texts: TextArena,
 }
 
-/// Checks every row of `batch`.
-pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>) -> Prepared {
-    let mut out = Prepared::default();
+/// Checks every row of `batch`, into `out` (cleared first; its buffers are reused).
+pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Prepared) -> Prepared {
+    out.rows.clear();
+    out.values.clear();
+    out.texts.clear();
     out.rows.reserve(batch.len());
     out.values.reserve(batch.len() * spec.fields.len());
     for i in 0..batch.len() {

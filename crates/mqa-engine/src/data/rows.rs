@@ -49,5 +49,11 @@ impl RowBatch {
 
 /// Something that cuts a file into [`RowBatch`]es.
 pub(crate) trait BatchReader {
-    fn next_batch(&mut self) -> Result<Option<RowBatch>, super::error::LoadError>;
+    /// The next batch, `None` at the end. `reuse`: a spent batch whose
+    /// buffers may be filled again (saves allocating and faulting in fresh
+    /// memory for every batch).
+    fn next_batch(
+        &mut self,
+        reuse: Option<RowBatch>,
+    ) -> Result<Option<RowBatch>, super::error::LoadError>;
 }

@@ -4,7 +4,7 @@
 //! interns texts, drops duplicate ids (the first row that reads cleanly
 //! wins) and events after `as_of`, and appends the rest to the columns.
 
-use super::column::Column;
+use super::column::{Column, TextRef};
 use super::error::LoadError;
 use super::prepare::{prepare_batch, ContactRef, Prepared, RowOutcome, TableKind, TableSpec};
 use super::rejects::RejectSink;
@@ -41,21 +41,22 @@ pub(crate) fn load_file(
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let mut b = Builder::new(spec, path);
     let workers = rayon::current_num_threads().clamp(1, 16);
-    let Some(first) = reader.next_batch()? else {
+    let Some(first) = reader.next_batch(None)? else {
         return Ok(b.finish());
     };
     let second = match workers {
         1 => None,
-        _ => reader.next_batch()?,
+        _ => reader.next_batch(None)?,
     };
     match second {
         None => {
             // One batch (a small file) or one thread: no threads to start.
             let mut next = Some(first);
             while let Some(batch) = next {
-                let p = prepare_batch(&batch, spec);
-                b.commit(&batch, p, interner, rejects)?;
-                next = reader.next_batch()?;
+                let (spare_batch, spare_prepared) = b.take_spare();
+                let p = prepare_batch(&batch, spec, spare_prepared);
+                b.push(batch, p, interner, rejects)?;
+                next = reader.next_batch(spare_batch)?;
             }
         }
         Some(second) => parallel(
@@ -68,10 +69,11 @@ pub(crate) fn load_file(
             rejects,
         )?,
     }
+    b.flush(interner, rejects)?;
     Ok(b.finish())
 }
 
-type Job = (u64, RowBatch);
+type Job = (u64, RowBatch, Prepared);
 type Done = (u64, RowBatch, Result<Prepared, String>);
 
 /// Checks batches on `workers` threads while this thread reads the file and
@@ -98,11 +100,11 @@ fn parallel(
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
-                let Ok((n, batch)) = job else {
+                let Ok((n, batch, spare)) = job else {
                     return;
                 };
                 let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare_batch(&batch, spec)
+                    prepare_batch(&batch, spec, spare)
                 }))
                 .map_err(|_| "a worker thread failed while checking rows".to_string());
                 if done_tx.send((n, batch, p)).is_err() {
@@ -115,7 +117,7 @@ fn parallel(
         let run = move || -> Result<(), LoadError> {
             let mut sent = 0u64;
             for batch in first {
-                send(&job_tx, sent, batch, b.path())?;
+                send(&job_tx, sent, batch, Prepared::default(), b.path())?;
                 sent += 1;
             }
             let mut eof = false;
@@ -123,9 +125,10 @@ fn parallel(
             let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
             loop {
                 while !eof && sent - committed < in_flight {
-                    match reader.next_batch()? {
+                    let (spare_batch, spare_prepared) = b.take_spare();
+                    match reader.next_batch(spare_batch)? {
                         Some(batch) => {
-                            send(&job_tx, sent, batch, b.path())?;
+                            send(&job_tx, sent, batch, spare_prepared, b.path())?;
                             sent += 1;
                         }
                         None => eof = true,
@@ -141,7 +144,7 @@ fn parallel(
                 })?;
                 ready.insert(n, (batch, p));
                 while let Some((batch, p)) = ready.remove(&committed) {
-                    b.commit(&batch, p, interner, rejects)?;
+                    b.push(batch, p, interner, rejects)?;
                     committed += 1;
                 }
             }
@@ -150,8 +153,14 @@ fn parallel(
     })
 }
 
-fn send(tx: &mpsc::SyncSender<Job>, n: u64, batch: RowBatch, path: &Path) -> Result<(), LoadError> {
-    tx.send((n, batch)).map_err(|_| worker_gone(path))
+fn send(
+    tx: &mpsc::SyncSender<Job>,
+    n: u64,
+    batch: RowBatch,
+    spare: Prepared,
+    path: &Path,
+) -> Result<(), LoadError> {
+    tx.send((n, batch, spare)).map_err(|_| worker_gone(path))
 }
 
 fn worker_gone(path: &Path) -> LoadError {
@@ -171,7 +180,18 @@ struct Builder<'a> {
     summary: FileSummary,
     bytes: u64,
     reserved: bool,
+    /// Checked batches waiting to be committed together.
+    group: Vec<(RowBatch, Prepared)>,
+    group_rows: usize,
+    /// Committed batches whose buffers the next ones reuse.
+    spare: Vec<(RowBatch, Prepared)>,
 }
+
+/// Rows committed together: their ids are interned in one
+/// [`Interner::intern_many`] call.
+const GROUP_ROWS: usize = 1 << 18;
+/// Committed batches kept for their buffers.
+const SPARE_BATCHES: usize = 32;
 
 impl<'a> Builder<'a> {
     fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
@@ -190,6 +210,9 @@ impl<'a> Builder<'a> {
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
+            group: Vec::new(),
+            group_rows: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -217,9 +240,10 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn commit(
+    /// Queues a checked batch; commits the queue once it is large enough.
+    fn push(
         &mut self,
-        batch: &RowBatch,
+        batch: RowBatch,
         p: Prepared,
         interner: &mut Interner,
         rejects: &mut dyn RejectSink,
@@ -232,23 +256,76 @@ impl<'a> Builder<'a> {
                 self.reserve(rows, interner);
             }
         }
+        self.group_rows += p.rows.len();
+        self.group.push((batch, p));
+        if self.group_rows >= GROUP_ROWS {
+            self.flush(interner, rejects)?;
+        }
+        Ok(())
+    }
+
+    /// Commits the queued batches, in order.
+    fn flush(
+        &mut self,
+        interner: &mut Interner,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(), LoadError> {
+        let group = std::mem::take(&mut self.group);
+        self.group_rows = 0;
+        let kept: Vec<(usize, TextRef)> = group
+            .iter()
+            .enumerate()
+            .flat_map(|(g, (_, p))| {
+                p.rows.iter().filter_map(move |r| match r {
+                    RowOutcome::Keep(k) => Some((g, k.id)),
+                    RowOutcome::Reject(..) => None,
+                })
+            })
+            .collect();
+        let text = |i: usize| match kept.get(i) {
+            Some(&(g, r)) => group.get(g).map_or("", |(_, p)| p.texts.get(r)),
+            None => "",
+        };
+        let hash = |i: usize| kept.get(i).map_or(0, |&(_, r)| r.hash);
+        let ids = interner.intern_many(kept.len(), text, hash);
+        let mut ids = ids.into_iter();
+        for (batch, p) in &group {
+            self.commit(batch, p, &mut ids, interner, rejects)?;
+        }
+        let room = SPARE_BATCHES.saturating_sub(self.spare.len());
+        self.spare.extend(group.into_iter().take(room));
+        Ok(())
+    }
+
+    /// Buffers of a committed batch, to read and check the next one into.
+    fn take_spare(&mut self) -> (Option<RowBatch>, Prepared) {
+        match self.spare.pop() {
+            Some((batch, p)) => (Some(batch), p),
+            None => (None, Prepared::default()),
+        }
+    }
+
+    /// Commits one batch; `ids` yields the interned id of each kept row.
+    fn commit(
+        &mut self,
+        batch: &RowBatch,
+        p: &Prepared,
+        ids: &mut impl Iterator<Item = Sym>,
+        interner: &mut Interner,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(), LoadError> {
         let nf = self.spec.fields.len();
-        let Prepared {
-            rows,
-            values,
-            texts,
-        } = p;
-        let mut values = values.into_iter();
-        for outcome in rows {
+        let mut values = p.values.iter();
+        for outcome in &p.rows {
             self.summary.read += 1;
             let k = match outcome {
                 RowOutcome::Reject(index, reason) => {
-                    self.reject(batch, index, &reason, rejects)?;
+                    self.reject(batch, *index, reason, rejects)?;
                     continue;
                 }
                 RowOutcome::Keep(k) => k,
             };
-            let id = texts.intern(k.id, interner);
+            let id = ids.next().unwrap_or(Sym::MISSING);
             let first = self.seen.get(id.index()).copied().unwrap_or(0);
             if first != 0 {
                 skip(&mut values, nf);
@@ -281,7 +358,7 @@ impl<'a> Builder<'a> {
                 let (row, sym) = match k.contact {
                     ContactRef::Anonymous => (u32::MAX, Sym::MISSING),
                     ContactRef::Known(row, sym) => (row, sym),
-                    ContactRef::Unknown(text) => (u32::MAX, texts.intern(text, interner)),
+                    ContactRef::Unknown(text) => (u32::MAX, p.texts.intern(text, interner)),
                 };
                 t.contact.push(row);
                 t.contact_id.push(sym);
@@ -289,7 +366,7 @@ impl<'a> Builder<'a> {
             }
             for col in t.fields.iter_mut() {
                 match values.next() {
-                    Some(v) => col.push(texts.resolve(v, interner)),
+                    Some(v) => col.push(p.texts.resolve(v, interner)),
                     None => col.push_missing(),
                 }
             }
