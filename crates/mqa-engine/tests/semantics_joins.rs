@@ -249,3 +249,37 @@ fn contacts_and_events_of_an_unknown_account_are_rejected() {
     );
     assert_eq!(r.score("a1"), 1.0);
 }
+
+#[test]
+fn contact_ids_join_exactly() {
+    // C1 and " c1" are not c1 (exact, case-sensitive, untrimmed); c7's first
+    // row (a1's) is kept, its duplicate for a2 rejected, so for a2's event
+    // c7 is another account's contact.
+    let data = Data::new()
+        .account("a1", &[])
+        .account("a2", &[])
+        .contact("c1", "a1", &[("role", "champion")])
+        .contact("c7", "a1", &[("role", "user")])
+        .contact("c7", "a2", &[("role", "user")])
+        .event("e1", "a1", "C1", &days_ago(1), &[])
+        .event("e2", "a1", " c1", &days_ago(1), &[])
+        .event("e3", "a1", "c1", &days_ago(1), &[])
+        .event("e4", "a2", "c7", &days_ago(1), &[]);
+    let r = run(
+        &score_models(&[
+            ("joined", "count(events where contact.role is not missing)"),
+            ("engaged_n", "count(engaged)"),
+            ("ids", "distinct(events.contact_id)"),
+        ]),
+        &data,
+    );
+    assert_eq!(r.value("joined", "a1"), 1.0);
+    assert_eq!(r.value("engaged_n", "a1"), 1.0);
+    assert_eq!(r.value("ids", "a1"), 3.0);
+    assert_eq!(r.value("joined", "a2"), 0.0);
+    assert_eq!(r.value("engaged_n", "a2"), 0.0);
+    assert_eq!(r.session.data.summary.events_unknown_contact, 3);
+    let reasons: Vec<&str> = r.rejects.rows.iter().map(|x| x.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("duplicate id `c7`"), "{reasons:?}");
+}
