@@ -1,107 +1,21 @@
-//! A test's statements, checked: exactly one `as_of` and one `account`, at
-//! most one `model`; fixture keys that the schemas declare (with "did you
-//! mean"); values of the declared types; contacts referenced by events that
-//! the test declares; signals of declared sources. The result is the test's
-//! data as rows of cells, ready to be written as the data files.
+//! A test's fixtures, checked against one rule file: keys that the schemas
+//! declare (with "did you mean"), values of the declared types, contacts
+//! referenced by events that the test declares. The result is the test's
+//! data as rows of cells, ready to be written as the data files. Signal
+//! fixtures are checked in [`crate::signal_fixtures`].
 
+use crate::statements::Parts;
 use crate::values::{cell, Cell};
 use mqa_compiler::graph::{FieldDef, Program};
 use mqa_compiler::suggest::did_you_mean;
-use mqa_syntax::ast::{self, Expectation, Fixture, FixtureValue, Ident, Span, TestStmt, Timestamp};
+use mqa_syntax::ast::{Fixture, FixtureValue, Ident, Span};
 use mqa_syntax::time::Micros;
 use mqa_syntax::{Diagnostic, FieldType};
 
-/// Code of a missing or repeated test statement (`as_of`, `account`, `model`).
-pub(crate) const E_STRUCTURE: &str = "E0803";
 /// Code of a fixture key that is not a field.
 pub(crate) const E_KEY: &str = "E0804";
 /// Code of a contact problem (undeclared reference, repeated name, repeated event id).
 pub(crate) const E_CONTACT: &str = "E0806";
-/// Code of a `signal` naming an unknown source or field.
-pub(crate) const E_SIGNAL: &str = crate::units::E_SIGNAL;
-
-/// The statements of one test, sorted by kind.
-pub(crate) struct Parts<'a> {
-    pub model: Option<&'a Ident>,
-    pub as_of: Option<&'a Timestamp>,
-    pub account: Option<&'a Fixture>,
-    pub contacts: Vec<(&'a Ident, &'a Fixture)>,
-    pub events: Vec<&'a Fixture>,
-    pub signals: Vec<(&'a Ident, &'a Fixture)>,
-    pub expects: Vec<(&'a Expectation, Span)>,
-}
-
-/// Sorts a test's statements; reports repeated and missing ones.
-pub(crate) fn parts<'a>(test: &'a ast::Test, diags: &mut Vec<Diagnostic>) -> Parts<'a> {
-    let mut p = Parts {
-        model: None,
-        as_of: None,
-        account: None,
-        contacts: Vec::new(),
-        events: Vec::new(),
-        signals: Vec::new(),
-        expects: Vec::new(),
-    };
-    let mut firsts: [Option<Span>; 3] = [None; 3];
-    let mut twice = |i: usize, what: &str, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
-        match firsts.get(i).copied().flatten() {
-            Some(first) => {
-                diags.push(
-                    Diagnostic::error(
-                        E_STRUCTURE,
-                        span,
-                        format!("a test has one `{what}`; this is the second"),
-                    )
-                    .with_related(first, "the first is here"),
-                );
-                true
-            }
-            None => {
-                if let Some(slot) = firsts.get_mut(i) {
-                    *slot = Some(span);
-                }
-                false
-            }
-        }
-    };
-    for st in &test.statements {
-        match st {
-            TestStmt::Model(m, s) => {
-                if !twice(0, "model", *s, diags) {
-                    p.model = Some(m);
-                }
-            }
-            TestStmt::AsOf(t, s) => {
-                if !twice(1, "as_of", *s, diags) {
-                    p.as_of = Some(t);
-                }
-            }
-            TestStmt::Account(f, s) => {
-                if !twice(2, "account", *s, diags) {
-                    p.account = Some(f);
-                }
-            }
-            TestStmt::Contact(name, f, _) => p.contacts.push((name, f)),
-            TestStmt::Event(f, _) => p.events.push(f),
-            TestStmt::Signal(name, f, _) => p.signals.push((name, f)),
-            TestStmt::Expect(e, s) => p.expects.push((e, *s)),
-        }
-    }
-    if p.as_of.is_none() {
-        diags.push(
-            Diagnostic::error(E_STRUCTURE, test.name.span, "this test has no `as_of`")
-                .with_hint("add the moment it scores at, e.g. `as_of 2026-11-01`"),
-        );
-    }
-    if p.account.is_none() {
-        diags.push(
-            Diagnostic::error(E_STRUCTURE, test.name.span, "this test has no `account`").with_hint(
-                "add the account it scores, e.g. `account { id: \"acme\", employees: 1200 }`",
-            ),
-        );
-    }
-    p
-}
 
 /// A data row and the fixture it came from.
 pub(crate) struct Row {
@@ -150,12 +64,12 @@ fn field_list(builtins: &[&str], fields: &[FieldDef]) -> String {
 }
 
 impl Checker<'_> {
-    fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
     /// Reports keys given twice; true when the fixture has none.
-    fn unique_keys(&mut self, f: &Fixture) -> bool {
+    pub(crate) fn unique_keys(&mut self, f: &Fixture) -> bool {
         let mut ok = true;
         for (i, a) in f.fields.iter().enumerate() {
             if let Some(first) = f.fields.iter().take(i).find(|b| b.key.name == a.key.name) {
@@ -229,7 +143,7 @@ impl Checker<'_> {
         cells
     }
 
-    fn text_key(&mut self, v: &FixtureValue, what: &str) -> Option<String> {
+    pub(crate) fn text_key(&mut self, v: &FixtureValue, what: &str) -> Option<String> {
         match cell(FieldType::Text, v, what) {
             Ok(Some(s)) => Some(s),
             Ok(None) => {
@@ -246,7 +160,7 @@ impl Checker<'_> {
         }
     }
 
-    fn time_key(&mut self, fixture: &Fixture, what: &str) -> Option<Micros> {
+    pub(crate) fn time_key(&mut self, fixture: &Fixture, what: &str) -> Option<Micros> {
         let Some(kv) = fixture.fields.iter().find(|kv| kv.key.name == "at") else {
             self.push(
                 Diagnostic::error(E_KEY, fixture.span, format!("{what} needs `at`, its time"))
@@ -472,101 +386,5 @@ impl Checker<'_> {
                 None
             }
         }
-    }
-
-    fn signal(
-        &mut self,
-        name: &Ident,
-        f: &Fixture,
-        account_id: &str,
-    ) -> Option<(usize, SignalRow)> {
-        let sources = &self.program.sources;
-        let Some(si) = sources.iter().position(|s| s.name == name.name) else {
-            let hint = match did_you_mean(&name.name, sources.iter().map(|s| s.name.as_str())) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if sources.is_empty() => format!("{} declares no `source`", self.rules_path),
-                None => format!(
-                    "the sources are {}",
-                    sources
-                        .iter()
-                        .map(|s| format!("`{}`", s.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            self.push(
-                Diagnostic::error(
-                    E_SIGNAL,
-                    name.span,
-                    format!("no source named `{}`", name.name),
-                )
-                .with_hint(hint),
-            );
-            return None;
-        };
-        let fields = sources
-            .get(si)
-            .map(|s| s.fields.clone())
-            .unwrap_or_default();
-        let used = self.used_signal_fields.get(si).cloned().unwrap_or_default();
-        self.unique_keys(f);
-        let mut account = account_id.to_string();
-        let mut cells: Vec<Cell> = vec![None; fields.len()];
-        for kv in &f.fields {
-            match kv.key.name.as_str() {
-                "at" => {}
-                "account" => {
-                    if let Some(a) = self.text_key(&kv.value, "a signal's `account`") {
-                        account = a;
-                    }
-                }
-                key => {
-                    if !used.iter().any(|u| u == key) {
-                        if let Some(s) = did_you_mean(key, used.iter().map(String::as_str)) {
-                            self.push(
-                                Diagnostic::error(
-                                    E_SIGNAL,
-                                    kv.key.span,
-                                    format!("the rules never read `{key}` from `{}`", name.name),
-                                )
-                                .with_hint(format!("did you mean `{s}`?")),
-                            );
-                            continue;
-                        }
-                    }
-                    match fields.iter().position(|x| x.name == key) {
-                        Some(i) => {
-                            let ty = fields.get(i).map_or(FieldType::Text, |x| x.ty);
-                            let what = format!(
-                                "the `{}` signal field `{key}` (typed by the first fixture that gives it)",
-                                name.name
-                            );
-                            match cell(ty, &kv.value, &what) {
-                                Ok(c) => {
-                                    if let Some(slot) = cells.get_mut(i) {
-                                        *slot = c;
-                                    }
-                                }
-                                Err(d) => self.push(d),
-                            }
-                        }
-                        // Only `missing` values leave a key untyped: nothing to store.
-                        None if matches!(kv.value, FixtureValue::Missing(_)) => {}
-                        None => self.push(
-                            Diagnostic::error(
-                                crate::values::E_VALUE,
-                                kv.value.span(),
-                                format!("the value of `{key}` does not say its type"),
-                            )
-                            .with_hint(
-                                "give a text, a number, a time, true/false or a non-empty list",
-                            ),
-                        ),
-                    }
-                }
-            }
-        }
-        let at = self.time_key(f, "a signal")?;
-        Some((si, SignalRow { account, at, cells }))
     }
 }

@@ -17,10 +17,14 @@
 //! Errors in test files are [`mqa_syntax::Diagnostic`]s with codes `E08xx`
 //! (listed in `docs/testing-rules.md`).
 
+mod compile;
 mod data_dir;
+mod execute;
 mod expect;
 mod fixtures;
 mod report;
+mod signal_fixtures;
+mod statements;
 mod suite;
 mod units;
 mod values;

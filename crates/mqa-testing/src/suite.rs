@@ -3,15 +3,13 @@
 //! check its expectations. All problems end up as diagnostics or outcomes;
 //! only an unreadable test file is an error.
 
-use crate::expect::{self, Expect};
-use crate::fixtures::{self, Checker, TestData};
+use crate::expect;
+use crate::fixtures::Checker;
+use crate::statements;
 use crate::units::{self, CompiledUnit};
-use crate::{data_dir, TestError};
-use mqa_compiler::graph::Program;
-use mqa_engine::data::{LoadOptions, MemoryRejects};
-use mqa_engine::explain::render_explanation;
-use mqa_engine::run::Session;
-use mqa_syntax::ast::{self, Span};
+use crate::TestError;
+use crate::{compile, execute};
+use mqa_syntax::ast;
 use mqa_syntax::{Diagnostic, SourceFile};
 use std::path::Path;
 
@@ -178,7 +176,7 @@ pub fn run_file(path: &Path, opts: &RunOptions) -> Result<FileOutcome, TestError
     let compiled: Vec<Option<CompiledUnit>> = match &units {
         Some(us) => us
             .iter()
-            .map(|u| units::compile(u, &tests, &src, &mut diags))
+            .map(|u| compile::compile(u, &tests, &src, &mut diags))
             .collect(),
         None => Vec::new(),
     };
@@ -243,7 +241,7 @@ fn run_test(
     compiled: &[Option<CompiledUnit>],
     diags: &mut Vec<Diagnostic>,
 ) -> TestStatus {
-    let parts = fixtures::parts(t, diags);
+    let parts = statements::parts(t, diags);
     let (ui, model_name) = match units::resolve_model(units, parts.model, t) {
         Ok(x) => x,
         Err(d) => {
@@ -289,7 +287,7 @@ fn run_test(
     if parts.expects.is_empty() {
         diags.push(
             Diagnostic::error(
-                fixtures::E_STRUCTURE,
+                statements::E_STRUCTURE,
                 t.name.span,
                 "this test expects nothing, so it cannot fail",
             )
@@ -308,114 +306,5 @@ fn run_test(
             reason: "the test has errors".into(),
         };
     }
-    execute(src, program, mi, as_of.micros, &data, &expects)
-}
-
-fn not_run(reason: String) -> TestStatus {
-    TestStatus::NotRun { reason }
-}
-
-/// Where a data row came from, for load problems.
-fn row_origin(src: &SourceFile, data: &TestData, file: &Path, line: u64) -> String {
-    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let index = usize::try_from(line.saturating_sub(2)).unwrap_or(usize::MAX);
-    let span: Option<Span> = match name {
-        "accounts.csv" => Some(data.account.span),
-        "contacts.csv" => data.contacts.get(index).map(|r| r.span),
-        "events.csv" => data.events.get(index).map(|r| r.span),
-        _ => None,
-    };
-    match span {
-        Some(s) => src.location(s),
-        None => format!("{name} line {line}"),
-    }
-}
-
-/// Writes the data, scores the account, checks every expectation.
-fn execute(
-    src: &SourceFile,
-    program: &Program,
-    model: usize,
-    as_of: i64,
-    data: &TestData,
-    expects: &[Expect],
-) -> TestStatus {
-    let dir = match tempfile::Builder::new().prefix("mqa-test-").tempdir() {
-        Ok(d) => d,
-        Err(e) => return not_run(format!("cannot create a temporary folder: {e}")),
-    };
-    if let Err(e) = data_dir::write(dir.path(), program, data) {
-        return not_run(format!(
-            "cannot write the fixtures to {}: {e}",
-            dir.path().display()
-        ));
-    }
-    let opts = LoadOptions {
-        as_of,
-        max_reject_rate: 1.0,
-    };
-    let mut rejects = MemoryRejects::new();
-    let session = match Session::load(
-        program.clone(),
-        dir.path(),
-        &opts,
-        data_dir::sources(program, data),
-        false,
-        &mut rejects,
-    ) {
-        Ok(s) => s,
-        Err(e) => return not_run(format!("the fixtures could not be loaded: {e}")),
-    };
-    if !rejects.rows.is_empty() {
-        let why: Vec<String> = rejects
-            .rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}: the data readers rejected this record: {}",
-                    row_origin(src, data, &r.file, r.line),
-                    r.reason
-                )
-            })
-            .collect();
-        return not_run(why.join("; "));
-    }
-    let Some(a) = session
-        .data
-        .accounts
-        .row_of(&session.interner, &data.account_id)
-    else {
-        return not_run(format!(
-            "the account \"{}\" is not in the loaded data",
-            data.account_id
-        ));
-    };
-    let Some(g) = session.program.models.get(model) else {
-        return not_run("the model is not in the compiled program".into());
-    };
-    let detail = session.detail(model, a);
-    let failures: Vec<crate::Failure> = expects
-        .iter()
-        .filter_map(|e| {
-            expect::verify(e, detail.as_ref(), g).map(|actual| crate::Failure {
-                location: src.location(e.span),
-                expected: e.text.clone(),
-                actual,
-            })
-        })
-        .collect();
-    if failures.is_empty() {
-        return TestStatus::Passed;
-    }
-    let explanation = match &detail {
-        Some(d) => render_explanation(d, g.threshold),
-        None => format!(
-            "{} / {}: the model does not apply (its `for` condition is not true)\n",
-            g.name, data.account_id
-        ),
-    };
-    TestStatus::Failed {
-        failures,
-        explanation,
-    }
+    execute::execute(src, program, mi, as_of.micros, &data, &expects)
 }
