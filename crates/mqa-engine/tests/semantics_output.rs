@@ -169,3 +169,29 @@ fn jsonl_route_is_null_unless_qualified() {
     assert_eq!(j["qualified"], false);
     assert!(j["route"].is_null(), "{j}");
 }
+
+#[test]
+fn context_lists_the_top_five_activities_by_points() {
+    let mut data = Data::new().account("a1", &[]);
+    // Seven demos 1..7 days old under half-life decay: newer is worth more.
+    for d in 1..=7 {
+        data = data.event(
+            &format!("e{d}"),
+            "a1",
+            "",
+            &days_ago(d),
+            &[("kind", "demo")],
+        );
+    }
+    let r = run(
+        "model m { threshold 1000 block b decay half_life 7d { 10 per events \"demos\" } }",
+        &data,
+    );
+    let top = r.detail("a1").context.top_activities;
+    let ats: Vec<String> = top.iter().map(|a| a.at.clone()).collect();
+    assert_eq!(ats, (1..=5).map(days_ago).collect::<Vec<_>>());
+    assert_close(top[0].points, 10.0 * 0.5f64.powf(1.0 / 7.0));
+    assert_close(top[4].points, 10.0 * 0.5f64.powf(5.0 / 7.0));
+    assert_eq!(top[0].kind.as_deref(), Some("demo"));
+    assert_eq!(top[0].contact, None);
+}

@@ -244,3 +244,32 @@ fn as_of_with_an_offset_is_converted_to_utc() {
     );
     assert_eq!(r.score("a1"), 1.0);
 }
+
+#[test]
+fn durations_in_minutes_hours_days_and_weeks() {
+    let data = Data::new()
+        .account("a1", &[])
+        .event("m89", "a1", "", &secs_ago(89 * 60), &[])
+        .event("m90", "a1", "", &secs_ago(90 * 60), &[])
+        .event("h23", "a1", "", &secs_ago(23 * 3600 + 3599), &[])
+        .event("d6", "a1", "", &secs_ago(6 * 86_400 + 86_399), &[])
+        .event("w1", "a1", "", &days_ago(7), &[]);
+    let r = run(
+        &score_models(&[
+            ("m", "count(events within 90m)"),
+            ("h", "count(events within 24h)"),
+            ("d", "count(events within 1d)"),
+            ("w", "count(events within 1w)"),
+            ("d7", "count(events within 7d)"),
+            ("w2", "count(events within 2w)"),
+        ]),
+        &data,
+    );
+    assert_eq!(r.value("m", "a1"), 1.0);
+    assert_eq!(r.value("h", "a1"), 3.0);
+    assert_eq!(r.value("d", "a1"), 3.0);
+    // 1w is exactly 7 days: the event 7 days old is on its start, so out.
+    assert_eq!(r.value("w", "a1"), 4.0);
+    assert_eq!(r.value("d7", "a1"), 4.0);
+    assert_eq!(r.value("w2", "a1"), 5.0);
+}
