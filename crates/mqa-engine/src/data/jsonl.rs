@@ -20,15 +20,27 @@ pub(crate) struct JsonLines<R: BufRead> {
     path: PathBuf,
     wanted: Arc<[String]>,
     next_line: u64,
+    batch_bytes: usize,
 }
 
 impl<R: BufRead> JsonLines<R> {
     pub(crate) fn new(src: R, path: &Path, wanted: &[&str]) -> Self {
+        Self::with_batch_bytes(src, path, wanted, BATCH_BYTES)
+    }
+
+    /// [`JsonLines::new`] cutting batches of about `batch_bytes` bytes.
+    pub(crate) fn with_batch_bytes(
+        src: R,
+        path: &Path,
+        wanted: &[&str],
+        batch_bytes: usize,
+    ) -> Self {
         JsonLines {
             src,
             path: path.to_path_buf(),
             wanted: wanted.iter().map(|w| w.to_string()).collect(),
             next_line: 1,
+            batch_bytes: batch_bytes.max(1),
         }
     }
 
@@ -49,7 +61,7 @@ impl<R: BufRead> JsonLines<R> {
                 wanted: self.wanted.clone(),
             },
         };
-        while b.bytes.len() < BATCH_BYTES {
+        while b.bytes.len() < self.batch_bytes {
             let start = b.bytes.len();
             let n = loop {
                 match self.src.read_until(b'\n', &mut b.bytes) {

@@ -1,0 +1,172 @@
+//! Tests of `table.rs`.
+
+use super::*;
+use crate::data::assemble::account_keys;
+use crate::data::csv_reader::CsvRows;
+use crate::data::jsonl::JsonLines;
+use crate::data::rejects::MemoryRejects;
+use mqa_syntax::FieldType;
+use std::fmt::Write as _;
+
+/// Events with bad values, duplicates and quoted newlines, for accounts a0..a49.
+fn events_csv() -> String {
+    let mut s = String::from("id,account_id,contact_id,at,kind,n\n");
+    for k in 0..3000u32 {
+        let acc = k % 53; // a50..a52 are unknown
+        let id = if k % 97 == 5 { k - 3 } else { k }; // some duplicates
+        let at = if k % 89 == 0 {
+            "2027-01-01"
+        } else {
+            "2026-10-01T10:00:00Z"
+        };
+        let n = if k % 71 == 0 {
+            "x".to_string()
+        } else {
+            k.to_string()
+        };
+        let kind = if k % 13 == 0 {
+            "\"multi\nline, kind\""
+        } else {
+            "page_view"
+        };
+        let _ = writeln!(s, "e{id},a{acc},c{},{at},{kind},{n}", k % 3);
+    }
+    s
+}
+
+/// The same events as JSONL (values as strings, as the CSV spells them).
+fn events_jsonl() -> String {
+    let text = events_csv();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let mut out = String::new();
+    let mut pending = String::new();
+    for line in lines {
+        // Records with a quoted newline span two lines; join them back.
+        pending.push_str(line);
+        if pending.matches('"').count() % 2 == 1 {
+            pending.push('\n');
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        for ch in pending.chars() {
+            match ch {
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        fields.push(cur);
+        let obj: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .zip(fields)
+            .map(|(h, v)| (h.to_string(), serde_json::Value::String(v)))
+            .collect();
+        out.push_str(&serde_json::Value::Object(obj).to_string());
+        out.push('\n');
+        pending.clear();
+    }
+    out
+}
+
+fn run(buffer: usize, threads: usize) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
+    run_format(buffer, threads, false)
+}
+
+fn run_format(
+    buffer: usize,
+    threads: usize,
+    jsonl: bool,
+) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
+    let mut interner = Interner::new();
+    let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
+    let keys = account_keys(&ids, &interner);
+    let fields = vec![
+        ("kind".to_string(), FieldType::Text),
+        ("n".to_string(), FieldType::Int),
+    ];
+    let spec = TableSpec {
+        kind: TableKind::Events,
+        fields: &fields,
+        accounts: Some(&keys),
+        contacts: None,
+        as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+        size_hint: None,
+    };
+    let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
+    let path = Path::new("events");
+    let mut rejects = MemoryRejects::new();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let csv_text = events_csv();
+    let json_text = events_jsonl();
+    let (t, s) = if jsonl {
+        let mut rows = JsonLines::with_batch_bytes(json_text.as_bytes(), path, &wanted, buffer);
+        pool.install(|| load_file(&mut rows, path, &spec, &mut interner, &mut rejects))
+    } else {
+        let mut rows = CsvRows::with_buffer(csv_text.as_bytes(), path, &wanted, buffer).unwrap();
+        pool.install(|| load_file(&mut rows, path, &spec, &mut interner, &mut rejects))
+    }
+    .unwrap();
+    let ids =
+        t.id.iter()
+            .map(|&s| interner.resolve(s).to_string())
+            .collect();
+    (t, s, rejects, ids)
+}
+
+#[test]
+fn many_batches_on_many_threads_give_the_same_result() {
+    let (t1, s1, r1, ids1) = run(1 << 20, 1);
+    assert_eq!(s1.read, 3000);
+    assert!(s1.rejected > 100 && s1.after_as_of > 10, "{s1:?}");
+    assert_eq!(s1.read, s1.used + s1.rejected + s1.after_as_of);
+    for (buffer, threads) in [(256, 3), (4096, 2), (100, 1)] {
+        let (t, s, r, ids) = run(buffer, threads);
+        assert_eq!(s, s1);
+        assert_eq!(r.rows, r1.rows);
+        assert_eq!(ids, ids1);
+        assert_eq!(t.line, t1.line);
+        assert_eq!(t.account, t1.account);
+        assert_eq!(t.at, t1.at);
+        assert_eq!(t.fields.len(), t1.fields.len());
+        assert_eq!(t.fields[1], t1.fields[1]);
+    }
+    // The rejects are in file order.
+    assert!(r1.rows.windows(2).all(|w| w[0].line < w[1].line));
+    assert!(r1.rows.iter().any(|r| r.reason.starts_with("duplicate id")));
+    assert!(r1
+        .rows
+        .iter()
+        .any(|r| r.reason.starts_with("unknown account_id")));
+    assert!(r1.rows.iter().any(|r| r.reason == "n: \"x\" is not an int"));
+}
+
+#[test]
+fn jsonl_in_many_batches_on_many_threads_gives_the_same_result() {
+    let (t_csv, s_csv, _, ids_csv) = run(1 << 20, 1);
+    let (t1, s1, r1, ids1) = run_format(1 << 20, 1, true);
+    // Same rows as the CSV (line numbers differ: no record spans two lines).
+    assert_eq!(
+        s1,
+        FileSummary {
+            file: s1.file.clone(),
+            ..s_csv
+        }
+    );
+    assert_eq!(ids1, ids_csv);
+    assert_eq!(t1.at, t_csv.at);
+    assert_eq!(t1.fields[1], t_csv.fields[1]);
+    for (bytes, threads) in [(300, 3), (5000, 2)] {
+        let (t, s, r, ids) = run_format(bytes, threads, true);
+        assert_eq!(s, s1);
+        assert_eq!(r.rows, r1.rows);
+        assert_eq!(ids, ids1);
+        assert_eq!(t.line, t1.line);
+        assert_eq!(t.fields[1], t1.fields[1]);
+    }
+}

@@ -1,0 +1,206 @@
+//! Tests of `values.rs`.
+
+use super::*;
+use crate::intern::{Interner, Sym};
+use serde_json::json;
+
+#[test]
+fn numbers_with_separators_and_suffixes() {
+    let cases: [(&str, f64); 14] = [
+        ("1200", 1200.0),
+        ("1_200", 1200.0),
+        ("1.2k", 1200.0),
+        ("10M", 10_000_000.0),
+        ("3B", 3_000_000_000.0),
+        ("-5", -5.0),
+        ("3.5", 3.5),
+        ("0", 0.0),
+        ("0.1", 0.1),
+        ("1_000_000.25", 1_000_000.25),
+        ("2.5M", 2_500_000.0),
+        ("65732179", 65_732_179.0),
+        ("12345678901234567890123", 12_345_678_901_234_567_890_123.0),
+        ("0.000000000000000000000000001", 1e-27),
+    ];
+    for (s, v) in cases {
+        assert_eq!(parse_number(s.as_bytes()), Some(v), "{s}");
+    }
+}
+
+#[test]
+fn numbers_rejected() {
+    for s in [
+        "", "-", " 12", "12 ", "12x", "1__2", "_1", "1_", "1._5", ".5", "5.", "1.2.3", "1e5",
+        "inf", "NaN", "1,200", "+5", "1.2K", "k", "--1", "1k2",
+    ] {
+        assert_eq!(parse_number(s.as_bytes()), None, "{s:?}");
+    }
+    let huge = "9".repeat(400);
+    assert_eq!(parse_number(huge.as_bytes()), None);
+}
+
+#[test]
+fn ints_reject_fractions_only_when_they_remain() {
+    assert_eq!(parse_int(b"1.2k"), Some(1200.0));
+    assert_eq!(parse_int(b"1.25k"), Some(1250.0));
+    assert_eq!(parse_int(b"1.0"), Some(1.0));
+    assert_eq!(parse_int(b"-7"), Some(-7.0));
+    assert_eq!(parse_int(b"1.5"), None);
+    assert_eq!(parse_int(b"1.2345k"), None);
+    assert_eq!(parse_int(b"0.5M"), Some(500_000.0));
+    assert_eq!(parse_int(b"1.0000000000000000000001"), None);
+}
+
+#[test]
+fn bools_any_case() {
+    for s in ["true", "TRUE", "Yes", "1"] {
+        assert_eq!(parse_bool(s.as_bytes()), Some(true), "{s}");
+    }
+    for s in ["false", "No", "0", "fAlSe"] {
+        assert_eq!(parse_bool(s.as_bytes()), Some(false), "{s}");
+    }
+    for s in ["", "t", "y", "2", " true", "maybe"] {
+        assert_eq!(parse_bool(s.as_bytes()), None, "{s}");
+    }
+}
+
+#[test]
+fn times_need_an_offset() {
+    assert_eq!(parse_time(b"1970-01-02"), Ok(86_400_000_000));
+    assert_eq!(parse_time(b"1970-01-01T01:00:00+01:00"), Ok(0));
+    assert_eq!(
+        parse_time(b"2026-10-01T10:00:00"),
+        Err("is not a time: a UTC offset is required (add `Z` or `+HH:MM`)")
+    );
+    assert!(parse_time(b"yesterday").is_err());
+}
+
+#[test]
+fn csv_cells_by_type() {
+    let mut i = Interner::new();
+    let st = |ty, s: &str, i: &mut Interner| stage("f", ty, Cell::Bytes(s.as_bytes()), i);
+    assert_eq!(
+        st(FieldType::Int, "", &mut i).map(|s| matches!(s, Staged::Number(x) if x.is_nan())),
+        Ok(true)
+    );
+    assert_eq!(
+        st(FieldType::Int, "12x", &mut i),
+        Err("f: \"12x\" is not an int".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Int, "1.5", &mut i),
+        Err("f: \"1.5\" is not an int".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Int, " 12", &mut i),
+        Err("f: \" 12\" is not an int".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Number, "abc", &mut i),
+        Err("f: \"abc\" is not a number".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Bool, "maybe", &mut i),
+        Err("f: \"maybe\" is not a bool".to_string())
+    );
+    assert_eq!(st(FieldType::Bool, "YES", &mut i), Ok(Staged::Bool(1)));
+    let Ok(Staged::Text(s)) = st(FieldType::Text, " padded ", &mut i) else {
+        unreachable!()
+    };
+    assert_eq!(i.resolve(s), " padded ");
+    let Ok(Staged::ListText(Some(l))) = st(FieldType::ListText, "a;b", &mut i) else {
+        unreachable!()
+    };
+    assert_eq!(
+        l.iter().map(|s| i.resolve(*s)).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(
+        st(FieldType::ListText, "a;;b", &mut i),
+        Err("f: \"a;;b\" has an empty list item".to_string())
+    );
+    assert_eq!(
+        st(FieldType::ListNumber, "1;2.5k", &mut i),
+        Ok(Staged::ListNumber(Some(
+            vec![1.0, 2500.0].into_boxed_slice()
+        )))
+    );
+    assert_eq!(
+        st(FieldType::ListNumber, "1;x", &mut i),
+        Err("f: \"1;x\" is not a list of numbers (item \"x\")".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Time, "2026-10-01T10:00:00", &mut i),
+        Err("f: \"2026-10-01T10:00:00\" is not a time: a UTC offset is required (add `Z` or `+HH:MM`)".to_string())
+    );
+    assert_eq!(
+        stage("f", FieldType::Text, Cell::Bytes(b"\xff"), &mut i),
+        Err("f: \"\u{fffd}\" is not valid UTF-8".to_string())
+    );
+}
+
+#[test]
+fn json_cells_by_type() {
+    let mut i = Interner::new();
+    let st = |ty, v: Value, i: &mut Interner| stage("f", ty, Cell::Json(&v), i);
+    assert_eq!(
+        st(FieldType::Int, json!(1200), &mut i),
+        Ok(Staged::Number(1200.0))
+    );
+    assert_eq!(
+        st(FieldType::Int, json!("1.2k"), &mut i),
+        Ok(Staged::Number(1200.0))
+    );
+    assert_eq!(
+        st(FieldType::Int, json!(1.5), &mut i),
+        Err("f: \"1.5\" is not an int".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Number, json!(true), &mut i),
+        Err("f: \"true\" is not a number".to_string())
+    );
+    assert_eq!(
+        st(FieldType::Bool, json!(false), &mut i),
+        Ok(Staged::Bool(0))
+    );
+    assert_eq!(
+        st(FieldType::Bool, json!("no"), &mut i),
+        Ok(Staged::Bool(0))
+    );
+    assert_eq!(
+        st(FieldType::Time, json!(""), &mut i),
+        Ok(Staged::Time(i64::MIN))
+    );
+    assert_eq!(
+        st(FieldType::Time, json!("1970-01-01"), &mut i),
+        Ok(Staged::Time(0))
+    );
+    assert_eq!(
+        st(FieldType::Text, json!(null), &mut i),
+        Ok(Staged::Text(Sym::MISSING))
+    );
+    let Ok(Staged::Text(s)) = st(FieldType::Text, json!(42), &mut i) else {
+        unreachable!()
+    };
+    assert_eq!(i.resolve(s), "42");
+    assert!(st(FieldType::Text, json!({"a": 1}), &mut i).is_err());
+    assert_eq!(
+        st(FieldType::ListNumber, json!([1, "2k"]), &mut i),
+        Ok(Staged::ListNumber(Some(
+            vec![1.0, 2000.0].into_boxed_slice()
+        )))
+    );
+    assert_eq!(
+        st(FieldType::ListText, json!([]), &mut i),
+        Ok(Staged::ListText(Some(Vec::new().into_boxed_slice())))
+    );
+    assert!(st(FieldType::ListText, json!("a;b"), &mut i).is_err());
+    assert!(st(FieldType::ListText, json!(["a", null]), &mut i).is_err());
+}
+
+#[test]
+fn long_values_are_cut_in_reasons() {
+    let long = "x".repeat(200);
+    let shown = show(long.as_bytes());
+    assert_eq!(shown.chars().count(), 80 + 3);
+}
