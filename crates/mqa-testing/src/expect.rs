@@ -111,13 +111,15 @@ pub(crate) fn resolve(
                 _ => Vec::new(),
             };
             if !labels.is_empty() && !labels.contains(&value.value.as_str()) {
-                return Err(unknown(
+                return Err(Diagnostic::error(
+                    E_EXPECT,
                     value.span,
                     format!("the grade `{}` has no band \"{}\"", grade.name, value.value),
-                    &value.value,
-                    &labels,
-                    true,
-                ));
+                )
+                .with_hint(format!(
+                    "its values are {}",
+                    quoted_list(labels.iter().copied(), true)
+                )));
             }
             Check::Grade {
                 index,
