@@ -176,7 +176,7 @@ pub(crate) fn compile(
                     E_SIGNAL,
                     span,
                     format!(
-                        "the values in this file's `signal` fixtures do not have the types {} expects (see the errors above)",
+                        "the values in this file's `signal` fixtures do not have the types {} expects (see its errors)",
                         unit.source.path
                     ),
                 )
