@@ -1,14 +1,17 @@
-//! Copies a plugin's [`MqaBatch`] into a host-owned [`SignalBatch`], checking
-//! every rule of the ABI on the way (lengths, offsets, UTF-8, type codes,
-//! booleans, non-empty keys). A batch that breaks one is refused whole: the
-//! message says which column and row.
+//! Checks a plugin's [`MqaBatch`] against every rule of the ABI (lengths,
+//! offsets, UTF-8, type codes, booleans, non-empty keys) into a borrowed
+//! [`BatchView`], which is then copied into host memory: as the engine's
+//! [`SignalBatch`], or as a [`ColumnarBatch`] (a few `memcpy`s). A batch that
+//! breaks a rule is refused whole; the message says which column and row.
 
 use mqa_engine::signals::{SignalBatch, SignalColumn, SignalReject};
 use mqa_plugin_sdk::abi::{MqaBatch, MqaColumn, MqaReject, MqaStr, MqaText};
 use mqa_syntax::FieldType;
 
-/// A checked view of an [`MqaText`]: every range is in bounds and UTF-8.
-struct TextView<'a> {
+use crate::columnar::{ColumnarBatch, HostColumn, HostText, HostValues};
+
+/// A checked text array: every range is in bounds and UTF-8.
+pub(crate) struct TextView<'a> {
     offsets: &'a [u64],
     data: &'a [u8],
 }
@@ -24,6 +27,60 @@ impl<'a> TextView<'a> {
         // SAFETY: `text_view` checked that every range is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
+
+    /// A host-owned copy: the referenced bytes and offsets rebased to 0.
+    fn to_host(&self) -> HostText {
+        let (first, last) = match (self.offsets.first(), self.offsets.last()) {
+            (Some(f), Some(l)) => (*f, *l),
+            _ => return HostText::default(),
+        };
+        let bytes = self
+            .data
+            .get(first as usize..last as usize)
+            .unwrap_or_default();
+        // SAFETY: every range, hence their concatenation, is valid UTF-8.
+        let data = unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned();
+        let offsets = if first == 0 {
+            self.offsets.to_vec()
+        } else {
+            self.offsets.iter().map(|o| o - first).collect()
+        };
+        HostText::from_parts(offsets, data)
+    }
+}
+
+/// A checked column's values.
+enum ValuesView<'a> {
+    Text(TextView<'a>),
+    Int(&'a [i64]),
+    Number(&'a [f64]),
+    Bool(&'a [u8]),
+    Time(&'a [i64]),
+}
+
+struct ColumnView<'a> {
+    /// One byte per row, 0 = missing; `None` = all present.
+    validity: Option<&'a [u8]>,
+    values: ValuesView<'a>,
+}
+
+impl ColumnView<'_> {
+    fn present(&self, i: usize) -> bool {
+        match self.validity {
+            None => true,
+            Some(v) => v.get(i).is_some_and(|b| *b != 0),
+        }
+    }
+}
+
+/// A batch that passed every check, still pointing into the plugin's memory.
+pub(crate) struct BatchView<'a> {
+    rows: usize,
+    account: TextView<'a>,
+    at: &'a [i64],
+    columns: Vec<ColumnView<'a>>,
+    rejects: &'a [MqaReject],
+    origin: &'a str,
 }
 
 /// Borrows `n` items at `ptr`; NULL is allowed only when `n` is 0.
@@ -45,7 +102,7 @@ unsafe fn slice<'a, T>(ptr: *const T, n: usize, what: &str) -> Result<&'a [T], S
 ///
 /// # Safety
 /// The pointers must be readable as the ABI describes (`rows + 1` offsets,
-/// `data_len` bytes).
+/// `data_len` bytes) for `'a`.
 unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView<'a>, String> {
     if rows == 0 {
         return Ok(TextView {
@@ -90,15 +147,6 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
     Ok(TextView { offsets, data })
 }
 
-fn lossy(s: MqaStr) -> String {
-    if s.ptr.is_null() || s.len == 0 {
-        return String::new();
-    }
-    // SAFETY: reject strings are readable per the ABI (checked non-NULL).
-    let bytes = unsafe { std::slice::from_raw_parts(s.ptr, s.len) };
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn type_code(t: FieldType) -> u32 {
     use mqa_plugin_sdk::abi::*;
     match t {
@@ -107,24 +155,35 @@ fn type_code(t: FieldType) -> u32 {
         FieldType::Number => MQA_TYPE_NUMBER,
         FieldType::Bool => MQA_TYPE_BOOL,
         FieldType::Time => MQA_TYPE_TIME,
-        // The host never builds a schema with list types (see load.rs).
+        // The host never builds a schema with list types (see descriptor.rs).
         FieldType::ListText | FieldType::ListNumber => 0,
     }
 }
 
-/// Copies a batch, checking it against the schema. `origin` fills rejects
-/// that do not say where they came from.
+/// Checks a batch against the schema. `origin` fills rejects that do not say
+/// where they came from.
 ///
 /// # Safety
-/// `b` must be a batch filled by a successful `fetch` and not yet freed.
-pub(crate) unsafe fn copy_batch(
-    b: &MqaBatch,
+/// `b` must be a batch filled by a successful `fetch` and not yet freed; the
+/// view must not outlive it.
+pub(crate) unsafe fn view_batch<'a>(
+    b: &'a MqaBatch,
     fields: &[(String, FieldType)],
-    origin: &str,
-) -> Result<SignalBatch, String> {
+    origin: &'a str,
+) -> Result<BatchView<'a>, String> {
     let rows = b.rows;
     // SAFETY: forwarded caller guarantee (ABI layout of the account column).
     let account = unsafe { text_view(&b.account, rows, "account") }?;
+    if let Some(i) = account
+        .offsets
+        .windows(2)
+        .position(|w| w.first() == w.last())
+    {
+        return Err(format!(
+            "record {} has an empty account key (such rows must be rejects)",
+            i + 1
+        ));
+    }
     // SAFETY: `at` has `rows` entries per the ABI.
     let at = unsafe { slice(b.at, rows, "at") }?;
     // SAFETY: `columns` has `column_count` entries per the ABI.
@@ -136,17 +195,6 @@ pub(crate) unsafe fn copy_batch(
             fields.len()
         ));
     }
-    let mut keys = Vec::with_capacity(rows);
-    for i in 0..rows {
-        let k = account.get(i);
-        if k.is_empty() {
-            return Err(format!(
-                "record {} has an empty account key (such rows must be rejects)",
-                i + 1
-            ));
-        }
-        keys.push(k.to_owned());
-    }
     let mut columns = Vec::with_capacity(cols.len());
     for (c, (name, ty)) in cols.iter().zip(fields) {
         if c.type_code != type_code(*ty) {
@@ -157,103 +205,160 @@ pub(crate) unsafe fn copy_batch(
             ));
         }
         // SAFETY: the column's arrays have `rows` entries per the ABI.
-        columns.push(unsafe { copy_column(c, *ty, rows, name) }?);
+        columns.push(unsafe { column_view(c, *ty, rows, name) }?);
     }
     // SAFETY: `rejects` has `reject_count` entries per the ABI.
-    let raw_rejects: &[MqaReject] = unsafe { slice(b.rejects, b.reject_count, "rejects") }?;
-    let rejects = raw_rejects
-        .iter()
-        .map(|r| {
-            let o = lossy(r.origin);
-            SignalReject {
-                origin: if o.is_empty() { origin.to_string() } else { o },
-                line: r.line,
-                raw: lossy(r.raw),
-                reason: lossy(r.reason),
-            }
-        })
-        .collect();
-    Ok(SignalBatch {
-        account: keys,
-        at: at.to_vec(),
+    let rejects = unsafe { slice(b.rejects, b.reject_count, "rejects") }?;
+    Ok(BatchView {
+        rows,
+        account,
+        at,
         columns,
         rejects,
+        origin,
     })
 }
 
-/// Copies one column.
+/// Checks one column.
 ///
 /// # Safety
-/// The array for `ty` (and `validity`, when non-NULL) has `rows` entries.
-unsafe fn copy_column(
+/// The array for `ty` (and `validity`, when non-NULL) has `rows` entries for `'a`.
+unsafe fn column_view<'a>(
     c: &MqaColumn,
     ty: FieldType,
     rows: usize,
     name: &str,
-) -> Result<SignalColumn, String> {
+) -> Result<ColumnView<'a>, String> {
     let what = format!("column `{name}`");
-    // SAFETY: forwarded caller guarantee.
     let validity: Option<&[u8]> = if c.validity.is_null() {
         None
     } else {
+        // SAFETY: forwarded caller guarantee.
         Some(unsafe { slice(c.validity, rows, &what) }?)
     };
-    let present = |i: usize| match validity {
-        None => true,
-        Some(v) => v.get(i).is_some_and(|b| *b != 0),
-    };
-    Ok(match ty {
-        FieldType::Text => {
-            // SAFETY: forwarded caller guarantee.
-            let t = unsafe { text_view(&c.text, rows, &what) }?;
-            SignalColumn::Text(
-                (0..rows)
-                    .map(|i| present(i).then(|| t.get(i).to_owned()))
-                    .collect(),
-            )
+    // SAFETY (for each array below): forwarded caller guarantee.
+    let values = match ty {
+        FieldType::Text => ValuesView::Text(unsafe { text_view(&c.text, rows, &what) }?),
+        FieldType::Int => {
+            ValuesView::Int(unsafe { slice(c.ints, rows, &format!("{what}: ints")) }?)
         }
-        FieldType::Int | FieldType::Time => {
-            // SAFETY: forwarded caller guarantee.
-            let v = unsafe { slice(c.ints, rows, &format!("{what}: ints")) }?;
-            let out = v
-                .iter()
-                .enumerate()
-                .map(|(i, x)| present(i).then_some(*x))
-                .collect();
-            if ty == FieldType::Int {
-                SignalColumn::Int(out)
-            } else {
-                SignalColumn::Time(out)
-            }
+        FieldType::Time => {
+            ValuesView::Time(unsafe { slice(c.ints, rows, &format!("{what}: ints")) }?)
         }
         FieldType::Number => {
-            // SAFETY: forwarded caller guarantee.
-            let v = unsafe { slice(c.numbers, rows, &format!("{what}: numbers")) }?;
-            SignalColumn::Number(
-                v.iter()
-                    .enumerate()
-                    .map(|(i, x)| present(i).then_some(*x))
-                    .collect(),
-            )
+            ValuesView::Number(unsafe { slice(c.numbers, rows, &format!("{what}: numbers")) }?)
         }
         FieldType::Bool => {
-            // SAFETY: forwarded caller guarantee.
             let v = unsafe { slice(c.bools, rows, &format!("{what}: bools")) }?;
-            let mut out = Vec::with_capacity(rows);
-            for (i, x) in v.iter().enumerate() {
-                out.push(match (present(i), *x) {
-                    (false, _) => None,
-                    (true, 0) => Some(false),
-                    (true, 1) => Some(true),
-                    (true, other) => {
-                        return Err(format!("{what}: row {} holds {other}, not 0 or 1", i + 1))
-                    }
-                });
+            let present = |i: usize| match validity {
+                None => true,
+                Some(valid) => valid.get(i).is_some_and(|x| *x != 0),
+            };
+            let bad = v.iter().enumerate().find(|(i, b)| **b > 1 && present(*i));
+            if let Some((i, b)) = bad {
+                return Err(format!("{what}: row {} holds {b}, not 0 or 1", i + 1));
             }
-            SignalColumn::Bool(out)
+            ValuesView::Bool(v)
         }
         FieldType::ListText | FieldType::ListNumber => {
             return Err(format!("{what}: list types cannot cross plugin ABI 1"))
         }
-    })
+    };
+    Ok(ColumnView { validity, values })
+}
+
+fn lossy(s: MqaStr) -> String {
+    if s.ptr.is_null() || s.len == 0 {
+        return String::new();
+    }
+    // SAFETY: reject strings are readable per the ABI (checked non-NULL) for
+    // as long as the batch they belong to.
+    let bytes = unsafe { std::slice::from_raw_parts(s.ptr, s.len) };
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn opt<T: Copy>(col: &ColumnView<'_>, v: &[T]) -> Vec<Option<T>> {
+    v.iter()
+        .enumerate()
+        .map(|(i, x)| col.present(i).then_some(*x))
+        .collect()
+}
+
+impl BatchView<'_> {
+    /// The rejects, copied (as lossy UTF-8: they are diagnostics, never refused).
+    fn rejects(&self) -> Vec<SignalReject> {
+        self.rejects
+            .iter()
+            .map(|r| {
+                let o = lossy(r.origin);
+                SignalReject {
+                    origin: if o.is_empty() {
+                        self.origin.to_string()
+                    } else {
+                        o
+                    },
+                    line: r.line,
+                    raw: lossy(r.raw),
+                    reason: lossy(r.reason),
+                }
+            })
+            .collect()
+    }
+
+    /// Copies into the engine's batch: one `String` per key and text value.
+    pub(crate) fn to_signal_batch(&self) -> SignalBatch {
+        let account = (0..self.rows)
+            .map(|i| self.account.get(i).to_owned())
+            .collect();
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| match &c.values {
+                ValuesView::Text(t) => SignalColumn::Text(
+                    (0..self.rows)
+                        .map(|i| c.present(i).then(|| t.get(i).to_owned()))
+                        .collect(),
+                ),
+                ValuesView::Int(v) => SignalColumn::Int(opt(c, v)),
+                ValuesView::Time(v) => SignalColumn::Time(opt(c, v)),
+                ValuesView::Number(v) => SignalColumn::Number(opt(c, v)),
+                ValuesView::Bool(v) => SignalColumn::Bool(
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, x)| c.present(i).then_some(*x != 0))
+                        .collect(),
+                ),
+            })
+            .collect();
+        SignalBatch {
+            account,
+            at: self.at.to_vec(),
+            columns,
+            rejects: self.rejects(),
+        }
+    }
+
+    /// Copies into a [`ColumnarBatch`]: contiguous buffers, no per-row allocation.
+    pub(crate) fn to_columnar(&self) -> ColumnarBatch {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| HostColumn {
+                validity: c.validity.map(|v| v.iter().map(|b| *b != 0).collect()),
+                values: match &c.values {
+                    ValuesView::Text(t) => HostValues::Text(t.to_host()),
+                    ValuesView::Int(v) => HostValues::Int(v.to_vec()),
+                    ValuesView::Time(v) => HostValues::Time(v.to_vec()),
+                    ValuesView::Number(v) => HostValues::Number(v.to_vec()),
+                    ValuesView::Bool(v) => HostValues::Bool(v.iter().map(|b| *b != 0).collect()),
+                },
+            })
+            .collect();
+        ColumnarBatch {
+            account: self.account.to_host(),
+            at: self.at.to_vec(),
+            columns,
+            rejects: self.rejects(),
+        }
+    }
 }

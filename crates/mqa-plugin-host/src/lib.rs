@@ -38,7 +38,9 @@
 
 #![allow(unsafe_code)]
 
+mod columnar;
 mod convert;
+mod descriptor;
 mod discover;
 pub mod error;
 mod load;
@@ -48,9 +50,11 @@ mod trust;
 
 use std::path::{Path, PathBuf};
 
+pub use columnar::{ColumnarBatch, HostColumn, HostText, HostValues};
+pub use descriptor::PluginInfo;
 pub use discover::{default_plugin_dirs, plugin_file_name};
 pub use error::PluginError;
-pub use load::{Plugin, PluginInfo};
+pub use load::Plugin;
 pub use lock::{Lock, LockEntry, LOCK_FILE_NAME};
 pub use source::PluginSource;
 pub use trust::sha256_file;

@@ -157,7 +157,17 @@ fn every_field_type_and_missing_values_cross_the_abi() {
         "label: text, count: int, ratio: number, flag: bool, seen: time"
     );
     assert_eq!(p.info().join_key, JoinKey::Id);
-    let b = p.open(r#"{"mode":"ok"}"#).unwrap().fetch(&all()).unwrap();
+    let mut src = p.open(r#"{"mode":"ok"}"#).unwrap();
+    let b = src.fetch(&all()).unwrap();
+    let columnar = src.fetch_columnar(&all()).unwrap();
+    assert_eq!(columnar.len(), 3);
+    assert_eq!(columnar.account.get(2), Some("k3"));
+    assert!(!columnar.columns[0].is_present(1));
+    assert_eq!(
+        columnar.to_signal_batch(),
+        b,
+        "both copies hold the same records"
+    );
     assert_eq!(b.account, ["k1", "k2", "k3"]);
     assert_eq!(b.at, [10, 20, 30]);
     assert_eq!(
@@ -214,8 +224,9 @@ fn malformed_batches_are_refused_naming_the_column() {
         );
         assert!(msg.contains(expected), "{mode}: {msg}");
         assert!(msg.contains(&plugin_file_name("c-types")), "{msg}");
-        // The handle survives a refused batch.
-        let _ = src.fetch(&all());
+        // The columnar copy makes the same checks; the handle survives.
+        let e = src.fetch_columnar(&all()).unwrap_err().to_string();
+        assert!(e.contains(expected), "{mode}: {e}");
     }
 }
 

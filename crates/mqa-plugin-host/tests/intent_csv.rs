@@ -76,6 +76,10 @@ fn loads_and_fetches_the_example_export() {
     domains.dedup();
     assert_eq!(domains.len(), 16);
 
+    let columnar = src.fetch_columnar(&all()).unwrap();
+    assert_eq!(columnar.len(), 157);
+    assert_eq!(columnar.to_signal_batch(), b);
+
     // (from, to] and key filters cross the ABI.
     let recent = src
         .fetch(&SignalRequest {
