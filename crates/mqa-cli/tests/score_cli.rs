@@ -312,6 +312,8 @@ fn bad_as_of_is_an_error() {
         let err = stderr(&o);
         assert!(err.contains("--as-of"), "{err}");
         assert!(err.contains(bad), "{err}");
+        // NO_COLOR: plain text.
+        assert!(!err.contains('\x1b'), "{err:?}");
     }
 }
 

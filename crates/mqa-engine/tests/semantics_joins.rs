@@ -2,6 +2,8 @@
 //! identities", §9 "engaged"): events to contacts, anonymous and unknown
 //! contacts, contacts of another account, `engaged` and `contacts`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

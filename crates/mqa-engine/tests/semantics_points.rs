@@ -2,6 +2,8 @@
 //! decay kinds and where decay applies, caps and block `max`, negative
 //! points, the default score and `score =`, and unrounded comparisons.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

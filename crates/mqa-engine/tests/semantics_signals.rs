@@ -4,6 +4,8 @@
 //!
 //! [`SignalSource`]: mqa_engine::signals::SignalSource
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

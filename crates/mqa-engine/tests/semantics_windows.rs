@@ -1,6 +1,8 @@
 //! Windows and scope (spec language.md §5 "Windows", §9 "Windows and scope",
 //! §9 "Time"): which records an aggregation or per-record rule sees.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;
@@ -272,4 +274,26 @@ fn durations_in_minutes_hours_days_and_weeks() {
     assert_eq!(r.value("w", "a1"), 4.0);
     assert_eq!(r.value("d7", "a1"), 4.0);
     assert_eq!(r.value("w2", "a1"), 5.0);
+}
+
+#[test]
+fn event_times_with_offsets_or_bare_dates_are_utc() {
+    // Window 30d starts at 2026-10-02T00:00:00Z (excluded).
+    let data = Data::new()
+        .account("a1", &[])
+        .event(
+            "offset-on-start",
+            "a1",
+            "",
+            "2026-10-02T02:00:00+02:00",
+            &[],
+        )
+        .event("date-on-start", "a1", "", "2026-10-02", &[])
+        .event("offset-in", "a1", "", "2026-10-01T20:00:01-04:00", &[])
+        .event("date-in", "a1", "", "2026-10-03", &[]);
+    let r = run(
+        "model m { threshold 1000 window 30d block b { 1 per events \"n\" } }",
+        &data,
+    );
+    assert_eq!(r.score("a1"), 2.0);
 }

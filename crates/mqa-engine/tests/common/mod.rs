@@ -185,6 +185,9 @@ pub struct Data {
     events: Vec<String>,
     /// Raw file texts that replace the generated ones.
     raw: HashMap<&'static str, String>,
+    /// Files written as given (`accounts.jsonl`, `events.csv.gz`); a table
+    /// with such a file gets no generated `.csv`.
+    files: Vec<(String, Vec<u8>)>,
     pub signals: Vec<Signals>,
 }
 
@@ -234,6 +237,22 @@ impl Data {
         self
     }
 
+    /// A file written as given, replacing the table's generated `.csv`
+    /// (`accounts.jsonl`, `events.csv.gz`, ...).
+    pub fn file(mut self, name: &str, bytes: impl Into<Vec<u8>>) -> Data {
+        self.files.push((name.to_string(), bytes.into()));
+        self
+    }
+
+    /// The generated CSV text of a table (`accounts`, `contacts`, `events`).
+    pub fn csv_text(&self, table: &'static str) -> String {
+        match table {
+            "accounts" => self.text(table, ACCOUNT_COLS, &self.accounts),
+            "contacts" => self.text(table, CONTACT_COLS, &self.contacts),
+            _ => self.text(table, EVENT_COLS, &self.events),
+        }
+    }
+
     pub fn source(mut self, s: Signals) -> Data {
         self.signals.push(s);
         self
@@ -253,19 +272,17 @@ impl Data {
     }
 
     fn write(&self, dir: &std::path::Path) {
-        let files = [
-            (
-                "accounts",
-                self.text("accounts", ACCOUNT_COLS, &self.accounts),
-            ),
-            (
-                "contacts",
-                self.text("contacts", CONTACT_COLS, &self.contacts),
-            ),
-            ("events", self.text("events", EVENT_COLS, &self.events)),
-        ];
-        for (name, text) in files {
-            std::fs::write(dir.join(format!("{name}.csv")), text).unwrap();
+        for name in ["accounts", "contacts", "events"] {
+            let replaced = self
+                .files
+                .iter()
+                .any(|(f, _)| f.split('.').next() == Some(name));
+            if !replaced {
+                std::fs::write(dir.join(format!("{name}.csv")), self.csv_text(name)).unwrap();
+            }
+        }
+        for (name, bytes) in &self.files {
+            std::fs::write(dir.join(name), bytes).unwrap();
         }
     }
 }
