@@ -32,6 +32,10 @@
 //! # let _ = batch; Ok(()) }
 //! ```
 //!
+//! [`PluginSource`] implements `SignalSource` (copying into the engine's
+//! `SignalBatch`, one `String` per text value); [`PluginSource::fetch_columnar`]
+//! returns the same records as a [`ColumnarBatch`] copied with a few `memcpy`s.
+//!
 //! Errors: [`PluginError`] (codes `E0601`–`E0614`) for find/trust/load/open;
 //! during `fetch`, the engine's `SignalError` with codes `E0615`–`E0617`
 //! ([`error::codes`]). Every message names the plugin file.

@@ -208,7 +208,9 @@ pub fn read_intent(data: &[u8], origin: &str, request: &Request) -> Result<Batch
     };
     let width = rec.fields.len();
     let keys = request.key_set();
-    let mut batch = Batch::with_capacity(FIELDS, data.len() / 48);
+    // About one record per 48 bytes when every account is wanted.
+    let rows_guess = if keys.is_none() { data.len() / 48 } else { 0 };
+    let mut batch = Batch::with_capacity(FIELDS, rows_guess);
     while records.next_into(&mut rec) {
         if rec.raw.is_empty() {
             continue;
