@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! Conformance: every case under tests/conformance/ (data + rule file +
 //! expected decisions, copied byte-identical from the public examples) is
 //! scored by the real binary and compared the way the product's conformance

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! The diagnostics corpus (`tests/diagnostics/` at the repository root):
 //! every `NAME.mqa` there is checked with the built `mqa check NAME.mqa`,
 //! run from that folder with `NO_COLOR=1`, and its stderr must equal

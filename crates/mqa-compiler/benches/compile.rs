@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! Parse + compile time of a generated 1 000-rule file (target < 20 ms).
 
 use criterion::{criterion_group, criterion_main, Criterion};

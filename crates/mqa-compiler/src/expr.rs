@@ -37,6 +37,16 @@ pub(crate) struct ModelCtx<'a, 'f> {
     pub f: &'f mut FileCtx<'a>,
     pub window: i64,
     pub window_span: Span,
+    /// The model window as written (`30d`), or the default.
+    pub window_raw: String,
+    /// Whether the model says `window` (else the default applies).
+    pub window_explicit: bool,
+    /// Names being resolved (lets, blocks, grades), innermost last: for cycle messages.
+    stack: Vec<String>,
+    /// Compiling file-level lets on their own: model names are out of reach.
+    pub file_scope: bool,
+    /// Each grade's value expression as written (for hints).
+    pub grade_from: HashMap<String, String>,
     pub nodes: Vec<Node>,
     pub labels: Vec<String>,
     dedup: HashMap<String, NodeId>,
@@ -49,7 +59,13 @@ pub(crate) struct ModelCtx<'a, 'f> {
 }
 
 impl<'a, 'f> ModelCtx<'a, 'f> {
-    pub fn new(f: &'f mut FileCtx<'a>, window: i64, window_span: Span) -> Self {
+    pub fn new(
+        f: &'f mut FileCtx<'a>,
+        window: i64,
+        window_span: Span,
+        window_raw: String,
+        window_explicit: bool,
+    ) -> Self {
         let file_lets = f
             .file_lets
             .iter()
@@ -59,6 +75,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             f,
             window,
             window_span,
+            window_raw,
+            window_explicit,
+            stack: Vec::new(),
+            file_scope: false,
+            grade_from: HashMap::new(),
             nodes: Vec::new(),
             labels: Vec::new(),
             dedup: HashMap::new(),
@@ -89,25 +110,86 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         Reported
     }
 
+    /// `not X` where X is not a condition.
+    fn not_error(&self, inner: &Expr, ty: Ty) -> types::TypeError {
+        let x = short(&self.f.text_of(inner.span), "...");
+        types::TypeError {
+            message: format!("`not` needs a condition, but this is {}", article(ty)),
+            hint: Some(match ty {
+                Ty::Number | Ty::Time | Ty::Text => format!(
+                    "to test for no value, write `{x} is missing`; `not` needs a comparison, e.g. `not ({x} == ...)`"
+                ),
+                _ => "`not` turns true into false: give it a comparison, e.g. `not (x == y)`"
+                    .to_string(),
+            }),
+        }
+    }
+
+    /// Refines a binary type error: `and`/`or` point at the side that is not
+    /// a condition; comparisons with a grade explain that grades are texts.
+    fn binary_error(
+        &self,
+        op: ast::BinaryOp,
+        (l, lt): (&Expr, Ty),
+        (r, rt): (&Expr, Ty),
+        whole: Span,
+        mut te: types::TypeError,
+    ) -> (Span, types::TypeError) {
+        use ast::BinaryOp as B;
+        if matches!(op, B::And | B::Or) {
+            let (bad, bt) = if lt == Ty::Bool || lt == Ty::Unknown {
+                (r, rt)
+            } else {
+                (l, lt)
+            };
+            te.hint = wrong_kind_hint(Ty::Bool, bt, &self.f.text_of(bad.span));
+            return (bad.span, te);
+        }
+        let grade = [l, r].into_iter().find_map(|x| match &x.kind {
+            ExprKind::Path(p) if p.len() == 1 => p
+                .first()
+                .and_then(|n| self.grade_from.get(&n.name).map(|f| (n.name.clone(), f))),
+            _ => None,
+        });
+        if let Some((name, from)) = grade {
+            if lt == Ty::Text || rt == Ty::Text {
+                te.hint = Some(format!(
+                    "`{name}` is a grade: its value is a band label such as \"A\"; write `{name} in [\"A\", \"B\"]`, or compare the value it grades (`{}`) instead",
+                    short(from, "...")
+                ));
+            }
+        }
+        (whole, te)
+    }
+
     /// A window given with `within`, clipped to the model window (with a warning).
     pub fn clip_window(&mut self, d: &ast::Duration) -> i64 {
         if d.seconds > self.window {
             let model = self.window_span;
-            self.f
-                .warn(
-                    "W0202",
-                    d.span,
-                    format!(
-                        "`within {}` is longer than the model's window; the model window applies",
-                        d.raw
-                    ),
+            let note = if self.window_explicit {
+                "the model window".to_string()
+            } else {
+                format!(
+                    "this model has no `window`, so the default {} applies",
+                    self.window_raw
                 )
-                .related
-                .push((model, "the model window".into()));
+            };
+            let hint = format!(
+                "shorten this `within`, or lengthen the model's window (`window {}`)",
+                d.raw
+            );
+            let msg = format!(
+                "`within {}` is longer than the model's window ({}); only the last {} are used",
+                d.raw, self.window_raw, self.window_raw
+            );
+            let w = self.f.warn("W0202", d.span, msg);
+            w.hint = Some(hint);
+            w.related.push((model, note));
             self.window
         } else if d.seconds <= 0 {
             self.f
-                .error("E0211", d.span, "a window must be longer than zero");
+                .error("E0211", d.span, "a window must be longer than zero")
+                .hint = Some("write a length like `30d`, `12h` or `2w`".into());
             self.window
         } else {
             d.seconds
@@ -124,26 +206,19 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     ) -> Result<NodeId, Fail> {
         let (id, ty) = self.expr(e, scope)?;
         if ty != want && ty != Ty::Unknown {
-            let hint = match (want, ty) {
-                (Ty::Bool, Ty::Number) => {
-                    Some("compare it with something, e.g. `... >= 3`".to_string())
-                }
-                (Ty::Number, Ty::Bool) => {
-                    Some("a condition is true or false; a number is needed here".to_string())
-                }
-                _ => None,
-            };
+            let text = self.f.text_of(e.span);
+            let hint = wrong_kind_hint(want, ty, &text);
             let d = self.f.error(
                 "E0212",
                 e.span,
                 format!(
                     "{what} must be {}, but this is {}",
                     if want == Ty::Bool {
-                        "a condition (true or false)".to_string()
+                        "true or false".to_string()
                     } else {
                         article(want)
                     },
-                    article(ty)
+                    kind_word(ty)
                 ),
             );
             d.hint = hint;
@@ -175,16 +250,8 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 match op {
                     ast::UnaryOp::Not => {
                         if ty != Ty::Bool && ty != Ty::Unknown {
-                            return Err(self.type_error(
-                                inner.span,
-                                types::TypeError {
-                                    message: format!(
-                                        "`not` needs a condition, but this is {}",
-                                        article(ty)
-                                    ),
-                                    hint: None,
-                                },
-                            ));
+                            let te = self.not_error(inner, ty);
+                            return Err(self.type_error(inner.span, te));
                         }
                         Ok((self.add(Node::Unary(Un::Not, id), label), Ty::Bool))
                     }
@@ -211,7 +278,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 let ((li, lty), (ri, rty)) = (lt?, rt?);
                 match types::binary(*op, lty, rty) {
                     Ok((bin, ty)) => Ok((self.add(Node::Binary(bin, li, ri), label), ty)),
-                    Err(te) => Err(self.type_error(e.span, te)),
+                    Err(te) => {
+                        let (span, te) = self.binary_error(*op, (l, lty), (r, rty), e.span, te);
+                        Err(self.type_error(span, te))
+                    }
                 }
             }
             ExprKind::Between(v, lo, hi) => {
@@ -264,7 +334,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                                 article(want),
                                 article(ty)
                             ),
-                            hint: None,
+                            hint: Some(function_usage(&function.name).to_string()),
                         },
                     ));
                 }
@@ -305,11 +375,13 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             }
         };
         if n != 1 {
-            self.f.error(
-                "E0214",
-                span,
-                format!("`{}` takes exactly one value, found {n}", f.name),
-            );
+            self.f
+                .error(
+                    "E0214",
+                    span,
+                    format!("`{}` takes exactly one value, found {n}", f.name),
+                )
+                .hint = Some(function_usage(&f.name).to_string());
             return Err(Reported);
         }
         Ok((un, want, out))
@@ -322,17 +394,13 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             match &it.kind {
                 ExprKind::Str(s) => texts.push(self.f.intern(&s.value)),
                 ExprKind::Number(n) => nums.push(n.value),
-                ExprKind::Unary(ast::UnaryOp::Neg, inner) => match &inner.kind {
-                    ExprKind::Number(n) => nums.push(-n.value),
-                    _ => {
-                        self.f.error(
-                            "E0215",
-                            it.span,
-                            "list items must be plain texts or numbers",
-                        );
-                        return Err(Reported);
+                ExprKind::Unary(ast::UnaryOp::Neg, inner)
+                    if matches!(inner.kind, ExprKind::Number(_)) =>
+                {
+                    if let ExprKind::Number(n) = &inner.kind {
+                        nums.push(-n.value);
                     }
-                },
+                }
                 _ => {
                     self.f
                         .error(
@@ -341,15 +409,34 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                             "list items must be plain texts or numbers",
                         )
                         .hint = Some(
-                        "write the values themselves, e.g. `[\"software\", \"fintech\"]`".into(),
+                        "a list holds fixed values, e.g. `[\"software\", \"fintech\"]`; to compare with a field, use `==` and `or`".into(),
                     );
                     return Err(Reported);
                 }
             }
         }
         if !texts.is_empty() && !nums.is_empty() {
+            let is_text = |e: &Expr| matches!(e.kind, ExprKind::Str(_));
+            let first_text = items.first().is_some_and(is_text);
+            let odd = items
+                .iter()
+                .find(|e| is_text(e) != first_text)
+                .map_or(span, |e| e.span);
+            let (first, other) = if first_text {
+                ("texts", "a number")
+            } else {
+                ("numbers", "a text")
+            };
             self.f
-                .error("E0215", span, "a list holds texts or numbers, not both");
+                .error(
+                    "E0215",
+                    odd,
+                    format!("this list holds {first}, but this item is {other}"),
+                )
+                .hint = Some(
+                "a list holds only texts or only numbers; put a number in quotes (`\"42\"`) to make it a text"
+                    .into(),
+            );
             return Err(Reported);
         }
         if nums.is_empty() {
@@ -387,28 +474,76 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                         let hint = self
                             .f
                             .suggest(&field.name, names.iter().map(String::as_str).chain(["id"]));
+                        let owner = self.record_field_owner(&field.name);
+                        let f = &field.name;
                         let d = self.f.error(
                             "E0220",
                             field.span,
-                            format!("the account has no field `{}`", field.name),
+                            format!("the account has no field `{f}`"),
                         );
-                        d.hint = Some(hint.unwrap_or_else(|| {
-                            format!("declare it in `schema account {{ {}: ... }}`", field.name)
-                        }));
+                        d.hint = Some(match (hint, owner) {
+                            (Some(h), _) => h,
+                            (None, Some(c)) => format!(
+                                "`{f}` is a field of each record of `{c}`: e.g. `any({c} where {f} == ...)`"
+                            ),
+                            (None, None) => format!("declare it in `schema account {{ {f}: ... }}`"),
+                        });
                         Err(Reported)
                     }
                 }
             }
-            [first, ..] if self.collection(&first.name).is_some() => {
+            [first, rest @ ..] if self.collection(&first.name).is_some() => {
+                let coll = self.collection(&first.name).unwrap_or(Collection::Events);
+                let field = rest.first().map_or("", |f| f.name.as_str());
+                let ty = self
+                    .record_fields(coll)
+                    .into_iter()
+                    .find(|(n, _, _)| n == field)
+                    .map(|(_, _, t)| t);
+                let c = &first.name;
+                let per = self.collection_word(coll);
                 let d = self.f.error(
                     "E0221",
                     span,
-                    format!("`{label}` is a field of many records; aggregate it"),
+                    format!("`{label}` has a value for each record ({per}), not one value: aggregate it"),
+                );
+                d.hint = Some(match ty {
+                    Some(Ty::Number) => format!(
+                        "e.g. `max({label})`, `sum({label})` or `any({c} where {field} > ...)`"
+                    ),
+                    Some(Ty::Time) => format!(
+                        "e.g. `max({label})` (the latest) or `days_since(max({label})) < 30`"
+                    ),
+                    Some(Ty::Text) => format!(
+                        "e.g. `any({c} where {field} == \"...\")`, `count({c} where {field} == \"...\")` or `distinct({label})`"
+                    ),
+                    _ => format!("e.g. `any({c} where ...)` or `count({c} where ...)`"),
+                });
+                Err(Reported)
+            }
+            [first, field] if first.name == "contact" => {
+                let d = self.f.error(
+                    "E0222",
+                    first.span,
+                    format!(
+                        "`contact.{}` is the contact of an event: it only exists inside `events where ...`",
+                        field.name
+                    ),
                 );
                 d.hint = Some(format!(
-                    "e.g. `max({label})`, `distinct({label})` or `any({} where ...)`",
-                    first.name
+                    "e.g. `any(events where contact.{0} == ...)`, or for the account's contacts `any(contacts where {0} == ...)`",
+                    field.name
                 ));
+                Err(Reported)
+            }
+            [first, ..] if first.name == "account" => {
+                let d = self
+                    .f
+                    .error("E0220", span, format!("`{label}` is not an account field"));
+                d.hint = Some(
+                    "an account field is written `account.NAME`, with one name after the dot"
+                        .into(),
+                );
                 Err(Reported)
             }
             [first, ..] => {
@@ -459,6 +594,38 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             d.hint = Some(format!("did you mean `account.{n}`?"));
             return Err(Reported);
         }
+        if n == "account" {
+            let d = self.f.error(
+                "E0222",
+                name.span,
+                "`account` alone is not a value: name one of its fields",
+            );
+            d.hint = Some("write `account.NAME`, e.g. `account.id`".into());
+            return Err(Reported);
+        }
+        if self.file_scope && self.f.model_names.contains(n) {
+            let d = self.f.error(
+                "E0222",
+                name.span,
+                format!("`{n}` is defined inside a model; a file-level `let` cannot use it"),
+            );
+            d.hint = Some(
+                "file-level lets are constants (they may use `account.NAME` and other file-level lets); move this `let` into the model"
+                    .into(),
+            );
+            return Err(Reported);
+        }
+        if let Some(coll) = self.record_field_owner(n) {
+            let d = self.f.error(
+                "E0222",
+                name.span,
+                format!("`{n}` is a field of each record of `{coll}`, not a value of the account"),
+            );
+            d.hint = Some(format!(
+                "bare field names work inside `where`: e.g. `any({coll} where {n} == ...)` or `count({coll} where {n} == ...)`"
+            ));
+            return Err(Reported);
+        }
         let mut cands: Vec<String> = self.lets.keys().cloned().collect();
         cands.extend(self.file_lets.keys().cloned());
         cands.extend(self.blocks.keys().cloned());
@@ -474,10 +641,49 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         Err(Reported)
     }
 
-    fn cycle(&mut self, what: &str, n: &str, span: Span) -> Fail {
+    /// The collection whose records have a field `n` (events first), if any.
+    fn record_field_owner(&self, n: &str) -> Option<String> {
+        let event = crate::context::EVENT_BUILTINS.contains(&n)
+            || self.f.schemas.event.iter().any(|f| f.name == n);
+        if event {
+            return Some("events".into());
+        }
+        if CONTACT_BUILTINS.contains(&n) || self.f.schemas.contact.iter().any(|f| f.name == n) {
+            return Some("contacts".into());
+        }
         self.f
-            .error("E0223", span, format!("the {what} `{n}` depends on itself"))
-            .hint = Some("break the cycle: a value cannot be defined in terms of itself".into());
+            .sources
+            .iter()
+            .find(|s| s.fields.iter().any(|f| f.name == n))
+            .map(|s| s.name.clone())
+    }
+
+    fn cycle(&mut self, what: &str, n: &str, span: Span) -> Fail {
+        let start = self.stack.iter().rposition(|x| x == n).unwrap_or(0);
+        let chain: Vec<String> = self
+            .stack
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .chain(std::iter::once(&n.to_string()))
+            .map(|x| format!("`{x}`"))
+            .collect();
+        let (message, hint) = if chain.len() <= 2 {
+            (
+                format!("the {what} `{n}` uses its own value"),
+                if what == "block" {
+                    "a block's rules cannot use the block's total; use it in another block, a gate or `score =`".to_string()
+                } else {
+                    format!("a {what} cannot be defined in terms of itself")
+                },
+            )
+        } else {
+            (
+                format!("the {what} `{n}` depends on itself: {}", chain.join(" → ")),
+                "break the cycle: one of these must be computed without the others".to_string(),
+            )
+        };
+        self.f.error("E0223", span, message).hint = Some(hint);
         Reported
     }
 
@@ -496,7 +702,13 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 r.ok_or(Reported)
             }
             Memo::Visiting => Err(self.cycle("let", n, span)),
+            Memo::Pending(_) if file_level && self.f.failed_file_lets.contains(n) => {
+                // Already reported by `FileCtx::check_file_lets`.
+                self.file_lets.insert(n.to_string(), Memo::Done(None));
+                Err(Reported)
+            }
             Memo::Pending(l) => {
+                self.stack.push(n.to_string());
                 let r = if file_level && contains_aggregate(&l.value) {
                     self.f
                         .error(
@@ -510,6 +722,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     // Lets are evaluated once per account, with the model window.
                     self.expr(&l.value, Scope::MODEL)
                 };
+                self.stack.pop();
                 let map = if file_level {
                     &mut self.file_lets
                 } else {
@@ -532,7 +745,9 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             }
             Memo::Visiting => Err(self.cycle("block", n, span)),
             Memo::Pending(b) => {
+                self.stack.push(n.to_string());
                 let r = crate::model::compile_block(self, b);
+                self.stack.pop();
                 self.blocks.insert(n.to_string(), Memo::Done(r.ok()));
                 r
             }
@@ -550,7 +765,9 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             }
             Memo::Visiting => Err(self.cycle("grade", n, span)),
             Memo::Pending(g) => {
+                self.stack.push(n.to_string());
                 let r = crate::model::compile_grade(self, g);
+                self.stack.pop();
                 self.grades.insert(n.to_string(), Memo::Done(r.ok()));
                 r
             }
@@ -570,6 +787,59 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 .position(|s| s.name == name)
                 .map(|i| Collection::Source(u16::try_from(i).unwrap_or(u16::MAX))),
         }
+    }
+
+    /// Reports a name used as a collection that is not one. `field` is the
+    /// field after it (`sum(account.revenue)`), `func` the aggregation.
+    pub fn unknown_collection(
+        &mut self,
+        c: &ast::Ident,
+        field: Option<&str>,
+        func: Option<AggFunc>,
+    ) -> Fail {
+        let names = self.collection_names();
+        let list = names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let n = c.name.as_str();
+        let what = if self.lets.contains_key(n) || self.file_lets.contains_key(n) {
+            Some("a `let`")
+        } else if self.blocks.contains_key(n) {
+            Some("a block")
+        } else if self.grades.contains_key(n) {
+            Some("a grade")
+        } else {
+            None
+        };
+        let (message, hint) = if n == "account" {
+            let f = field.unwrap_or("NAME");
+            (
+                "`account` is the account itself, a single record: there is nothing to aggregate"
+                    .to_string(),
+                match func {
+                    Some(func) => format!(
+                        "use `account.{f}` directly, without `{}(...)`",
+                        func.as_str()
+                    ),
+                    None => format!("collections are {list}"),
+                },
+            )
+        } else if let Some(what) = what {
+            (
+                format!("`{n}` is {what}, not a collection"),
+                format!("collections are {list}"),
+            )
+        } else {
+            let hint = self.f.suggest(n, names.iter().map(String::as_str));
+            (
+                format!("there is no collection `{n}`"),
+                hint.unwrap_or_else(|| format!("collections are {list}")),
+            )
+        };
+        self.f.error("E0225", c.span, message).hint = Some(hint);
+        Reported
     }
 
     fn collection_names(&self) -> Vec<String> {
@@ -597,26 +867,8 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         label: String,
     ) -> Typed {
         let Some(coll) = self.collection(&agg.collection.name) else {
-            let names = self.collection_names();
-            let hint = self
-                .f
-                .suggest(&agg.collection.name, names.iter().map(String::as_str));
-            let d = self.f.error(
-                "E0225",
-                agg.collection.span,
-                format!("there is no collection `{}`", agg.collection.name),
-            );
-            d.hint = Some(hint.unwrap_or_else(|| {
-                format!(
-                    "collections are {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }));
-            return Err(Reported);
+            let field = agg.field.first().map(|f| f.name.as_str());
+            return Err(self.unknown_collection(&agg.collection, field, Some(agg.func)));
         };
         let window = self.scan_window(agg.within.as_ref(), scope);
         if coll == Collection::Contacts {
@@ -649,19 +901,39 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 _ => !matches!(ty, Ty::ListText | Ty::ListNumber),
             };
             if !ok {
+                let func = agg.func.as_str();
+                let c = &agg.collection.name;
+                let fname = agg.field.last().map_or("", |f| f.name.as_str());
+                let shown = format!("{c}.{}", self.f.text_of(fspan));
+                let needs = match agg.func {
+                    AggFunc::Sum | AggFunc::Avg => "adds up numbers",
+                    AggFunc::Min | AggFunc::Max => "takes numbers or times",
+                    _ => "counts single values",
+                };
+                let hint = match (agg.func, ty) {
+                    (AggFunc::Min | AggFunc::Max, Ty::Text) => format!(
+                        "to test for a value, use `any({c} where {fname} == \"...\")`; to count different values, `distinct({shown})`"
+                    ),
+                    (AggFunc::Sum | AggFunc::Avg, Ty::Text) => format!(
+                        "to count records use `count({c} where {fname} == \"...\")`; to count different values, `distinct({shown})`"
+                    ),
+                    (AggFunc::Sum | AggFunc::Avg, Ty::Time) => format!(
+                        "for the age of the latest record, use `days_since(max({shown}))`"
+                    ),
+                    (_, Ty::Bool) => format!(
+                        "to count the records where it is true, use `count({c} where {fname})`"
+                    ),
+                    (_, Ty::ListText | Ty::ListNumber) => format!(
+                        "a list field holds several values; test it with `any({c} where {fname} contains ...)`"
+                    ),
+                    _ => format!("`{func}` {needs}"),
+                };
                 let d = self.f.error(
                     "E0226",
                     fspan,
-                    format!(
-                        "`{}` cannot aggregate {} field",
-                        agg.func.as_str(),
-                        article(ty)
-                    ),
+                    format!("`{func}` {needs}, but `{shown}` is {}", article(ty)),
                 );
-                d.hint = Some(match agg.func {
-                    AggFunc::Sum | AggFunc::Avg => "sum and avg add numbers; to count records use `count(...)`, to count values `distinct(...)`".into(),
-                    _ => "min and max work on numbers and times".into(),
-                });
+                d.hint = Some(hint);
                 return Err(Reported);
             }
             Some((rf, ty))
@@ -741,17 +1013,14 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     ast::UnaryOp::Neg => (Un::Neg, Ty::Number, Ty::Number),
                 };
                 if ty != want && ty != Ty::Unknown {
-                    return Err(self.type_error(
-                        inner.span,
-                        types::TypeError {
-                            message: format!(
-                                "expected {}, but this is {}",
-                                article(want),
-                                article(ty)
-                            ),
+                    let te = match op {
+                        ast::UnaryOp::Not => self.not_error(inner, ty),
+                        ast::UnaryOp::Neg => types::TypeError {
+                            message: format!("`-` needs a number, but this is {}", article(ty)),
                             hint: None,
                         },
-                    ));
+                    };
+                    return Err(self.type_error(inner.span, te));
                 }
                 Ok((RecExpr::Unary(un, Box::new(r)), out))
             }
@@ -760,7 +1029,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 let ((lr, lt), (rr, rt)) = (a?, b?);
                 match types::binary(*op, lt, rt) {
                     Ok((bin, ty)) => Ok((RecExpr::Binary(bin, Box::new(lr), Box::new(rr)), ty)),
-                    Err(te) => Err(self.type_error(e.span, te)),
+                    Err(te) => {
+                        let (span, te) = self.binary_error(*op, (l, lt), (r, rt), e.span, te);
+                        Err(self.type_error(span, te))
+                    }
                 }
             }
             ExprKind::Between(v, lo, hi) => {
@@ -816,7 +1088,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                                 article(want),
                                 article(ty)
                             ),
-                            hint: None,
+                            hint: Some(function_usage(&function.name).to_string()),
                         },
                     ));
                 }
@@ -903,6 +1175,16 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 if let Some((_, f, ty)) = fields.iter().find(|(n, _, _)| *n == name.name) {
                     return Ok((RecExpr::Field(*f), *ty));
                 }
+                // Lets, blocks and grades first: a loose source must not
+                // take their names as new fields.
+                if self.lets.contains_key(&name.name)
+                    || self.file_lets.contains_key(&name.name)
+                    || self.blocks.contains_key(&name.name)
+                    || self.grades.contains_key(&name.name)
+                {
+                    let (id, ty) = self.named(name, scope)?;
+                    return Ok((self.account_ref(id), ty));
+                }
                 if let Collection::Source(s) = coll {
                     if self
                         .f
@@ -920,14 +1202,6 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                         let i = u16::try_from(src.fields.len() - 1).unwrap_or(u16::MAX);
                         return Ok((RecExpr::Field(RecField::Field(i)), Ty::Unknown));
                     }
-                }
-                if self.lets.contains_key(&name.name)
-                    || self.file_lets.contains_key(&name.name)
-                    || self.blocks.contains_key(&name.name)
-                    || self.grades.contains_key(&name.name)
-                {
-                    let (id, ty) = self.named(name, scope)?;
-                    return Ok((self.account_ref(id), ty));
                 }
                 let what = self.collection_word(coll);
                 let mut cands: Vec<String> = fields.iter().map(|(n, _, _)| n.clone()).collect();
@@ -1004,11 +1278,27 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 }));
                 Err(Reported)
             }
-            [first, _] if first.name == "contact" => {
-                let what = self.collection_word(coll);
+            [first, field] if first.name == "contact" => {
+                let (message, hint) = match coll {
+                    Collection::Contacts | Collection::Engaged => (
+                        format!(
+                            "each record here already is a contact: write `{}`, not `contact.{}`",
+                            field.name, field.name
+                        ),
+                        "`contact.NAME` reaches the contact of an event, inside `events where ...`"
+                            .to_string(),
+                    ),
+                    _ => (
+                        format!(
+                            "{} has no contact: `contact.NAME` works inside `events` only",
+                            self.collection_word(coll)
+                        ),
+                        "to use contacts, aggregate `contacts` or `engaged`".to_string(),
+                    ),
+                };
                 self.f
-                    .error("E0227", first.span, format!("`contact.` fields are joined to events; {what} are not events"))
-                    .hint = Some("inside `contacts`/`engaged`, name the contact's fields directly: `role`, `department`".into());
+                    .error("E0227", first.span.to(field.span), message)
+                    .hint = Some(hint);
                 Err(Reported)
             }
             [first, ..] => {
@@ -1061,5 +1351,55 @@ pub(crate) fn contains_aggregate(e: &Expr) -> bool {
         ExprKind::IsMissing { value, .. } => contains_aggregate(value),
         ExprKind::In { value, list, .. } => contains_aggregate(value) || contains_aggregate(list),
         ExprKind::Call { args, .. } => args.iter().any(contains_aggregate),
+    }
+}
+
+/// "true or false", "a number", ... for messages about what a place needs.
+fn kind_word(t: Ty) -> String {
+    match t {
+        Ty::Bool => "a condition (true or false)".to_string(),
+        _ => article(t),
+    }
+}
+
+/// Shown in hints: the author's own text when it is short, else a stand-in.
+fn short(text: &str, fallback: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() || t.chars().count() > 40 || t.contains('\n') {
+        fallback.to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// A hint for a value of type `found` where `want` is needed.
+fn wrong_kind_hint(want: Ty, found: Ty, text: &str) -> Option<String> {
+    let x = short(text, "...");
+    match (want, found) {
+        (Ty::Bool, Ty::Number) => Some(format!(
+            "compare it with something, e.g. `{x} > 0`, or test for a value with `{x} is not missing`"
+        )),
+        (Ty::Bool, Ty::Text) => Some(format!(
+            "compare it with something, e.g. `{x} == \"software\"`"
+        )),
+        (Ty::Bool, Ty::Time) => Some(format!(
+            "compare its age, e.g. `days_since({x}) < 30`, or test it with `{x} is not missing`"
+        )),
+        (Ty::Bool, Ty::ListText | Ty::ListNumber) => Some(format!(
+            "test what it holds, e.g. `{x} contains ...`"
+        )),
+        (Ty::Number, Ty::Bool) => Some(
+            "a condition is true or false, not a number; to turn it into points, use a rule in a block: `10 when CONDITION`"
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+/// How a function is used (for hints).
+fn function_usage(name: &str) -> &'static str {
+    match name {
+        "lower" => "`lower(TEXT)` lowercases one text, e.g. `lower(account.industry) == \"software\"`",
+        _ => "`days_since(TIME)` gives the age of one time in days, e.g. `days_since(max(events.at)) < 7`",
     }
 }

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! The evaluation graph: shared nodes, topological order, serialization, DOT.
 
 use mqa_compiler::graph::*;

@@ -591,6 +591,10 @@ pub fn render_explanation(d: &Detail, threshold: f64) -> String {
             &mut s,
             format!("route: {} (SLA due {})", r.queue, r.sla_due),
         ),
+        None if d.qualified => w(
+            &mut s,
+            "route: none (no route's condition holds)".to_string(),
+        ),
         None => w(&mut s, "route: none (not qualified)".to_string()),
     }
     w(&mut s, String::new());

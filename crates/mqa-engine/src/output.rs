@@ -117,6 +117,8 @@ pub fn render_table(session: &Session, decisions: &[Decision], only_qualified: b
     rows.sort_by(|a, b| {
         b.qualified
             .cmp(&a.qualified)
+            // Highest score first; a missing score (NaN) last.
+            .then(a.score.is_nan().cmp(&b.score.is_nan()))
             .then(b.score.total_cmp(&a.score))
             .then(a.account.cmp(b.account))
     });

@@ -329,7 +329,6 @@ fn dequalify_below_does_not_qualify_without_state() {
 }
 
 #[test]
-#[ignore = "BUG: render_explanation says `route: none (not qualified)` for a qualified account that no route matched"]
 fn explanation_of_a_qualified_account_without_a_route() {
     let data = Data::new().account("a1", &[("tier", "5")]);
     let r = run(

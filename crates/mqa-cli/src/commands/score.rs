@@ -35,7 +35,14 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         Ok(Some(s)) => s,
         Ok(None) => return Ok(ExitCode::from(1)),
         Err(e) => {
+            let (count, path) = (rejects.count, rejects.path.clone());
             rejects.finish()?;
+            if count > 0 {
+                return Err(e.context(format!(
+                    "{count} rejected rows were written to {}",
+                    path.display()
+                )));
+            }
             return Err(e);
         }
     };
