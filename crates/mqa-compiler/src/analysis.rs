@@ -239,12 +239,7 @@ pub fn never(g: &ModelGraph, r: &[Range], id: NodeId) -> bool {
 
 /// `grade in ["A", "B"]` / `grade == "A"` where none of the named bands can be reached.
 fn grade_unreachable(g: &ModelGraph, r: &[Range], grade: NodeId, list: NodeId) -> bool {
-    let Some(Node::Grade {
-        value,
-        bands,
-        otherwise,
-    }) = g.node(grade)
-    else {
+    let Some(Node::Grade { otherwise, .. }) = g.node(grade) else {
         return false;
     };
     let wanted: Vec<StrId> = match g.node(list) {
@@ -252,14 +247,166 @@ fn grade_unreachable(g: &ModelGraph, r: &[Range], grade: NodeId, list: NodeId) -
         Some(Node::Const(Const::Text(s))) => vec![*s],
         _ => return false,
     };
-    let hi = r.get(value.index()).map_or(f64::INFINITY, |x| x.hi);
-    let mut reachable: Vec<StrId> = vec![*otherwise];
+    let mut reachable = reachable_bands(g, r, grade);
+    reachable.push(*otherwise);
+    !wanted.iter().any(|w| reachable.contains(w))
+}
+
+/// The bands (not `else`) of a grade node that some value can reach: band
+/// `i` needs a value `v` with `bound_i <= v`, below every earlier bound (the
+/// earlier bands are tried first), and within the value's possible range.
+fn reachable_bands(g: &ModelGraph, r: &[Range], grade: NodeId) -> Vec<StrId> {
+    let Some(Node::Grade { value, bands, .. }) = g.node(grade) else {
+        return Vec::new();
+    };
+    let range = r.get(value.index()).copied().unwrap_or(Range::ANY);
+    let mut below = f64::INFINITY;
+    let mut out = Vec::new();
     for (label, bound) in bands {
-        if *bound <= hi {
-            reachable.push(*label);
+        let least = bound.max(range.lo);
+        if least <= range.hi && least < below {
+            out.push(*label);
+        }
+        below = below.min(*bound);
+    }
+    out
+}
+
+/// Explains why a grade test can never hold (for a gate's hint).
+fn grade_explanation(p: &Program, g: &ModelGraph, r: &[Range], id: NodeId) -> Option<String> {
+    match g.node(id)? {
+        Node::Binary(Bin::And, a, b) => {
+            grade_explanation(p, g, r, *a).or_else(|| grade_explanation(p, g, r, *b))
+        }
+        Node::Binary(Bin::Or, a, _) => grade_explanation(p, g, r, *a),
+        Node::Binary(Bin::In | Bin::Eq, grade, list) if grade_unreachable(g, r, *grade, *list) => {
+            let Some(Node::Grade { value, bands, .. }) = g.node(*grade) else {
+                return None;
+            };
+            let name = g.labels.get(grade.index())?;
+            let from = g.labels.get(value.index())?;
+            let hi = r.get(value.index()).map_or(f64::INFINITY, |x| x.hi);
+            let reachable: Vec<&str> = reachable_bands(g, r, *grade)
+                .into_iter()
+                .map(|l| p.string(l))
+                .collect();
+            let wanted: Vec<String> = match g.node(*list) {
+                Some(Node::Const(Const::TextList(v))) => {
+                    v.iter().map(|s| format!("\"{}\"", p.string(*s))).collect()
+                }
+                Some(Node::Const(Const::Text(s))) => vec![format!("\"{}\"", p.string(*s))],
+                _ => Vec::new(),
+            };
+            let needs = bands
+                .iter()
+                .filter(|(l, _)| wanted.contains(&format!("\"{}\"", p.string(*l))))
+                .map(|(l, b)| format!("{} needs {}", p.string(*l), fmt_num(*b)))
+                .collect::<Vec<_>>();
+            let mut text = format!(
+                "`{name}` can never be {}: `{from}` is at most {}",
+                wanted.join(" or "),
+                fmt_num(hi)
+            );
+            if !needs.is_empty() {
+                text.push_str(&format!(" ({})", needs.join(", ")));
+            }
+            let mut can: Vec<&str> = reachable;
+            if let Some(Node::Grade { otherwise, .. }) = g.node(*grade) {
+                can.push(p.string(*otherwise));
+            }
+            text.push_str(&format!("; it can only be {}", can.join(" or ")));
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
+/// Why a condition can never hold, in the author's terms, when it is a
+/// bound the value cannot reach or two comparisons that contradict.
+fn never_reason(g: &ModelGraph, r: &[Range], id: NodeId) -> Option<String> {
+    match g.node(id)? {
+        Node::Binary(Bin::Or, a, _) => never_reason(g, r, *a),
+        Node::Binary(Bin::And, a, _) if never(g, r, *a) => never_reason(g, r, *a),
+        Node::Binary(Bin::And, _, b) if never(g, r, *b) => never_reason(g, r, *b),
+        _ => {
+            let mut c = HashMap::new();
+            constraints(g, r, id, &mut c);
+            let mut empty: Vec<(NodeId, Range)> =
+                c.into_iter().filter(|(_, x)| x.lo > x.hi).collect();
+            empty.sort_by_key(|(x, _)| x.0);
+            let (x, _) = empty.first()?;
+            let label = g.labels.get(x.index())?;
+            let base = r.get(x.index()).copied().unwrap_or(Range::ANY);
+            // What the comparisons ask for, without the value's own range.
+            let mut asked = HashMap::new();
+            let unbounded: Vec<Range> = vec![Range::ANY; r.len()];
+            constraints(g, &unbounded, id, &mut asked);
+            let want = asked.get(x).copied().unwrap_or(Range::ANY);
+            if want.lo <= want.hi {
+                if base.hi.is_finite() && want.lo > base.hi {
+                    return Some(format!(
+                        "`{label}` is at most {}, so it never reaches {}",
+                        fmt_num(base.hi),
+                        fmt_num(want.lo)
+                    ));
+                }
+                if base.lo.is_finite() && want.hi < base.lo {
+                    return Some(format!("`{label}` is never below {}", fmt_num(base.lo)));
+                }
+            }
+            Some(format!(
+                "the comparisons on `{label}` contradict each other (like `x < 3 and x > 5`)"
+            ))
         }
     }
-    !wanted.iter().any(|w| reachable.contains(w))
+}
+
+/// Whether a condition holds a `between` whose constant bounds are reversed.
+fn reversed_between(g: &ModelGraph, id: NodeId) -> Option<(f64, f64)> {
+    let k = |id: NodeId| match g.node(id) {
+        Some(Node::Const(Const::Number(v))) => Some(*v),
+        _ => None,
+    };
+    match g.node(id)? {
+        Node::Between(_, lo, hi) => match (k(*lo), k(*hi)) {
+            (Some(l), Some(h)) if l > h => Some((l, h)),
+            _ => None,
+        },
+        Node::Binary(Bin::And | Bin::Or, a, b) => {
+            reversed_between(g, *a).or_else(|| reversed_between(g, *b))
+        }
+        Node::Unary(Un::Not, a) => reversed_between(g, *a),
+        _ => None,
+    }
+}
+
+/// The same for a record-level condition.
+fn rec_reversed_between(e: &RecExpr) -> Option<(f64, f64)> {
+    match e {
+        RecExpr::Between(_, lo, hi) => match (lo.as_ref(), hi.as_ref()) {
+            (RecExpr::Const(Const::Number(l)), RecExpr::Const(Const::Number(h))) if l > h => {
+                Some((*l, *h))
+            }
+            _ => None,
+        },
+        RecExpr::Binary(Bin::And | Bin::Or, a, b) => {
+            rec_reversed_between(a).or_else(|| rec_reversed_between(b))
+        }
+        RecExpr::Unary(Un::Not, a) => rec_reversed_between(a),
+        _ => None,
+    }
+}
+
+/// The highest value each block can reach, in declaration order.
+pub fn block_maxima(g: &ModelGraph) -> Vec<(String, f64)> {
+    let r = ranges(g);
+    g.blocks
+        .iter()
+        .map(|b| {
+            let hi = r.get(b.node.index()).map_or(f64::INFINITY, |x| x.hi);
+            (b.name.clone(), hi)
+        })
+        .collect()
 }
 
 /// A record-level condition that can never hold (contradictory constant bounds).
@@ -344,21 +491,39 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
             };
             for (ri, rule) in b.rules.iter().enumerate() {
                 let span = ab.rules.get(ri).map_or(ab.span, |x| x.span);
-                let dead = match (rule.condition, g.node(rule.node)) {
-                    (Some(c), _) => never(g, &r, c),
-                    (None, Some(Node::PerRecord { scan, .. })) => {
-                        scan.filter.as_ref().is_some_and(rec_never)
-                    }
-                    _ => false,
+                let (dead, reversed, reason) = match (rule.condition, g.node(rule.node)) {
+                    (Some(c), _) => (
+                        never(g, &r, c),
+                        reversed_between(g, c),
+                        never_reason(g, &r, c),
+                    ),
+                    (None, Some(Node::PerRecord { scan, .. })) => (
+                        scan.filter.as_ref().is_some_and(rec_never),
+                        scan.filter.as_ref().and_then(rec_reversed_between),
+                        None,
+                    ),
+                    _ => (false, None, None),
                 };
                 if dead {
+                    let hint = match (reversed, reason) {
+                        (Some((l, h)), _) => format!(
+                            "`between` takes the lower bound first: write `between {} and {}`",
+                            fmt_num(h),
+                            fmt_num(l)
+                        ),
+                        (None, Some(reason)) => reason,
+                        (None, None) => "its comparisons on one field contradict each other (like `x < 3 and x > 5`)".to_string(),
+                    };
                     out.push(
                         Diagnostic::warning(
                             "W0210",
                             span,
-                            format!("the rule \"{}\" can never fire: its condition can never hold", rule.label),
+                            format!(
+                                "the rule \"{}\" can never fire: its condition can never hold",
+                                rule.label
+                            ),
                         )
-                        .with_hint("check the bounds: e.g. `between 10 and 5` or `x < 3 and x > 5` match nothing"),
+                        .with_hint(hint),
                     );
                 }
             }
@@ -366,20 +531,28 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
         // Gates that can never pass.
         for gate in &g.gates {
             if never(g, &r, gate.condition) {
-                let span = gate_span(m, gate).unwrap_or(m.name.span);
-                out.push(
-                    Diagnostic::warning(
-                        "W0212",
-                        span,
-                        format!(
-                            "the gate `{}` can never pass, so no account can qualify for `{}`",
-                            gate.name, g.name
-                        ),
+                let span = gate_span(m, g, gate).unwrap_or(m.name.span);
+                let message = if gate.from_rule.is_some() {
+                    format!(
+                        "the `required` rule \"{}\" can never pass, so no account can qualify for `{}`",
+                        gate.name, g.name
                     )
-                    .with_hint(
-                        "a gate must be true for an account to qualify; loosen its condition",
-                    ),
-                );
+                } else {
+                    format!(
+                        "the gate `{}` can never pass, so no account can qualify for `{}`",
+                        gate.name, g.name
+                    )
+                };
+                let hint = grade_explanation(p, g, &r, gate.condition)
+                    .or_else(|| {
+                        never_reason(g, &r, gate.condition)
+                            .map(|why| format!("{why}; every gate must pass to qualify"))
+                    })
+                    .unwrap_or_else(|| {
+                        "every gate must be true for an account to qualify; loosen its condition"
+                            .to_string()
+                    });
+                out.push(Diagnostic::warning("W0212", span, message).with_hint(hint));
             }
         }
         // A threshold above the reachable maximum.
@@ -404,23 +577,44 @@ pub fn warnings(p: &Program, file: &ast::File) -> Vec<Diagnostic> {
                         fmt_num(max)
                     ),
                 )
-                .with_hint("lower the threshold or raise rule points, caps or block maxima"),
+                .with_hint(threshold_hint(g)),
             );
         }
     }
     out
 }
 
-fn gate_span(m: &ast::Model, gate: &GateInfo) -> Option<Span> {
+/// Where a gate is written: its `gate` line, or its `required` rule.
+fn gate_span(m: &ast::Model, g: &ModelGraph, gate: &GateInfo) -> Option<Span> {
+    if let Some((bi, ri)) = gate.from_rule {
+        let block = g.blocks.get(bi)?;
+        return m.items.iter().find_map(|i| match i {
+            ast::ModelItem::Block(b) if b.name.name == block.name => {
+                b.rules.get(ri).map(|r| r.span)
+            }
+            _ => None,
+        });
+    }
     m.items.iter().find_map(|i| match i {
-        ast::ModelItem::Gate(g) if g.name.name == gate.name => Some(g.span),
-        ast::ModelItem::Block(b) if gate.from_rule.is_some() => b
-            .rules
-            .iter()
-            .find(|r| r.label.as_ref().is_some_and(|l| l.value == gate.name))
-            .map(|r| r.span),
+        ast::ModelItem::Gate(x) if x.name.name == gate.name => Some(x.span),
         _ => None,
     })
+}
+
+/// The hint of W0211: what each block can give.
+fn threshold_hint(g: &ModelGraph) -> String {
+    let blocks = block_maxima(g)
+        .into_iter()
+        .map(|(name, hi)| format!("{name} {}", fmt_num(hi)))
+        .collect::<Vec<_>>();
+    if blocks.is_empty() {
+        "lower the threshold or add blocks of point rules".to_string()
+    } else {
+        format!(
+            "the blocks give at most: {}; lower the threshold or raise rule points, caps or block maxima",
+            blocks.join(", ")
+        )
+    }
 }
 
 /// Prints a number without a needless fraction (`75`, `12.5`, `unbounded`).

@@ -1,11 +1,12 @@
 //! File-level compile state: schemas, sources, file lets, string constants,
 //! diagnostics, and the plugin schemas the compiler is given.
 
+use crate::expr::ModelCtx;
 use crate::graph::{FieldDef, Schemas, SourceDef, StrId};
 use crate::suggest::did_you_mean;
 use mqa_syntax::ast::{self, Span};
 use mqa_syntax::{Diagnostic, FieldType};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Where the compiler learns a plugin's signal fields. The plugin host
 /// supplies one from the loaded plugins; without it, sources are checked
@@ -50,6 +51,10 @@ pub(crate) struct FileCtx<'a> {
     pub loose_sources: Vec<bool>,
     /// Byte offset of each line's start (for rule line numbers).
     pub line_starts: Vec<usize>,
+    /// Names declared inside models (lets, blocks, grades): out of reach of file-level lets.
+    pub model_names: HashSet<String>,
+    /// File-level lets whose check failed (already reported once for the file).
+    pub failed_file_lets: HashSet<String>,
 }
 
 impl<'a> FileCtx<'a> {
@@ -72,6 +77,8 @@ impl<'a> FileCtx<'a> {
                         .map(|(i, _)| i + 1),
                 )
                 .collect(),
+            model_names: HashSet::new(),
+            failed_file_lets: HashSet::new(),
         }
     }
 
@@ -198,6 +205,53 @@ impl<'a> FileCtx<'a> {
         for l in lets {
             self.check_let_name(&l.name);
         }
+        for item in &file.items {
+            if let ast::Item::Model(m) = item {
+                for i in &m.items {
+                    let name = match i {
+                        ast::ModelItem::Let(l) => &l.name,
+                        ast::ModelItem::Block(b) => &b.name,
+                        ast::ModelItem::Grade(g) => &g.name,
+                        _ => continue,
+                    };
+                    self.model_names.insert(name.name.clone());
+                }
+            }
+        }
+        self.check_file_lets(file);
+    }
+
+    /// Compiles every file-level let once, on its own, so that its errors are
+    /// reported once for the file (not once per model, and also when no model
+    /// uses it). The nodes are thrown away: each model compiles the lets it
+    /// uses into its own graph; lets that failed here are skipped there.
+    fn check_file_lets(&mut self, file: &'a ast::File) {
+        let saved = (self.strings.clone(), self.string_ids.clone());
+        let order: Vec<&'a ast::Let> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Let(l) => Some(l),
+                _ => None,
+            })
+            .filter(|l| {
+                self.file_lets
+                    .get(&l.name.name)
+                    .is_some_and(|x| std::ptr::eq(*x, *l))
+            })
+            .collect();
+        let mut failed = Vec::new();
+        {
+            let mut mc = ModelCtx::new(self, 1, Span::default(), String::new(), false);
+            mc.file_scope = true;
+            for l in order {
+                if mc.resolve_let(&l.name.name, l.name.span, true).is_err() {
+                    failed.push(l.name.name.clone());
+                }
+            }
+        }
+        self.failed_file_lets.extend(failed);
+        (self.strings, self.string_ids) = saved;
     }
 
     fn declare_source(&mut self, src: &'a ast::Source, plugins: &dyn SourceSchemas) {
@@ -212,19 +266,23 @@ impl<'a> FileCtx<'a> {
             .push((prev, "first declared here".into()));
             return;
         }
-        if [
-            "events", "contacts", "engaged", "account", "contact", "event",
-        ]
-        .contains(&src.name.name.as_str())
-        {
+        let n = src.name.name.as_str();
+        let taken = match n {
+            "events" | "contacts" | "engaged" => Some("a built-in collection"),
+            "account" => Some("the account (`account.NAME`)"),
+            "contact" => Some("an event's contact (`contact.NAME`)"),
+            "event" => Some("the event table (`schema event`)"),
+            _ => None,
+        };
+        if let Some(taken) = taken {
             self.error(
                 "E0203",
                 src.name.span,
-                format!(
-                    "`{}` is a built-in collection name; name the source differently",
-                    src.name.name
-                ),
-            );
+                format!("`{n}` already names {taken}; a source needs a name of its own"),
+            )
+            .hint = Some(format!(
+                "rename the source, e.g. `source {n}_feed = plugin ...`, and use that name in the rules"
+            ));
             return;
         }
         let mut config = serde_json::Map::new();

@@ -15,6 +15,7 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
     let mut threshold: Option<(f64, Span)> = None;
     let mut dequalify: Option<(f64, Span)> = None;
     let mut window: Option<(i64, Span)> = None;
+    let mut window_raw = "90d".to_string();
     for item in &m.items {
         match item {
             ModelItem::Threshold(n, s) => set_once(f, &mut threshold, (n.value, *s), "threshold"),
@@ -23,7 +24,14 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
             }
             ModelItem::Window(d, s) => {
                 if d.seconds <= 0 {
-                    f.error("E0211", d.span, "the model window must be longer than zero");
+                    f.error("E0211", d.span, "the model window must be longer than zero")
+                        .hint = Some(
+                        "write the longest look-back the model needs, e.g. `window 90d` (the default)"
+                            .into(),
+                    );
+                }
+                if window.is_none() {
+                    window_raw = d.raw.clone();
                 }
                 set_once(f, &mut window, (d.seconds.max(1), *s), "window")
             }
@@ -39,8 +47,9 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
         .hint =
             Some("add a line like `threshold 75`: the score an account needs to qualify".into());
     }
+    let explicit = window.is_some();
     let (window, window_span) = window.unwrap_or((DEFAULT_WINDOW, m.name.span));
-    let mut mc = ModelCtx::new(f, window, window_span);
+    let mut mc = ModelCtx::new(f, window, window_span, window_raw, explicit);
 
     // Declare named items (lets, blocks, grades), reporting duplicates.
     let mut names: HashMap<String, (Span, &'static str)> = HashMap::new();
@@ -90,6 +99,8 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
             }
             ModelItem::Grade(g) if declare(&mut mc, &g.name, "grade") => {
                 mc.grades.insert(g.name.name.clone(), Memo::Pending(g));
+                let from = mc.f.text_of(g.from.span);
+                mc.grade_from.insert(g.name.name.clone(), from);
             }
             _ => {}
         }
@@ -104,7 +115,7 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
     let mut block_nodes: Vec<NodeId> = Vec::new();
     let mut grades = Vec::new();
     let mut gates: Vec<GateInfo> = Vec::new();
-    let mut gate_spans: HashMap<String, Span> = HashMap::new();
+    let mut gate_spans: HashMap<String, (Span, bool)> = HashMap::new();
     let mut score: Option<NodeId> = None;
     let mut score_seen: Option<Span> = None;
     let mut routes = Vec::new();
@@ -162,22 +173,27 @@ pub(crate) fn compile_model<'a>(f: &mut FileCtx<'a>, m: &'a ast::Model) -> Optio
             }
             ModelItem::Score(e, s) => {
                 if let Some(prev) = score_seen {
-                    mc.f.error("E0201", *s, "the model already has a `score =`")
-                        .related
-                        .push((prev, "first defined here".into()));
+                    let d = mc.f.error("E0201", *s, "the model already has a `score =`");
+                    d.related.push((prev, "first defined here".into()));
+                    d.hint =
+                        Some("a model has one score: combine both into one `score =` line".into());
                 }
                 score_seen = Some(*s);
                 score = mc.expect(e, Scope::MODEL, Ty::Number, "the score").ok();
             }
             ModelItem::Route(r) => {
                 if let Some(prev) = open_route {
-                    mc.f.error(
+                    let d = mc.f.error(
                         "E0231",
                         r.span,
                         "this route can never be chosen: an earlier route has no `when` and takes every account",
-                    )
-                    .related
-                    .push((prev, "the route without `when`".into()));
+                    );
+                    d.related.push((prev, "the route without `when`".into()));
+                    d.hint = Some(if r.condition.is_some() {
+                        "routes are tried in order: move the route without `when` to the end".into()
+                    } else {
+                        "only one route may go without `when` (the last, for everyone else): give the other a `when`".into()
+                    });
                 }
                 let condition = match &r.condition {
                     Some(c) => mc
@@ -260,23 +276,35 @@ fn set_once<T>(f: &mut FileCtx<'_>, slot: &mut Option<(T, Span)>, v: (T, Span), 
 fn add_gate(
     mc: &mut ModelCtx<'_, '_>,
     gates: &mut Vec<GateInfo>,
-    spans: &mut HashMap<String, Span>,
+    spans: &mut HashMap<String, (Span, bool)>,
     name: &str,
     span: Span,
     cond: Option<NodeId>,
     from_rule: Option<(usize, usize)>,
 ) {
-    if let Some(prev) = spans.get(name) {
-        mc.f.error(
+    if let Some((prev, prev_rule)) = spans.get(name) {
+        let d = mc.f.error(
             "E0201",
             span,
             format!("there is already a gate named `{name}`"),
-        )
-        .related
-        .push((*prev, "first defined here".into()));
+        );
+        d.related.push((
+            *prev,
+            if *prev_rule {
+                "a `required` rule is a gate named by its label: this one".into()
+            } else {
+                "first defined here".into()
+            },
+        ));
+        if *prev_rule || from_rule.is_some() {
+            d.hint = Some(
+                "gates and the labels of `required` rules share one set of names: rename one of them"
+                    .into(),
+            );
+        }
         return;
     }
-    spans.insert(name.to_string(), span);
+    spans.insert(name.to_string(), (span, from_rule.is_some()));
     if let Some(condition) = cond {
         gates.push(GateInfo {
             name: name.to_string(),
@@ -316,13 +344,16 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
     for r in &b.rules {
         let label = rule_label(mc, r);
         if let Some(prev) = labels.insert(label.clone(), r.span) {
-            mc.f.warn(
+            let d = mc.f.warn(
                 "W0204",
                 r.span,
                 format!("two rules of this block are labelled \"{label}\""),
-            )
-            .related
-            .push((prev, "the other rule".into()));
+            );
+            d.related.push((prev, "the other rule".into()));
+            d.hint = Some(
+                "the score breakdown and `expect rule` name rules by label: give each rule its own"
+                    .into(),
+            );
         }
         let line = line_of(&mc.f.line_starts, r.span);
         match &r.kind {
@@ -358,21 +389,18 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
                 cap,
             } => {
                 let Some(coll) = mc.collection(&collection.name) else {
-                    let mut names = vec!["events".to_string(), "contacts".into(), "engaged".into()];
-                    names.extend(mc.f.sources.iter().map(|s| s.name.clone()));
-                    let hint =
-                        mc.f.suggest(&collection.name, names.iter().map(String::as_str));
-                    mc.f.error(
-                        "E0225",
-                        collection.span,
-                        format!("there is no collection `{}`", collection.name),
-                    )
-                    .hint = Some(
-                        hint.unwrap_or_else(|| format!("collections are {}", names.join(", "))),
-                    );
+                    mc.unknown_collection(collection, None, None);
                     failed = true;
                     continue;
                 };
+                if let (Collection::Contacts, Some(w)) = (coll, within) {
+                    mc.f.warn(
+                        "W0203",
+                        w.span,
+                        "`contacts` has no time: `within` does not change it",
+                    )
+                    .hint = Some("use `engaged` for contacts active in a window".into());
+                }
                 let window = mc.scan_window(within.as_ref(), scope);
                 let filt = match filter {
                     Some(e) => match mc.rec_condition(e, coll, scope) {
@@ -435,7 +463,9 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
 
 fn positive_decay(mc: &mut ModelCtx<'_, '_>, d: &ast::Duration) -> Option<i64> {
     if d.seconds <= 0 {
-        mc.f.error("E0211", d.span, "a decay period must be longer than zero");
+        mc.f.error("E0211", d.span, "a decay period must be longer than zero")
+            .hint =
+            Some("write a period like `half_life 14d`, or `decay none` for no decay".into());
         None
     } else {
         Some(d.seconds)
@@ -455,10 +485,10 @@ pub(crate) fn compile_grade<'a>(mc: &mut ModelCtx<'a, '_>, g: &'a ast::Grade) ->
             g.name.span,
             format!("the grade `{}` has no `else` band", g.name.name),
         )
-        .hint = Some(
-            "add a last band like `else D` for values below every bound (and missing values)"
-                .into(),
-        );
+        .hint = Some(format!(
+            "add a last band like `else {}`: it takes values below every bound, and missing values",
+            next_band_label(g)
+        ));
         return Err(Reported);
     };
     let value = value?;
@@ -467,13 +497,16 @@ pub(crate) fn compile_grade<'a>(mc: &mut ModelCtx<'a, '_>, g: &'a ast::Grade) ->
     for b in &g.bands {
         if let Some((p, ps)) = prev {
             if b.bound.value >= p {
-                mc.f.warn(
+                let d = mc.f.warn(
                     "W0205",
                     b.span,
                     format!("the band `{}` can never be reached: an earlier band has a lower or equal bound", b.label.value),
-                )
-                .related
-                .push((ps, "the earlier band".into()));
+                );
+                d.related.push((ps, "the earlier band, tried first".into()));
+                d.hint = Some(
+                    "bands are tried in order and the first one reached wins: list them from the highest bound down"
+                        .into(),
+                );
             }
         }
         prev = Some((b.bound.value, b.span));
@@ -489,4 +522,15 @@ pub(crate) fn compile_grade<'a>(mc: &mut ModelCtx<'a, '_>, g: &'a ast::Grade) ->
         g.name.name.clone(),
     );
     Ok((node, Ty::Text))
+}
+
+/// A label for a missing `else` band: the letter after the last band's
+/// (`A, B` → `C`), else `D`.
+fn next_band_label(g: &ast::Grade) -> String {
+    let last = g.bands.last().map(|b| b.label.value.as_str()).unwrap_or("");
+    let mut chars = last.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_uppercase() && c < 'Z' => char::from(c as u8 + 1).to_string(),
+        _ => "D".to_string(),
+    }
 }

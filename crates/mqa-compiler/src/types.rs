@@ -74,19 +74,24 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
         }
         B::Contains => match (l, r) {
             (Ty::ListText | Ty::Unknown, Ty::Text | Ty::Unknown)
-            | (Ty::ListNumber, Ty::Number | Ty::Unknown) => Ok((Bin::Contains, Ty::Bool)),
+            | (Ty::ListNumber | Ty::Unknown, Ty::Number | Ty::Unknown) => {
+                Ok((Bin::Contains, Ty::Bool))
+            }
             (Ty::Text, Ty::Text) => Err(err(
                 "`contains` tests whether a list holds a value; both sides here are text"
                     .to_string(),
                 Some("for text, use `starts_with`, `ends_with` or `==`"),
             )),
+            (Ty::ListText | Ty::ListNumber, _) => Err(err(
+                format!("`contains` looks for {} in a {}", article(r), l.name()),
+                Some("the value and the list items must have the same type"),
+            )),
             _ => Err(err(
                 format!(
-                    "`contains` needs a list on the left and a value on the right, found {} and {}",
-                    article(l),
-                    article(r)
+                    "`contains` needs a list on the left, found {}",
+                    article(l)
                 ),
-                None,
+                Some("`contains` works on `list<text>` and `list<number>` fields; to test a value against a list, write `VALUE in [..]`"),
             )),
         },
         B::StartsWith | B::EndsWith => {
@@ -106,7 +111,11 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
                         article(l),
                         article(r)
                     ),
-                    None,
+                    Some(if l == Ty::Number || r == Ty::Number {
+                        "compare numbers with `<`, `>`, `==` or `between`"
+                    } else {
+                        "both sides of `starts_with` and `ends_with` must be text"
+                    }),
                 ))
             }
         }
@@ -128,6 +137,8 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
                     ),
                     if l == Ty::Time || r == Ty::Time {
                         Some("for the age of a time, use `days_since(t)`")
+                    } else if l == Ty::Text || r == Ty::Text {
+                        Some("texts cannot be added or multiplied; if the text holds a number, declare the field as `int` or `number`")
                     } else {
                         None
                     },
@@ -141,14 +152,22 @@ pub(crate) fn binary(op: BinaryOp, l: Ty, r: Ty) -> Result<(Bin, Ty), TypeError>
 pub(crate) fn membership(value: Ty, list: Ty) -> Result<(), TypeError> {
     match (value, list) {
         (Ty::Text | Ty::Unknown, Ty::ListText | Ty::Unknown)
-        | (Ty::Number | Ty::Unknown, Ty::ListNumber) => Ok(()),
+        | (Ty::Number | Ty::Unknown, Ty::ListNumber | Ty::Unknown) => Ok(()),
         (_, Ty::ListText | Ty::ListNumber) => Err(err(
-            format!("`in` compares {} with a {}", article(value), list.name()),
-            Some("the value and the list items must have the same type"),
+            format!("`in` looks for {} in a {}", article(value), list.name()),
+            Some(if value == Ty::Number {
+                "the value and the list items must have the same type: quote the items only if the value is a text"
+            } else {
+                "the value and the list items must have the same type"
+            }),
         )),
         _ => Err(err(
             format!("`in` needs a list on the right, found {}", article(list)),
-            Some("write a list like `[\"software\", \"fintech\"]` or name a `let` that holds one"),
+            Some(if list == Ty::Text {
+                "to compare with one text use `==`; for several, write a list like `[\"software\", \"fintech\"]`"
+            } else {
+                "write a list like `[\"software\", \"fintech\"]` or name a `let` that holds one"
+            }),
         )),
     }
 }
@@ -157,25 +176,54 @@ pub(crate) fn membership(value: Ty, list: Ty) -> Result<(), TypeError> {
 pub(crate) fn between(v: Ty, lo: Ty, hi: Ty) -> Result<(), TypeError> {
     let ordered = |t: Ty| matches!(t, Ty::Number | Ty::Time | Ty::Unknown);
     if ordered(v) && same(v, lo) && same(v, hi) && same(lo, hi) {
-        Ok(())
-    } else {
-        Err(err(
-            format!(
-                "`between` needs numbers or times of one type, found {}, {} and {}",
-                article(v),
-                article(lo),
-                article(hi)
-            ),
-            None,
-        ))
+        return Ok(());
     }
+    if !ordered(v) {
+        return Err(err(
+            format!(
+                "`between` works on numbers and times, but the value is {}",
+                article(v)
+            ),
+            Some(if v == Ty::Text {
+                "to test text values, list them with `in [\"a\", \"b\"]` or use `starts_with`"
+            } else {
+                "`between A and B` tests a number or a time against two bounds"
+            }),
+        ));
+    }
+    let bad = if same(v, lo) { hi } else { lo };
+    Err(err(
+        format!(
+            "`between` compares {} with bounds of another type ({})",
+            article(v),
+            bad.name()
+        ),
+        Some(if v == Ty::Number && bad == Ty::Text {
+            "write the bounds as plain numbers, without quotes"
+        } else {
+            "the value and both bounds must have the same type"
+        }),
+    ))
 }
 
 fn mismatch(sym: &str, l: Ty, r: Ty) -> TypeError {
+    let list = |t: Ty| matches!(t, Ty::ListText | Ty::ListNumber);
+    if list(l) && list(r) {
+        return err(
+            format!("`{sym}` cannot compare two lists"),
+            Some("to test whether a list holds a value, use `contains` or `in`"),
+        );
+    }
     let hint = match (l, r) {
-        (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => {
-            Some("quote text values (`\"5000\"`) or compare a number field with a number")
+        (Ty::Text, Ty::Number) | (Ty::Number, Ty::Text) => Some(
+            "numbers are written without quotes (`500`), texts with them (`\"software\"`); both sides need the same type",
+        ),
+        (Ty::Time, Ty::Number) | (Ty::Number, Ty::Time) => {
+            Some("to compare a time's age in days, use `days_since(...)`, e.g. `days_since(t) < 30`")
         }
+        (Ty::Time, Ty::Text) | (Ty::Text, Ty::Time) => Some(
+            "rule files have no date values; compare ages with `days_since(...)`, e.g. `days_since(t) < 30`",
+        ),
         (Ty::Bool, _) | (_, Ty::Bool) => {
             Some("a condition is already true or false: use it directly, or `not` it")
         }
