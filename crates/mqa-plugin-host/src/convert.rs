@@ -236,19 +236,23 @@ unsafe fn column_view<'a>(
         // SAFETY: forwarded caller guarantee.
         Some(unsafe { slice(c.validity, rows, &what) }?)
     };
-    // SAFETY (for each array below): forwarded caller guarantee.
     let values = match ty {
+        // SAFETY: forwarded caller guarantee (the text arrays of a TEXT column).
         FieldType::Text => ValuesView::Text(unsafe { text_view(&c.text, rows, &what) }?),
         FieldType::Int => {
+            // SAFETY: forwarded caller guarantee (`ints` has `rows` entries).
             ValuesView::Int(unsafe { slice(c.ints, rows, &format!("{what}: ints")) }?)
         }
         FieldType::Time => {
+            // SAFETY: forwarded caller guarantee (`ints` has `rows` entries).
             ValuesView::Time(unsafe { slice(c.ints, rows, &format!("{what}: ints")) }?)
         }
         FieldType::Number => {
+            // SAFETY: forwarded caller guarantee (`numbers` has `rows` entries).
             ValuesView::Number(unsafe { slice(c.numbers, rows, &format!("{what}: numbers")) }?)
         }
         FieldType::Bool => {
+            // SAFETY: forwarded caller guarantee (`bools` has `rows` entries).
             let v = unsafe { slice(c.bools, rows, &format!("{what}: bools")) }?;
             let present = |i: usize| match validity {
                 None => true,

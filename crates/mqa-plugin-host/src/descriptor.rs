@@ -103,9 +103,11 @@ pub(crate) fn read_descriptor(
     path: &Path,
     sha256: String,
 ) -> Result<(PluginInfo, Api), String> {
-    // SAFETY (for the three calls): descriptor strings are readable per the ABI.
+    // SAFETY: descriptor strings are readable for the process's life (ABI).
     let name = unsafe { copy_str(d.name, "the name") }?;
+    // SAFETY: as above.
     let version = unsafe { copy_str(d.version, "the version") }?;
+    // SAFETY: as above.
     let vendor = unsafe { copy_str(d.vendor, "the vendor") }?;
     if !valid_plugin_name(&name) {
         return Err(format!(
