@@ -4,6 +4,7 @@
 
 use crate::context::{FileCtx, CONTACT_BUILTINS};
 use crate::graph::*;
+use crate::suggest::did_you_mean;
 use crate::types::{self, article};
 use mqa_syntax::ast::{self, AggFunc, Expr, ExprKind, Span};
 use std::collections::HashMap;
@@ -422,10 +423,16 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                 .iter()
                 .find(|e| is_text(e) != first_text)
                 .map_or(span, |e| e.span);
+            let odd_text = self.f.text_of(odd);
             let (first, other) = if first_text {
                 ("texts", "a number")
             } else {
                 ("numbers", "a text")
+            };
+            let hint = if first_text {
+                format!("a list holds only texts or only numbers; to make it a text, put it in quotes: `\"{odd_text}\"`")
+            } else {
+                "a list holds only texts or only numbers; remove the quotes from numbers written as text".to_string()
             };
             self.f
                 .error(
@@ -433,10 +440,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     odd,
                     format!("this list holds {first}, but this item is {other}"),
                 )
-                .hint = Some(
-                "a list holds only texts or only numbers; put a number in quotes (`\"42\"`) to make it a text"
-                    .into(),
-            );
+                .hint = Some(hint);
             return Err(Reported);
         }
         if nums.is_empty() {
@@ -502,10 +506,16 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     .map(|(_, _, t)| t);
                 let c = &first.name;
                 let per = self.collection_word(coll);
+                let per = per
+                    .strip_prefix("an ")
+                    .or_else(|| per.strip_prefix("a "))
+                    .unwrap_or(&per);
                 let d = self.f.error(
                     "E0221",
                     span,
-                    format!("`{label}` has a value for each record ({per}), not one value: aggregate it"),
+                    format!(
+                        "`{label}` has one value per {per}, not one for the account: aggregate it"
+                    ),
                 );
                 d.hint = Some(match ty {
                     Some(Ty::Number) => format!(
@@ -1214,11 +1224,17 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let is_account_field = self.f.account_field(&name.name).is_some();
-                let d = self.f.error(
-                    "E0227",
-                    name.span,
-                    format!("{what} has no field `{}`", name.name),
-                );
+                let near_let = did_you_mean(&name.name, cands.iter().map(String::as_str))
+                    .is_some_and(|c| self.lets.contains_key(c) || self.file_lets.contains_key(c));
+                let message = if near_let {
+                    format!(
+                        "there is no `let` named `{}`, and {what} has no such field",
+                        name.name
+                    )
+                } else {
+                    format!("{what} has no field `{}`", name.name)
+                };
+                let d = self.f.error("E0227", name.span, message);
                 d.hint = Some(hint.unwrap_or_else(|| format!("its fields are {field_list}")));
                 if is_account_field {
                     d.hint = Some(format!(

@@ -331,9 +331,11 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
     let scope = Scope { block_window };
     let decay = match b.decay.as_ref().map(|(d, _)| d) {
         Some(ast::Decay::HalfLife(d)) => {
-            positive_decay(mc, d).map(|s| DecayKind::HalfLife(s as f64))
+            positive_decay(mc, d, "half_life").map(|s| DecayKind::HalfLife(s as f64))
         }
-        Some(ast::Decay::Linear(d)) => positive_decay(mc, d).map(|s| DecayKind::Linear(s as f64)),
+        Some(ast::Decay::Linear(d)) => {
+            positive_decay(mc, d, "linear").map(|s| DecayKind::Linear(s as f64))
+        }
         Some(ast::Decay::None) | None => Some(DecayKind::None),
     }
     .unwrap_or(DecayKind::None);
@@ -461,11 +463,12 @@ pub(crate) fn compile_block<'a>(mc: &mut ModelCtx<'a, '_>, b: &'a ast::Block) ->
     Ok((node, Ty::Number))
 }
 
-fn positive_decay(mc: &mut ModelCtx<'_, '_>, d: &ast::Duration) -> Option<i64> {
+fn positive_decay(mc: &mut ModelCtx<'_, '_>, d: &ast::Duration, kind: &str) -> Option<i64> {
     if d.seconds <= 0 {
         mc.f.error("E0211", d.span, "a decay period must be longer than zero")
-            .hint =
-            Some("write a period like `half_life 14d`, or `decay none` for no decay".into());
+            .hint = Some(format!(
+            "write a period like `decay {kind} 14d`, or `decay none` for no decay"
+        ));
         None
     } else {
         Some(d.seconds)
