@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// What can stop a run before any decision is written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error(transparent)]
+    #[error("{} [{}]", .0, .0.code())]
     Load(#[from] LoadError),
     #[error("source `{source_name}`: {error}")]
     Signal {
