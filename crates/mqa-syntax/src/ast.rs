@@ -327,13 +327,23 @@ pub enum ExprKind {
     /// `x between lo and hi` (inclusive)
     Between(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `x is missing` / `x is not missing`
-    IsMissing { value: Box<Expr>, negated: bool },
+    IsMissing {
+        value: Box<Expr>,
+        negated: bool,
+    },
     /// `x in [..]` / `x not in [..]`
-    In { value: Box<Expr>, list: Box<Expr>, negated: bool },
+    In {
+        value: Box<Expr>,
+        list: Box<Expr>,
+        negated: bool,
+    },
     /// `count(events within 7d where kind == "webinar")`
     Aggregate(Box<Aggregate>),
     /// `lower(x)`, `days_since(t)`
-    Call { function: Ident, args: Vec<Expr> },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -556,13 +566,25 @@ pub enum Expectation {
     /// The model does not apply to the account (`for` is false).
     NoDecision,
     Score(NumCheck),
-    Grade { grade: Ident, value: BandLabel },
+    Grade {
+        grade: Ident,
+        value: BandLabel,
+    },
     /// A gate by name, or a `required` rule's gate by its label (quoted).
-    Gate { gate: BandLabel, passed: bool },
+    Gate {
+        gate: BandLabel,
+        passed: bool,
+    },
     /// `route "q"`, or `route none`.
     Route(Option<Str>),
-    Block { block: Ident, check: NumCheck },
-    Rule { label: Str, check: RuleCheck },
+    Block {
+        block: Ident,
+        check: NumCheck,
+    },
+    Rule {
+        label: Str,
+        check: RuleCheck,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

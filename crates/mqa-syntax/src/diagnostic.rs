@@ -144,7 +144,11 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line end.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+        let start = self
+            .line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(0);
         let end = self
             .line_starts
             .get(line)
@@ -202,11 +206,16 @@ impl SourceFile {
         let (line, col) = self.line_col(span.start as usize);
         let text = self.line_text(line);
         let width = line.to_string().len();
-        let all: Vec<char> = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let all: Vec<char> = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         // Very long lines (generated files, hostile input) show a window around the caret.
         const WINDOW: usize = 100;
         let (skip, shown) = if all.len() > WINDOW {
-            let from = col.saturating_sub(WINDOW / 2).min(all.len().saturating_sub(WINDOW));
+            let from = col
+                .saturating_sub(WINDOW / 2)
+                .min(all.len().saturating_sub(WINDOW));
             let to = (from + WINDOW).min(all.len());
             let mut s: String = all.get(from..to).unwrap_or(&[]).iter().collect();
             if from > 0 {
@@ -265,7 +274,8 @@ mod tests {
     #[test]
     fn render_shows_caret_under_span() {
         let f = SourceFile::new("x.mqa", "let a = 1\nlet b = = 2\n");
-        let d = Diagnostic::error("E0101", Span::new(18, 19), "expected a value").with_hint("remove it");
+        let d = Diagnostic::error("E0101", Span::new(18, 19), "expected a value")
+            .with_hint("remove it");
         let r = f.render(&d, false);
         assert_eq!(
             r,
