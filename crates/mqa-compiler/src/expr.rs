@@ -2,9 +2,8 @@
 //! (account level) or record expressions (inside `where` and aggregated
 //! fields).
 
-use crate::context::{FileCtx, CONTACT_BUILTINS};
+use crate::context::FileCtx;
 use crate::graph::*;
-use crate::suggest::did_you_mean;
 use crate::types::{self, article};
 use mqa_syntax::ast::{self, AggFunc, Expr, ExprKind, Span};
 use std::collections::HashMap;
@@ -43,14 +42,14 @@ pub(crate) struct ModelCtx<'a, 'f> {
     /// Whether the model says `window` (else the default applies).
     pub window_explicit: bool,
     /// Names being resolved (lets, blocks, grades), innermost last: for cycle messages.
-    stack: Vec<String>,
+    pub(crate) stack: Vec<String>,
     /// Compiling file-level lets on their own: model names are out of reach.
     pub file_scope: bool,
     /// Each grade's value expression as written (for hints).
     pub grade_from: HashMap<String, String>,
     pub nodes: Vec<Node>,
     pub labels: Vec<String>,
-    dedup: HashMap<String, NodeId>,
+    pub(crate) dedup: HashMap<String, NodeId>,
     pub lets: HashMap<String, Memo<&'a ast::Let>>,
     pub file_lets: HashMap<String, Memo<&'a ast::Let>>,
     pub blocks: HashMap<String, Memo<&'a ast::Block>>,
@@ -105,14 +104,14 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         id
     }
 
-    fn type_error(&mut self, span: Span, e: types::TypeError) -> Fail {
+    pub(crate) fn type_error(&mut self, span: Span, e: types::TypeError) -> Fail {
         let d = self.f.error("E0210", span, e.message);
         d.hint = e.hint;
         Reported
     }
 
     /// `not X` where X is not a condition.
-    fn not_error(&self, inner: &Expr, ty: Ty) -> types::TypeError {
+    pub(crate) fn not_error(&self, inner: &Expr, ty: Ty) -> types::TypeError {
         let x = short(&self.f.text_of(inner.span), "...");
         types::TypeError {
             message: format!("`not` needs a condition, but this is {}", article(ty)),
@@ -128,7 +127,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
 
     /// Refines a binary type error: `and`/`or` point at the side that is not
     /// a condition; comparisons with a grade explain that grades are texts.
-    fn binary_error(
+    pub(crate) fn binary_error(
         &self,
         op: ast::BinaryOp,
         (l, lt): (&Expr, Ty),
@@ -346,7 +345,12 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     /// Checks a function call's name and arity: (operator, argument type, result type).
-    fn function(&mut self, f: &ast::Ident, n: usize, span: Span) -> Result<(Un, Ty, Ty), Fail> {
+    pub(crate) fn function(
+        &mut self,
+        f: &ast::Ident,
+        n: usize,
+        span: Span,
+    ) -> Result<(Un, Ty, Ty), Fail> {
         let (un, want, out) = match f.name.as_str() {
             "lower" => (Un::Lower, Ty::Text, Ty::Text),
             "days_since" => (Un::DaysSince, Ty::Time, Ty::Number),
@@ -388,7 +392,11 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         Ok((un, want, out))
     }
 
-    fn const_list(&mut self, items: &'a [Expr], span: Span) -> Result<(Const, Ty), Fail> {
+    pub(crate) fn const_list(
+        &mut self,
+        items: &'a [Expr],
+        span: Span,
+    ) -> Result<(Const, Ty), Fail> {
         let mut texts = Vec::new();
         let mut nums = Vec::new();
         for it in items {
@@ -451,7 +459,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     /// A name or dotted path at account level.
-    fn path(&mut self, path: &'a [ast::Ident], span: Span, scope: Scope) -> Typed {
+    pub(crate) fn path(&mut self, path: &'a [ast::Ident], span: Span, scope: Scope) -> Typed {
         let label = self.f.text_of(span);
         match path {
             [name] => self.named(name, scope),
@@ -573,217 +581,6 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         }
     }
 
-    /// A bare name at account level: let, block, grade.
-    fn named(&mut self, name: &'a ast::Ident, _scope: Scope) -> Typed {
-        let n = name.name.as_str();
-        if self.lets.contains_key(n) {
-            return self.resolve_let(n, name.span, false);
-        }
-        if self.blocks.contains_key(n) {
-            return self.resolve_block(n, name.span);
-        }
-        if self.grades.contains_key(n) {
-            return self.resolve_grade(n, name.span);
-        }
-        if self.file_lets.contains_key(n) {
-            return self.resolve_let(n, name.span, true);
-        }
-        if self.collection(n).is_some() {
-            let d = self.f.error(
-                "E0221",
-                name.span,
-                format!("`{n}` is a collection; aggregate it"),
-            );
-            d.hint = Some(format!("e.g. `count({n})` or `any({n} where ...)`"));
-            return Err(Reported);
-        }
-        if self.f.account_field(n).is_some() || n == "id" {
-            let d = self
-                .f
-                .error("E0222", name.span, format!("unknown name `{n}`"));
-            d.hint = Some(format!("did you mean `account.{n}`?"));
-            return Err(Reported);
-        }
-        if n == "account" {
-            let d = self.f.error(
-                "E0222",
-                name.span,
-                "`account` alone is not a value: name one of its fields",
-            );
-            d.hint = Some("write `account.NAME`, e.g. `account.id`".into());
-            return Err(Reported);
-        }
-        if self.file_scope && self.f.model_names.contains(n) {
-            let d = self.f.error(
-                "E0222",
-                name.span,
-                format!("`{n}` is defined inside a model; a file-level `let` cannot use it"),
-            );
-            d.hint = Some(
-                "file-level lets are constants (they may use `account.NAME` and other file-level lets); move this `let` into the model"
-                    .into(),
-            );
-            return Err(Reported);
-        }
-        if let Some(coll) = self.record_field_owner(n) {
-            let d = self.f.error(
-                "E0222",
-                name.span,
-                format!("`{n}` is a field of each record of `{coll}`, not a value of the account"),
-            );
-            d.hint = Some(format!(
-                "bare field names work inside `where`: e.g. `any({coll} where {n} == ...)` or `count({coll} where {n} == ...)`"
-            ));
-            return Err(Reported);
-        }
-        let mut cands: Vec<String> = self.lets.keys().cloned().collect();
-        cands.extend(self.file_lets.keys().cloned());
-        cands.extend(self.blocks.keys().cloned());
-        cands.extend(self.grades.keys().cloned());
-        cands.sort();
-        let hint = self.f.suggest(n, cands.iter().map(String::as_str));
-        let d = self
-            .f
-            .error("E0222", name.span, format!("unknown name `{n}`"));
-        d.hint = Some(hint.unwrap_or_else(|| {
-            "a bare name is a `let`, a block or a grade; account fields are written `account.NAME`".to_string()
-        }));
-        Err(Reported)
-    }
-
-    /// The collection whose records have a field `n` (events first), if any.
-    fn record_field_owner(&self, n: &str) -> Option<String> {
-        let event = crate::context::EVENT_BUILTINS.contains(&n)
-            || self.f.schemas.event.iter().any(|f| f.name == n);
-        if event {
-            return Some("events".into());
-        }
-        if CONTACT_BUILTINS.contains(&n) || self.f.schemas.contact.iter().any(|f| f.name == n) {
-            return Some("contacts".into());
-        }
-        self.f
-            .sources
-            .iter()
-            .find(|s| s.fields.iter().any(|f| f.name == n))
-            .map(|s| s.name.clone())
-    }
-
-    fn cycle(&mut self, what: &str, n: &str, span: Span) -> Fail {
-        let start = self.stack.iter().rposition(|x| x == n).unwrap_or(0);
-        let chain: Vec<String> = self
-            .stack
-            .get(start..)
-            .unwrap_or(&[])
-            .iter()
-            .chain(std::iter::once(&n.to_string()))
-            .map(|x| format!("`{x}`"))
-            .collect();
-        let (message, hint) = if chain.len() <= 2 {
-            (
-                format!("the {what} `{n}` uses its own value"),
-                if what == "block" {
-                    "a block's rules cannot use the block's total; use it in another block, a gate or `score =`".to_string()
-                } else {
-                    format!("a {what} cannot be defined in terms of itself")
-                },
-            )
-        } else {
-            (
-                format!("the {what} `{n}` depends on itself: {}", chain.join(" → ")),
-                "break the cycle: one of these must be computed without the others".to_string(),
-            )
-        };
-        self.f.error("E0223", span, message).hint = Some(hint);
-        Reported
-    }
-
-    pub fn resolve_let(&mut self, n: &str, span: Span, file_level: bool) -> Typed {
-        let map = if file_level {
-            &mut self.file_lets
-        } else {
-            &mut self.lets
-        };
-        let Some(state) = map.get_mut(n) else {
-            return Err(Reported);
-        };
-        match std::mem::replace(state, Memo::Visiting) {
-            Memo::Done(r) => {
-                *state = Memo::Done(r);
-                r.ok_or(Reported)
-            }
-            Memo::Visiting => Err(self.cycle("let", n, span)),
-            Memo::Pending(_) if file_level && self.f.failed_file_lets.contains(n) => {
-                // Already reported by `FileCtx::check_file_lets`.
-                self.file_lets.insert(n.to_string(), Memo::Done(None));
-                Err(Reported)
-            }
-            Memo::Pending(l) => {
-                self.stack.push(n.to_string());
-                let r = if file_level && contains_aggregate(&l.value) {
-                    self.f
-                        .error(
-                            "E0224",
-                            l.value.span,
-                            format!("the file-level `let {n}` uses an aggregation"),
-                        )
-                        .hint = Some("file-level lets are constants; move it into the model to compute it per account".into());
-                    Err(Reported)
-                } else {
-                    // Lets are evaluated once per account, with the model window.
-                    self.expr(&l.value, Scope::MODEL)
-                };
-                self.stack.pop();
-                let map = if file_level {
-                    &mut self.file_lets
-                } else {
-                    &mut self.lets
-                };
-                map.insert(n.to_string(), Memo::Done(r.ok()));
-                r
-            }
-        }
-    }
-
-    pub fn resolve_block(&mut self, n: &str, span: Span) -> Typed {
-        let Some(state) = self.blocks.get_mut(n) else {
-            return Err(Reported);
-        };
-        match std::mem::replace(state, Memo::Visiting) {
-            Memo::Done(r) => {
-                *state = Memo::Done(r);
-                r.ok_or(Reported)
-            }
-            Memo::Visiting => Err(self.cycle("block", n, span)),
-            Memo::Pending(b) => {
-                self.stack.push(n.to_string());
-                let r = crate::model::compile_block(self, b);
-                self.stack.pop();
-                self.blocks.insert(n.to_string(), Memo::Done(r.ok()));
-                r
-            }
-        }
-    }
-
-    pub fn resolve_grade(&mut self, n: &str, span: Span) -> Typed {
-        let Some(state) = self.grades.get_mut(n) else {
-            return Err(Reported);
-        };
-        match std::mem::replace(state, Memo::Visiting) {
-            Memo::Done(r) => {
-                *state = Memo::Done(r);
-                r.ok_or(Reported)
-            }
-            Memo::Visiting => Err(self.cycle("grade", n, span)),
-            Memo::Pending(g) => {
-                self.stack.push(n.to_string());
-                let r = crate::model::compile_grade(self, g);
-                self.stack.pop();
-                self.grades.insert(n.to_string(), Memo::Done(r.ok()));
-                r
-            }
-        }
-    }
-
     /// The collection a name denotes.
     pub fn collection(&self, name: &str) -> Option<Collection> {
         match name {
@@ -852,7 +649,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         Reported
     }
 
-    fn collection_names(&self) -> Vec<String> {
+    pub(crate) fn collection_names(&self) -> Vec<String> {
         let mut v: Vec<String> = ["events", "contacts", "engaged"]
             .iter()
             .map(|s| s.to_string())
@@ -869,7 +666,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         }
     }
 
-    fn aggregate(
+    pub(crate) fn aggregate(
         &mut self,
         agg: &'a ast::Aggregate,
         span: Span,
@@ -976,381 +773,6 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     }
 
     // ───────────────────────── record level ─────────────────────────
-
-    /// A `where` condition over records of `coll`.
-    pub fn rec_condition(
-        &mut self,
-        e: &'a Expr,
-        coll: Collection,
-        scope: Scope,
-    ) -> Result<RecExpr, Fail> {
-        let (r, ty) = self.rec(e, coll, scope)?;
-        if ty != Ty::Bool && ty != Ty::Unknown {
-            self.f
-                .error(
-                    "E0212",
-                    e.span,
-                    format!(
-                        "a `where` condition must be true or false, but this is {}",
-                        article(ty)
-                    ),
-                )
-                .hint = Some("compare it with something, e.g. `kind == \"webinar\"`".into());
-            return Err(Reported);
-        }
-        Ok(r)
-    }
-
-    /// A record-level expression.
-    pub fn rec(&mut self, e: &'a Expr, coll: Collection, scope: Scope) -> RecTyped {
-        match &e.kind {
-            // Literals stay inside the record expression (no graph node).
-            ExprKind::Number(n) => Ok((RecExpr::Const(Const::Number(n.value)), Ty::Number)),
-            ExprKind::Str(st) => Ok((
-                RecExpr::Const(Const::Text(self.f.intern(&st.value))),
-                Ty::Text,
-            )),
-            ExprKind::Bool(b) => Ok((RecExpr::Const(Const::Bool(*b)), Ty::Bool)),
-            ExprKind::List(_) | ExprKind::Aggregate(_) => {
-                let (id, ty) = self.expr(e, scope)?;
-                Ok((self.account_ref(id), ty))
-            }
-            ExprKind::Path(path) => self.rec_path(path, coll, e.span, scope),
-            ExprKind::Unary(op, inner) => {
-                let (r, ty) = self.rec(inner, coll, scope)?;
-                let (un, want, out) = match op {
-                    ast::UnaryOp::Not => (Un::Not, Ty::Bool, Ty::Bool),
-                    ast::UnaryOp::Neg => (Un::Neg, Ty::Number, Ty::Number),
-                };
-                if ty != want && ty != Ty::Unknown {
-                    let te = match op {
-                        ast::UnaryOp::Not => self.not_error(inner, ty),
-                        ast::UnaryOp::Neg => types::TypeError {
-                            message: format!("`-` needs a number, but this is {}", article(ty)),
-                            hint: None,
-                        },
-                    };
-                    return Err(self.type_error(inner.span, te));
-                }
-                Ok((RecExpr::Unary(un, Box::new(r)), out))
-            }
-            ExprKind::Binary(op, l, r) => {
-                let (a, b) = (self.rec(l, coll, scope), self.rec(r, coll, scope));
-                let ((lr, lt), (rr, rt)) = (a?, b?);
-                match types::binary(*op, lt, rt) {
-                    Ok((bin, ty)) => Ok((RecExpr::Binary(bin, Box::new(lr), Box::new(rr)), ty)),
-                    Err(te) => {
-                        let (span, te) = self.binary_error(*op, (l, lt), (r, rt), e.span, te);
-                        Err(self.type_error(span, te))
-                    }
-                }
-            }
-            ExprKind::Between(v, lo, hi) => {
-                let (a, b, c) = (
-                    self.rec(v, coll, scope),
-                    self.rec(lo, coll, scope),
-                    self.rec(hi, coll, scope),
-                );
-                let ((vr, vt), (lr, lt), (hr, ht)) = (a?, b?, c?);
-                if let Err(te) = types::between(vt, lt, ht) {
-                    return Err(self.type_error(e.span, te));
-                }
-                Ok((
-                    RecExpr::Between(Box::new(vr), Box::new(lr), Box::new(hr)),
-                    Ty::Bool,
-                ))
-            }
-            ExprKind::IsMissing { value, negated } => {
-                let (r, _) = self.rec(value, coll, scope)?;
-                let op = if *negated {
-                    Un::IsNotMissing
-                } else {
-                    Un::IsMissing
-                };
-                Ok((RecExpr::Unary(op, Box::new(r)), Ty::Bool))
-            }
-            ExprKind::In {
-                value,
-                list,
-                negated,
-            } => {
-                let (a, b) = (self.rec(value, coll, scope), self.rec(list, coll, scope));
-                let ((vr, vt), (lr, lt)) = (a?, b?);
-                if let Err(te) = types::membership(vt, lt) {
-                    return Err(self.type_error(e.span, te));
-                }
-                let op = if *negated { Bin::NotIn } else { Bin::In };
-                Ok((RecExpr::Binary(op, Box::new(vr), Box::new(lr)), Ty::Bool))
-            }
-            ExprKind::Call { function, args } => {
-                let (un, want, out) = self.function(function, args.len(), e.span)?;
-                let Some(arg) = args.first() else {
-                    return Err(Reported);
-                };
-                let (r, ty) = self.rec(arg, coll, scope)?;
-                if ty != want && ty != Ty::Unknown {
-                    return Err(self.type_error(
-                        arg.span,
-                        types::TypeError {
-                            message: format!(
-                                "`{}` needs {}, but this is {}",
-                                function.name,
-                                article(want),
-                                article(ty)
-                            ),
-                            hint: Some(function_usage(&function.name).to_string()),
-                        },
-                    ));
-                }
-                Ok((RecExpr::Unary(un, Box::new(r)), out))
-            }
-        }
-    }
-
-    /// An account-level value inside a record expression (constants stay constants).
-    fn account_ref(&self, id: NodeId) -> RecExpr {
-        match self.nodes.get(id.index()) {
-            Some(Node::Const(c @ (Const::Number(_) | Const::Text(_) | Const::Bool(_)))) => {
-                RecExpr::Const(c.clone())
-            }
-            // Lists stay account nodes: the engine prepares them once.
-            _ => RecExpr::Account(id),
-        }
-    }
-
-    /// The fields a record of `coll` has: (name, field, type).
-    fn record_fields(&self, coll: Collection) -> Vec<(String, RecField, Ty)> {
-        let mut v = Vec::new();
-        let idx = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
-        match coll {
-            Collection::Events => {
-                v.push(("id".to_string(), RecField::Id, Ty::Text));
-                v.push(("account_id".to_string(), RecField::AccountKey, Ty::Text));
-                v.push(("contact_id".to_string(), RecField::ContactId, Ty::Text));
-                v.push(("at".to_string(), RecField::At, Ty::Time));
-                for (i, f) in self.f.schemas.event.iter().enumerate() {
-                    v.push((
-                        f.name.clone(),
-                        RecField::Field(idx(i)),
-                        Ty::from_field(f.ty),
-                    ));
-                }
-            }
-            Collection::Contacts | Collection::Engaged => {
-                v.push(("id".to_string(), RecField::Id, Ty::Text));
-                v.push(("account_id".to_string(), RecField::AccountKey, Ty::Text));
-                for (i, f) in self.f.schemas.contact.iter().enumerate() {
-                    v.push((
-                        f.name.clone(),
-                        RecField::Field(idx(i)),
-                        Ty::from_field(f.ty),
-                    ));
-                }
-            }
-            Collection::Source(s) => {
-                v.push(("account".to_string(), RecField::AccountKey, Ty::Text));
-                v.push(("at".to_string(), RecField::At, Ty::Time));
-                if let Some(src) = self.f.sources.get(s as usize) {
-                    let loose = self
-                        .f
-                        .loose_sources
-                        .get(s as usize)
-                        .copied()
-                        .unwrap_or(false);
-                    for (i, f) in src.fields.iter().enumerate() {
-                        let ty = if loose {
-                            Ty::Unknown
-                        } else {
-                            Ty::from_field(f.ty)
-                        };
-                        v.push((f.name.clone(), RecField::Field(idx(i)), ty));
-                    }
-                }
-            }
-        }
-        v
-    }
-
-    /// A dotted path inside a record scope (or after an aggregated collection).
-    pub fn rec_path(
-        &mut self,
-        path: &'a [ast::Ident],
-        coll: Collection,
-        span: Span,
-        scope: Scope,
-    ) -> RecTyped {
-        let fields = self.record_fields(coll);
-        match path {
-            [name] => {
-                if let Some((_, f, ty)) = fields.iter().find(|(n, _, _)| *n == name.name) {
-                    return Ok((RecExpr::Field(*f), *ty));
-                }
-                // Lets, blocks and grades first: a loose source must not
-                // take their names as new fields.
-                if self.lets.contains_key(&name.name)
-                    || self.file_lets.contains_key(&name.name)
-                    || self.blocks.contains_key(&name.name)
-                    || self.grades.contains_key(&name.name)
-                {
-                    let (id, ty) = self.named(name, scope)?;
-                    return Ok((self.account_ref(id), ty));
-                }
-                if let Collection::Source(s) = coll {
-                    if self
-                        .f
-                        .loose_sources
-                        .get(s as usize)
-                        .copied()
-                        .unwrap_or(false)
-                    {
-                        // Plugin not available: accept the field, typed unknown.
-                        let src = self.f.sources.get_mut(s as usize).ok_or(Reported)?;
-                        src.fields.push(FieldDef {
-                            name: name.name.clone(),
-                            ty: mqa_syntax::FieldType::Text,
-                        });
-                        let i = u16::try_from(src.fields.len() - 1).unwrap_or(u16::MAX);
-                        return Ok((RecExpr::Field(RecField::Field(i)), Ty::Unknown));
-                    }
-                }
-                let what = self.collection_word(coll);
-                let mut cands: Vec<String> = fields.iter().map(|(n, _, _)| n.clone()).collect();
-                cands.extend(self.lets.keys().cloned());
-                cands.extend(self.file_lets.keys().cloned());
-                let hint = self.f.suggest(&name.name, cands.iter().map(String::as_str));
-                let field_list = fields
-                    .iter()
-                    .map(|(n, _, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let is_account_field = self.f.account_field(&name.name).is_some();
-                let near_let = did_you_mean(&name.name, cands.iter().map(String::as_str))
-                    .is_some_and(|c| self.lets.contains_key(c) || self.file_lets.contains_key(c));
-                let message = if near_let {
-                    format!(
-                        "there is no `let` named `{}`, and {what} has no such field",
-                        name.name
-                    )
-                } else {
-                    format!("{what} has no field `{}`", name.name)
-                };
-                let d = self.f.error("E0227", name.span, message);
-                d.hint = Some(hint.unwrap_or_else(|| format!("its fields are {field_list}")));
-                if is_account_field {
-                    d.hint = Some(format!(
-                        "the account's field is written `account.{}`",
-                        name.name
-                    ));
-                }
-                Err(Reported)
-            }
-            [first, field] if first.name == "account" => {
-                let (id, ty) = self.path(path, span, scope)?;
-                let _ = field;
-                Ok((self.account_ref(id), ty))
-            }
-            [first, field] if first.name == "contact" && coll == Collection::Events => {
-                if field.name == "id" {
-                    return Ok((RecExpr::Field(RecField::ContactOwnId), Ty::Text));
-                }
-                if let Some(i) = self
-                    .f
-                    .schemas
-                    .contact
-                    .iter()
-                    .position(|f| f.name == field.name)
-                {
-                    let ty = self
-                        .f
-                        .schemas
-                        .contact
-                        .get(i)
-                        .map_or(Ty::Unknown, |f| Ty::from_field(f.ty));
-                    return Ok((
-                        RecExpr::Field(RecField::ContactField(
-                            u16::try_from(i).unwrap_or(u16::MAX),
-                        )),
-                        ty,
-                    ));
-                }
-                let names: Vec<String> = self
-                    .f
-                    .schemas
-                    .contact
-                    .iter()
-                    .map(|f| f.name.clone())
-                    .collect();
-                let hint = self.f.suggest(
-                    &field.name,
-                    names.iter().map(String::as_str).chain(CONTACT_BUILTINS),
-                );
-                let d = self.f.error(
-                    "E0227",
-                    field.span,
-                    format!("a contact has no field `{}`", field.name),
-                );
-                d.hint = Some(hint.unwrap_or_else(|| {
-                    format!("declare it in `schema contact {{ {}: ... }}`", field.name)
-                }));
-                Err(Reported)
-            }
-            [first, field] if first.name == "contact" => {
-                let (message, hint) = match coll {
-                    Collection::Contacts | Collection::Engaged => (
-                        format!(
-                            "each record here already is a contact: write `{}`, not `contact.{}`",
-                            field.name, field.name
-                        ),
-                        "`contact.NAME` reaches the contact of an event, inside `events where ...`"
-                            .to_string(),
-                    ),
-                    _ => (
-                        format!(
-                            "{} has no contact: `contact.NAME` works inside `events` only",
-                            self.collection_word(coll)
-                        ),
-                        "to use contacts, aggregate `contacts` or `engaged`".to_string(),
-                    ),
-                };
-                self.f
-                    .error("E0227", first.span.to(field.span), message)
-                    .hint = Some(hint);
-                Err(Reported)
-            }
-            [first, ..] => {
-                let what = self.collection_word(coll);
-                let d = self.f.error(
-                    "E0227",
-                    span,
-                    format!(
-                        "inside {what}, fields are named directly, not `{}.…`",
-                        first.name
-                    ),
-                );
-                d.hint = Some(format!(
-                    "write the field name alone (e.g. `{}`), or `account.NAME` for the account",
-                    path.last().map_or("kind", |p| p.name.as_str())
-                ));
-                Err(Reported)
-            }
-            [] => Err(Reported),
-        }
-    }
-
-    fn collection_word(&self, coll: Collection) -> String {
-        match coll {
-            Collection::Events => "an event".to_string(),
-            Collection::Contacts => "a contact".to_string(),
-            Collection::Engaged => "an engaged contact".to_string(),
-            Collection::Source(s) => format!(
-                "a `{}` signal",
-                self.f
-                    .sources
-                    .get(s as usize)
-                    .map_or("?", |x| x.name.as_str())
-            ),
-        }
-    }
 }
 
 /// Whether an expression holds an aggregation anywhere.
@@ -1371,7 +793,7 @@ pub(crate) fn contains_aggregate(e: &Expr) -> bool {
 }
 
 /// "true or false", "a number", ... for messages about what a place needs.
-fn kind_word(t: Ty) -> String {
+pub(crate) fn kind_word(t: Ty) -> String {
     match t {
         Ty::Bool => "a condition (true or false)".to_string(),
         _ => article(t),
@@ -1379,7 +801,7 @@ fn kind_word(t: Ty) -> String {
 }
 
 /// Shown in hints: the author's own text when it is short, else a stand-in.
-fn short(text: &str, fallback: &str) -> String {
+pub(crate) fn short(text: &str, fallback: &str) -> String {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 40 || t.contains('\n') {
         fallback.to_string()
@@ -1389,7 +811,7 @@ fn short(text: &str, fallback: &str) -> String {
 }
 
 /// A hint for a value of type `found` where `want` is needed.
-fn wrong_kind_hint(want: Ty, found: Ty, text: &str) -> Option<String> {
+pub(crate) fn wrong_kind_hint(want: Ty, found: Ty, text: &str) -> Option<String> {
     let x = short(text, "...");
     match (want, found) {
         (Ty::Bool, Ty::Number) => Some(format!(
@@ -1413,7 +835,7 @@ fn wrong_kind_hint(want: Ty, found: Ty, text: &str) -> Option<String> {
 }
 
 /// How a function is used (for hints).
-fn function_usage(name: &str) -> &'static str {
+pub(crate) fn function_usage(name: &str) -> &'static str {
     match name {
         "lower" => "`lower(TEXT)` lowercases one text, e.g. `lower(account.industry) == \"software\"`",
         _ => "`days_since(TIME)` gives the age of one time in days, e.g. `days_since(max(events.at)) < 7`",

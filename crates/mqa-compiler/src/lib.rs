@@ -12,6 +12,8 @@ pub mod dot;
 mod expr;
 pub mod graph;
 mod model;
+mod names;
+mod record;
 pub mod suggest;
 mod types;
 

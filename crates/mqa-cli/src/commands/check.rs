@@ -20,13 +20,22 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         match loaded {
             Some(loaded) => {
                 for m in &loaded.program.models {
+                    let blocks: Vec<String> = analysis::block_maxima(m)
+                        .into_iter()
+                        .map(|(name, max)| format!("{name} {}", analysis::fmt_num(max)))
+                        .collect();
                     let _ = writeln!(
                         err,
-                        "{}: model `{}`: threshold {}, highest reachable score {}",
+                        "{}: model `{}`: threshold {}, highest reachable score {}{}",
                         path.display(),
                         m.name,
                         analysis::fmt_num(m.threshold),
-                        analysis::fmt_num(analysis::reachable_max(m))
+                        analysis::fmt_num(analysis::reachable_max(m)),
+                        if blocks.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", blocks.join(", "))
+                        }
                     );
                 }
             }
