@@ -11,6 +11,16 @@ use std::process::ExitCode;
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
     let mut failed = false;
     for path in files::expand(&args.files)? {
+        // A test file is checked with its rule file and fixtures (its tests
+        // run too, but only diagnostics matter here: `mqa test` reports results).
+        if mqa_testing::is_test_file(&path) {
+            let outcome = mqa_testing::run_file(&path, &mqa_testing::RunOptions::default())?;
+            for fd in &outcome.diagnostics {
+                crate::output::print_diagnostics(&fd.source, &fd.diagnostics);
+                failed |= fd.diagnostics.iter().any(|d| d.is_error());
+            }
+            continue;
+        }
         // Plugin schemas type-check uses of source fields (a plugin that is
         // not found only weakens the check, with a warning).
         let host = plugins::host_for(&path, &args.plugin_dir)?;
