@@ -5,7 +5,7 @@ use crate::data::{
     build_signal_table, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
     SignalSummary,
 };
-use crate::eval::{prepare, Decision, Evaluator, Prepared, Scratch, SourceData};
+use crate::eval::{prepare, reads_event_ids, Decision, Evaluator, Prepared, Scratch, SourceData};
 use crate::intern::Interner;
 use crate::signals::{SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource};
 use mqa_compiler::graph::{FieldDef, Program};
@@ -127,7 +127,10 @@ impl Session {
         let started = std::time::Instant::now();
         let mut interner = Interner::new();
         let schema = data_schema(&program);
-        let data = load_dataset(data_dir, &schema, opts, &mut interner, rejects)?;
+        let mut data = load_dataset(data_dir, &schema, opts, &mut interner, rejects)?;
+        if reads_event_ids(&program) {
+            data.events.id.intern_all(&mut interner);
+        }
         let mut timings = vec![("read data", started.elapsed())];
         let started = std::time::Instant::now();
         let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);

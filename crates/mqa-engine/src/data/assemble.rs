@@ -2,11 +2,14 @@
 //! `(at, id)`, each table with a CSR index (`account_start`), and the
 //! event → contact join (same account only).
 
+use super::claims::EventIds;
+use super::column::{par_gather, TIME_MISSING};
 use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
 use super::table::RawTable;
 use super::{Contacts, Events};
-use crate::intern::{Interner, Sym};
+use crate::intern::{hash_bytes, Interner, Sym};
+use rayon::prelude::*;
 
 /// A stable counting sort of rows by account: the permutation (new position →
 /// old row) and the CSR starts (`len = accounts + 1`).
@@ -33,73 +36,123 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
     (perm, start)
 }
 
+/// Interns the ids of a table's kept rows, in row order.
+pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
+    interner.intern_many(
+        raw.len(),
+        |r| raw.id(r),
+        |r| hash_bytes(raw.id(r).as_bytes()),
+    )
+}
+
 /// Contacts grouped by account, file order within an account.
-pub(crate) fn contacts(raw: RawTable, accounts: usize) -> Contacts {
+pub(crate) fn contacts(raw: RawTable, accounts: usize, interner: &mut Interner) -> Contacts {
+    let ids = intern_ids(&raw, interner);
     let (perm, account_start) = group_by_account(&raw.account, accounts);
+    if is_identity(&perm) {
+        return Contacts {
+            id: ids,
+            account: raw.account,
+            fields: raw.fields,
+            account_start,
+        };
+    }
     Contacts {
-        id: perm.iter().map(|&r| raw.id[r as usize]).collect(),
-        account: perm.iter().map(|&r| raw.account[r as usize]).collect(),
-        fields: raw.fields.iter().map(|c| c.gather(&perm)).collect(),
+        id: par_gather(&ids, &perm, Sym::MISSING),
+        account: par_gather(&raw.account, &perm, u32::MAX),
+        fields: raw.fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
     }
 }
 
+/// Rows per piece when account groups are sorted in parallel.
+const SORT_PIECE: usize = 1 << 15;
+
 /// Events grouped by account and sorted by `(at, id)` within each; counts
 /// anonymous events and events of unknown contacts (the join to the
 /// account's contacts was made at load).
-pub(crate) fn events(
-    raw: RawTable,
-    accounts: usize,
-    interner: &Interner,
-    summary: &mut LoadSummary,
-) -> Events {
-    let (mut perm, account_start) = group_by_account(&raw.account, accounts);
-    for w in account_start.windows(2) {
-        let slice = &mut perm[w[0] as usize..w[1] as usize];
-        let sorted = slice.windows(2).all(|p| {
-            let (x, y) = (p[0] as usize, p[1] as usize);
-            raw.at[x] < raw.at[y]
-                || (raw.at[x] == raw.at[y]
-                    && interner.resolve(raw.id[x]) <= interner.resolve(raw.id[y]))
-        });
-        if !sorted {
-            slice.sort_unstable_by(|&x, &y| {
-                let (x, y) = (x as usize, y as usize);
-                raw.at[x]
-                    .cmp(&raw.at[y])
-                    .then_with(|| interner.resolve(raw.id[x]).cmp(interner.resolve(raw.id[y])))
-            });
-        }
-    }
-    let mut id = Vec::with_capacity(perm.len());
-    let mut account = Vec::with_capacity(perm.len());
-    let mut contact_id = Vec::with_capacity(perm.len());
-    let mut contact = Vec::with_capacity(perm.len());
-    let mut at = Vec::with_capacity(perm.len());
-    for &r in &perm {
-        let r = r as usize;
-        let c = raw.contact_id[r];
-        let row = raw.contact[r];
+pub(crate) fn events(raw: RawTable, accounts: usize, summary: &mut LoadSummary) -> Events {
+    let RawTable {
+        ids,
+        claim_lines,
+        id_claim,
+        account,
+        contact_id,
+        contact,
+        at,
+        fields,
+    } = raw;
+    drop(claim_lines);
+    for (&c, &row) in contact_id.iter().zip(&contact) {
         if c.is_missing() {
             summary.events_anonymous += 1;
         } else if row == u32::MAX {
             summary.events_unknown_contact += 1;
         }
-        id.push(raw.id[r]);
-        account.push(raw.account[r]);
-        contact_id.push(c);
-        contact.push(row);
-        at.push(raw.at[r]);
+    }
+    let (mut perm, account_start) = group_by_account(&account, accounts);
+    // Split into pieces of whole accounts, each sorted on its own thread.
+    let mut pieces: Vec<&mut [u32]> = Vec::new();
+    let mut rest: &mut [u32] = &mut perm;
+    let mut taken = 0usize;
+    let mut bounds: Vec<&[u32]> = Vec::new();
+    let mut first_account = 0usize;
+    for a in 0..accounts {
+        let end = account_start.get(a + 1).copied().unwrap_or(0) as usize;
+        if end - taken >= SORT_PIECE || a + 1 == accounts {
+            let (piece, tail) = std::mem::take(&mut rest).split_at_mut(end - taken);
+            pieces.push(piece);
+            bounds.push(account_start.get(first_account..a + 2).unwrap_or_default());
+            rest = tail;
+            taken = end;
+            first_account = a + 1;
+        }
+    }
+    let key = |x: u32, y: u32| {
+        let (x, y) = (x as usize, y as usize);
+        at.get(x).cmp(&at.get(y)).then_with(|| {
+            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
+            id(x).cmp(id(y))
+        })
+    };
+    pieces
+        .into_par_iter()
+        .zip(bounds)
+        .for_each(|(piece, starts)| {
+            let base = starts.first().copied().unwrap_or(0) as usize;
+            for w in starts.windows(2) {
+                let (s, e) = (w[0] as usize - base, w[1] as usize - base);
+                if let Some(group) = piece.get_mut(s..e) {
+                    if !group.windows(2).all(|p| key(p[0], p[1]).is_lt()) {
+                        group.sort_unstable_by(|&x, &y| key(x, y));
+                    }
+                }
+            }
+        });
+    if is_identity(&perm) {
+        return Events {
+            id: EventIds::new(ids, id_claim),
+            account,
+            contact_id,
+            contact,
+            at,
+            fields,
+            account_start,
+        };
     }
     Events {
-        id,
-        account,
-        contact_id,
-        contact,
-        at,
-        fields: raw.fields.iter().map(|c| c.gather(&perm)).collect(),
+        id: EventIds::new(ids, par_gather(&id_claim, &perm, u32::MAX)),
+        account: par_gather(&account, &perm, u32::MAX),
+        contact_id: par_gather(&contact_id, &perm, Sym::MISSING),
+        contact: par_gather(&contact, &perm, u32::MAX),
+        at: par_gather(&at, &perm, TIME_MISSING),
+        fields: fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
     }
+}
+
+fn is_identity(perm: &[u32]) -> bool {
+    perm.iter().enumerate().all(|(i, &r)| r as usize == i)
 }
 
 /// The contact ids of every account, for joining events to contacts.

@@ -1,7 +1,7 @@
 //! Typed columns with sentinel missing values, and the per-row staging that
 //! lets a reader validate a whole row before committing any of it.
 
-use crate::intern::{hash_bytes, Interner, Sym};
+use crate::intern::{Interner, Sym};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
 
@@ -123,6 +123,83 @@ impl Column {
         }
     }
 
+    pub(crate) fn truncate(&mut self, n: usize) {
+        match self {
+            Column::Text(c) => c.truncate(n),
+            Column::Number(c) => c.truncate(n),
+            Column::Bool(c) => c.truncate(n),
+            Column::Time(c) => c.truncate(n),
+            Column::ListText(c) => c.truncate(n),
+            Column::ListNumber(c) => c.truncate(n),
+        }
+    }
+
+    /// Appends the rows of a batch column `src` of the same type (rows
+    /// whose `keep` is false are skipped when `keep` is given), passing
+    /// texts through `text` (batch-local numbers to symbols).
+    pub(crate) fn append(
+        &mut self,
+        src: &Column,
+        keep: Option<&[bool]>,
+        mut text: impl FnMut(Sym) -> Sym,
+    ) {
+        fn copy<T: Clone>(
+            dst: &mut Vec<T>,
+            src: &[T],
+            keep: Option<&[bool]>,
+            f: impl FnMut(&T) -> T,
+        ) {
+            match keep {
+                None => dst.extend(src.iter().map(f)),
+                Some(k) => {
+                    let mut f = f;
+                    dst.extend(src.iter().zip(k).filter(|(_, &k)| k).map(|(v, _)| f(v)));
+                }
+            }
+        }
+        match (self, src) {
+            (Column::Text(d), Column::Text(s)) => copy(d, s, keep, |&x| text(x)),
+            (Column::Number(d), Column::Number(s)) => match keep {
+                None => d.extend_from_slice(s),
+                k => copy(d, s, k, |&x| x),
+            },
+            (Column::Bool(d), Column::Bool(s)) => match keep {
+                None => d.extend_from_slice(s),
+                k => copy(d, s, k, |&x| x),
+            },
+            (Column::Time(d), Column::Time(s)) => match keep {
+                None => d.extend_from_slice(s),
+                k => copy(d, s, k, |&x| x),
+            },
+            (Column::ListText(d), Column::ListText(s)) => copy(d, s, keep, |l| {
+                l.as_ref()
+                    .map(|items| items.iter().map(|&x| text(x)).collect())
+            }),
+            (Column::ListNumber(d), Column::ListNumber(s)) => copy(d, s, keep, Clone::clone),
+            (d, s) => {
+                let n = match keep {
+                    None => s.len(),
+                    Some(k) => k.iter().filter(|&&k| k).count(),
+                };
+                for _ in 0..n {
+                    d.push_missing();
+                }
+            }
+        }
+    }
+
+    /// [`Column::gather`] on the rayon pool.
+    pub(crate) fn par_gather(&self, rows: &[u32]) -> Column {
+        match self {
+            Column::Text(v) => Column::Text(par_gather(v, rows, Sym::MISSING)),
+            Column::Number(v) => Column::Number(par_gather(v, rows, f64::NAN)),
+            Column::Bool(v) => Column::Bool(par_gather(v, rows, BOOL_MISSING)),
+            Column::Time(v) => Column::Time(par_gather(v, rows, TIME_MISSING)),
+            Column::ListText(v) => Column::ListText(par_gather(v, rows, None)),
+            Column::ListNumber(v) => Column::ListNumber(par_gather(v, rows, None)),
+        }
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
             Column::Text(c) => c.shrink_to_fit(),
@@ -135,106 +212,36 @@ impl Column {
     }
 }
 
+/// `v[rows[0]], v[rows[1]], ...` (`missing` for indices out of range), on the rayon pool.
+pub(crate) fn par_gather<T: Clone + Send + Sync>(v: &[T], rows: &[u32], missing: T) -> Vec<T> {
+    use rayon::prelude::*;
+    rows.par_iter()
+        .with_min_len(1 << 14)
+        .map(|&r| {
+            v.get(r as usize)
+                .cloned()
+                .unwrap_or_else(|| missing.clone())
+        })
+        .collect()
+}
+
 /// Where staged text goes: straight into the [`Interner`], or into a
-/// [`TextArena`] to be interned later on the loading thread.
+/// batch's [`super::dict::LocalDict`] to be interned when the batch is committed.
 pub(crate) trait TextStore {
     type Ref: Copy;
     const MISSING: Self::Ref;
-    fn put(&mut self, s: &str) -> Self::Ref;
+    /// Stores a text; `s` is valid UTF-8 (the caller checked it).
+    fn put(&mut self, s: &[u8]) -> Self::Ref;
 }
 
 impl TextStore for Interner {
     type Ref = Sym;
     const MISSING: Sym = Sym::MISSING;
     #[inline]
-    fn put(&mut self, s: &str) -> Sym {
-        self.intern(s)
-    }
-}
-
-/// A text copied into a [`TextArena`], with its hash (for the interner).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TextRef {
-    start: u32,
-    /// `u32::MAX`: missing.
-    len: u32,
-    pub(crate) hash: u32,
-}
-
-/// Texts of a batch of rows, waiting to be interned in order.
-#[derive(Debug, Default)]
-pub(crate) struct TextArena {
-    text: String,
-}
-
-impl TextArena {
-    pub(crate) fn len(&self) -> usize {
-        self.text.len()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.text.clear();
-    }
-
-    /// Forgets everything after `len` bytes (the texts of a rejected row).
-    pub(crate) fn truncate(&mut self, len: usize) {
-        self.text.truncate(len);
-    }
-
-    /// The text of `r` (`""` when missing).
-    #[inline]
-    pub(crate) fn get(&self, r: TextRef) -> &str {
-        if r.len == u32::MAX {
-            return "";
-        }
-        let start = r.start as usize;
-        self.text.get(start..start + r.len as usize).unwrap_or("")
-    }
-
-    /// Interns a text of this arena.
-    #[inline]
-    pub(crate) fn intern(&self, r: TextRef, interner: &mut Interner) -> Sym {
-        if r.len == u32::MAX {
-            return Sym::MISSING;
-        }
-        let start = r.start as usize;
-        match self.text.get(start..start + r.len as usize) {
-            Some(s) => interner.intern_hashed(s, r.hash),
-            None => Sym::MISSING,
-        }
-    }
-
-    /// Turns a staged value with arena texts into one with symbols.
-    pub(crate) fn resolve(&self, v: &Staged<TextRef>, interner: &mut Interner) -> Staged<Sym> {
-        match v {
-            Staged::Text(r) => Staged::Text(self.intern(*r, interner)),
-            Staged::Number(x) => Staged::Number(*x),
-            Staged::Bool(b) => Staged::Bool(*b),
-            Staged::Time(t) => Staged::Time(*t),
-            Staged::ListText(l) => Staged::ListText(
-                l.as_ref()
-                    .map(|items| items.iter().map(|&r| self.intern(r, interner)).collect()),
-            ),
-            Staged::ListNumber(l) => Staged::ListNumber(l.clone()),
-        }
-    }
-}
-
-impl TextStore for TextArena {
-    type Ref = TextRef;
-    const MISSING: TextRef = TextRef {
-        start: 0,
-        len: u32::MAX,
-        hash: 0,
-    };
-    #[inline]
-    fn put(&mut self, s: &str) -> TextRef {
-        let start = self.text.len() as u32;
-        self.text.push_str(s);
-        TextRef {
-            start,
-            len: s.len() as u32,
-            hash: hash_bytes(s.as_bytes()),
+    fn put(&mut self, s: &[u8]) -> Sym {
+        match std::str::from_utf8(s) {
+            Ok(s) => self.intern(s),
+            Err(_) => Sym::MISSING,
         }
     }
 }
@@ -278,27 +285,6 @@ mod tests {
         };
         assert_eq!(v[..2], [3.0, 1.0]);
         assert!(v[2].is_nan());
-    }
-
-    #[test]
-    fn arena_texts_intern_later() {
-        let mut arena = TextArena::default();
-        let a = arena.put("demo_request");
-        let keep = arena.len();
-        arena.put("dropped");
-        arena.truncate(keep);
-        let c = arena.put("pricing_view");
-        let mut i = Interner::new();
-        let sa = arena.intern(a, &mut i);
-        assert_eq!(i.resolve(sa), "demo_request");
-        let sc = arena.intern(c, &mut i);
-        assert_eq!(i.resolve(sc), "pricing_view");
-        assert_eq!(arena.intern(TextArena::MISSING, &mut i), Sym::MISSING);
-        let l = arena.resolve(
-            &Staged::ListText(Some(vec![a, c].into_boxed_slice())),
-            &mut i,
-        );
-        assert!(matches!(l, Staged::ListText(Some(ref v)) if v.len() == 2 && v[0] == sa));
     }
 
     #[test]

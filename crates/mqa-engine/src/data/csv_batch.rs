@@ -1,9 +1,13 @@
-//! A batch of CSV records cut by [`super::csv_reader::CsvRows`]: their raw
-//! bytes, fields and lines, owned, so any thread can read them.
+//! A batch of CSV records cut by [`super::csv_reader::CsvRows`], owned, so
+//! any thread can read it. A block without any quote is *plain*: its records
+//! are its lines, split into fields by the thread that checks the batch.
+//! Other blocks arrive already split by the record scanner (quoted fields
+//! may hold commas, newlines and `""`).
 
 use super::csv_scan::{Scanner, Span};
 use super::rows::RowView;
 use super::values::Cell;
+use memchr::memchr2_iter;
 use std::sync::Arc;
 
 #[derive(Debug)]
@@ -19,6 +23,8 @@ struct Record {
 #[derive(Debug)]
 pub(crate) struct CsvBatch {
     bytes: Vec<u8>,
+    /// `Some(line of the first byte)`: a plain block (no `"`), split later.
+    plain: Option<u64>,
     scratch: Vec<u8>,
     spans: Vec<Span>,
     records: Vec<Record>,
@@ -30,6 +36,7 @@ impl CsvBatch {
     pub(super) fn new(map: Arc<[usize]>, width: usize) -> Self {
         CsvBatch {
             bytes: Vec::new(),
+            plain: None,
             scratch: Vec::new(),
             spans: Vec::new(),
             records: Vec::new(),
@@ -38,12 +45,13 @@ impl CsvBatch {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.records.len()
+    /// Whether the batch holds no record (a plain batch holds its block's lines).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.plain.is_none()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.records.is_empty()
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// Bytes of the batch's records.
@@ -71,14 +79,7 @@ impl CsvBatch {
         }
         let mut malformed = s.malformed.as_deref().map(Box::from);
         if malformed.is_none() && s.fields.len() != self.width {
-            malformed = Some(
-                format!(
-                    "expected {} fields as in the header, found {}",
-                    self.width,
-                    s.fields.len()
-                )
-                .into_boxed_str(),
-            );
+            malformed = Some(self.width_problem(s.fields.len()).into_boxed_str());
         }
         self.records.push(Record {
             line,
@@ -88,14 +89,28 @@ impl CsvBatch {
         });
     }
 
+    fn width_problem(&self, found: usize) -> String {
+        format!(
+            "expected {} fields as in the header, found {found}",
+            self.width
+        )
+    }
+
     pub(super) fn set_bytes(&mut self, bytes: &[u8]) {
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
     }
 
+    /// Makes this a plain batch of `bytes` (whole lines, no `"`), starting at `line`.
+    pub(super) fn set_plain(&mut self, bytes: &[u8], line: u64) {
+        self.set_bytes(bytes);
+        self.plain = Some(line);
+    }
+
     /// Empties the batch for reuse (keeps its buffers).
     pub(super) fn reset(&mut self, map: Arc<[usize]>, width: usize) {
         self.bytes.clear();
+        self.plain = None;
         self.scratch.clear();
         self.spans.clear();
         self.records.clear();
@@ -103,22 +118,96 @@ impl CsvBatch {
         self.width = width;
     }
 
-    /// Record `i`.
-    pub(crate) fn row(&self, i: usize) -> Option<CsvRow<'_>> {
-        self.records.get(i).map(|rec| CsvRow { batch: self, rec })
+    /// Calls `f` with each record, in order. Blank lines are not records.
+    pub(crate) fn for_each_row(&self, mut f: impl FnMut(&CsvRow<'_>)) {
+        let Some(first_line) = self.plain else {
+            for rec in &self.records {
+                let (a, b) = rec.fields;
+                let fields = self.spans.get(a as usize..b as usize).unwrap_or_default();
+                f(&CsvRow {
+                    batch: self,
+                    line: rec.line,
+                    raw: rec.raw,
+                    fields,
+                    malformed: rec.malformed.as_deref(),
+                });
+            }
+            return;
+        };
+        let bytes = &self.bytes[..];
+        let mut fields: Vec<Span> = Vec::with_capacity(self.width);
+        let mut line = first_line;
+        let mut start = 0usize;
+        let mut field = 0usize;
+        let mut problem = String::new();
+        let mut emit = |fields: &mut Vec<Span>, line: u64, start: usize, end: usize| {
+            let malformed = if fields.len() != self.width {
+                problem = self.width_problem(fields.len());
+                Some(problem.as_str())
+            } else {
+                None
+            };
+            f(&CsvRow {
+                batch: self,
+                line,
+                raw: (start as u32, end as u32),
+                fields,
+                malformed,
+            });
+            fields.clear();
+        };
+        for k in memchr2_iter(b',', b'\n', bytes) {
+            if bytes.get(k) == Some(&b',') {
+                fields.push(Span::Buf(field, k));
+                field = k + 1;
+                continue;
+            }
+            let end = strip_cr(bytes, field, k);
+            if !(fields.is_empty() && end == start) {
+                fields.push(Span::Buf(field, end));
+                emit(&mut fields, line, start, end);
+            }
+            line += 1;
+            start = k + 1;
+            field = start;
+        }
+        if start < bytes.len() {
+            // The file's last record, without a line end.
+            let end = strip_cr(bytes, field, bytes.len());
+            if !(fields.is_empty() && end == start) {
+                fields.push(Span::Buf(field, end));
+                emit(&mut fields, line, start, end);
+            }
+        }
+    }
+}
+
+/// The end of a record's last field (starting at `field`) ending at `e`: a
+/// `\r` before the line end belongs to the terminator.
+#[inline]
+fn strip_cr(bytes: &[u8], field: usize, e: usize) -> usize {
+    if e > field && bytes.get(e - 1) == Some(&b'\r') {
+        e - 1
+    } else {
+        e
     }
 }
 
 /// One record of a [`CsvBatch`].
 pub(crate) struct CsvRow<'a> {
     batch: &'a CsvBatch,
-    rec: &'a Record,
+    line: u64,
+    raw: (u32, u32),
+    /// Every field of the record (header order).
+    fields: &'a [Span],
+    malformed: Option<&'a str>,
 }
 
 impl<'a> CsvRow<'a> {
     /// The raw record, borrowed from the batch.
+    #[cfg(test)]
     pub(crate) fn raw_slice(&self) -> &'a [u8] {
-        let (a, b) = self.rec.raw;
+        let (a, b) = self.raw;
         self.batch
             .bytes
             .get(a as usize..b as usize)
@@ -128,29 +217,28 @@ impl<'a> CsvRow<'a> {
 
 impl RowView for CsvRow<'_> {
     fn line(&self) -> u64 {
-        self.rec.line
+        self.line
     }
 
     fn malformed(&self) -> Option<&str> {
-        self.rec.malformed.as_deref()
+        self.malformed
     }
 
     #[inline]
     fn cell(&self, col: usize) -> Cell<'_> {
-        let (first, end) = self.rec.fields;
         let Some(&h) = self.batch.map.get(col) else {
             return Cell::Missing;
         };
-        let k = first as usize + h;
-        if k >= end as usize {
-            return Cell::Missing;
-        }
-        match self.batch.spans.get(k) {
+        match self.fields.get(h) {
             Some(&Span::Buf(a, b)) => Cell::Bytes(self.batch.bytes.get(a..b).unwrap_or_default()),
             Some(&Span::Scratch(a, b)) => {
                 Cell::Bytes(self.batch.scratch.get(a..b).unwrap_or_default())
             }
             None => Cell::Missing,
         }
+    }
+
+    fn raw_range(&self) -> (u32, u32) {
+        self.raw
     }
 }

@@ -8,12 +8,15 @@ use super::csv_batch::CsvBatch;
 use super::csv_scan::{Scan, Scanner};
 use super::error::LoadError;
 use super::rows::{BatchReader, RowBatch};
+use memchr::{memchr, memrchr};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Read size, and so the usual size of a batch.
 const BLOCK: usize = 2 << 20;
+/// Plain lines before a quote become a batch of their own from this many bytes.
+const MIN_PLAIN: usize = 64 << 10;
 /// A quoted field still open after this many bytes is taken as unterminated.
 const MAX_RECORD: usize = 16 << 20;
 
@@ -182,6 +185,9 @@ impl<R: Read> CsvRows<R> {
             }
             None => CsvBatch::new(self.map.clone(), self.width),
         };
+        if self.plain_lines(&mut batch)? {
+            return Ok(Some(batch));
+        }
         let mut start = self.pos;
         loop {
             if self.pos >= self.filled && self.eof {
@@ -217,6 +223,58 @@ impl<R: Read> CsvRows<R> {
         batch.set_bytes(self.buf.get(start..self.pos).unwrap_or_default());
         Ok(Some(batch))
     }
+
+    /// The fast path: when the whole lines at the front of the buffer hold no
+    /// `"`, each line is a record; they become a plain batch, split into
+    /// fields by the thread that checks it. `false` when the buffer starts
+    /// with a quoted record (or the file has ended).
+    fn plain_lines(&mut self, batch: &mut CsvBatch) -> Result<bool, LoadError> {
+        loop {
+            let rest = self.buf.get(self.pos..self.filled).unwrap_or_default();
+            if rest.is_empty() && self.eof {
+                return Ok(false);
+            }
+            let cut = if self.eof {
+                rest.len()
+            } else {
+                match memrchr(b'\n', rest) {
+                    Some(k) => k + 1,
+                    None => {
+                        // Not one whole line yet: read more (the buffer grows for long lines).
+                        self.refill()?;
+                        continue;
+                    }
+                }
+            };
+            let Some(mut block) = rest.get(..cut) else {
+                return Ok(false);
+            };
+            if let Some(q) = memchr(b'"', block) {
+                // The lines before the one holding the quote are still plain.
+                match block.get(..q).and_then(|b| memrchr(b'\n', b)) {
+                    Some(k) if k + 1 >= MIN_PLAIN => block = block.get(..k + 1).unwrap_or_default(),
+                    _ => return Ok(false),
+                }
+            }
+            let cut = block.len();
+            batch.set_plain(block, self.next_line);
+            self.next_line += count_newlines(block);
+            self.pos += cut;
+            return Ok(true);
+        }
+    }
+}
+
+/// Line ends in `b` (byte-wide sums the compiler vectorises).
+fn count_newlines(b: &[u8]) -> u64 {
+    b.chunks(255)
+        .map(|c| {
+            u64::from(
+                c.iter()
+                    .fold(0u8, |n, &x| n.wrapping_add(u8::from(x == b'\n'))),
+            )
+        })
+        .sum()
 }
 
 impl<R: Read> BatchReader for CsvRows<R> {
@@ -259,8 +317,7 @@ mod tests {
     ) -> Vec<(u64, String, Option<String>, Vec<String>)> {
         let mut out = Vec::new();
         while let Some(batch) = r.next_csv_batch(None).unwrap() {
-            for i in 0..batch.len() {
-                let row = batch.row(i).unwrap();
+            batch.for_each_row(|row| {
                 let cells = (0..wanted.len())
                     .map(|c| match row.cell(c) {
                         Cell::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
@@ -273,7 +330,7 @@ mod tests {
                     row.malformed().map(str::to_string),
                     cells,
                 ));
-            }
+            });
         }
         out
     }

@@ -132,6 +132,10 @@ impl JsonBatch {
         self.bytes.len()
     }
 
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     pub(crate) fn line_and_raw(&self, i: usize) -> (u64, &[u8]) {
         match self.lines.get(i) {
             Some(&(line, a, b)) => (
@@ -145,6 +149,7 @@ impl JsonBatch {
     /// Row `i`, parsed.
     pub(crate) fn row(&self, i: usize) -> JsonRow<'_> {
         let (line, raw) = self.line_and_raw(i);
+        let range = self.lines.get(i).map_or((0, 0), |&(_, a, b)| (a, b));
         let (object, malformed) = match serde_json::from_slice::<Value>(raw) {
             Ok(Value::Object(m)) => (m, None),
             Ok(_) => (Map::new(), Some("not a JSON object".to_string())),
@@ -152,6 +157,7 @@ impl JsonBatch {
         };
         JsonRow {
             line,
+            range,
             object,
             malformed,
             wanted: &self.wanted,
@@ -162,6 +168,7 @@ impl JsonBatch {
 /// One parsed line of a [`JsonBatch`].
 pub(crate) struct JsonRow<'a> {
     line: u64,
+    range: (u32, u32),
     object: Map<String, Value>,
     malformed: Option<String>,
     wanted: &'a [String],
@@ -181,6 +188,10 @@ impl RowView for JsonRow<'_> {
             Some(Value::Null) | None => Cell::Missing,
             Some(v) => Cell::Json(v),
         }
+    }
+
+    fn raw_range(&self) -> (u32, u32) {
+        self.range
     }
 }
 

@@ -24,10 +24,12 @@
 //!   on the thread count.
 
 mod assemble;
+mod claims;
 mod column;
 mod csv_batch;
 mod csv_reader;
 mod csv_scan;
+mod dict;
 mod error;
 pub mod files;
 mod jsonl;
@@ -40,6 +42,7 @@ mod summary;
 mod table;
 pub mod values;
 
+pub use claims::{EventIds, TextPool};
 pub use column::{Column, BOOL_MISSING, TIME_MISSING};
 pub use error::LoadError;
 pub use mqa_syntax::time::Micros;
@@ -139,7 +142,7 @@ impl Contacts {
 /// Kept events (`at <= as_of`), grouped by account and sorted by `(at, id)` within each.
 #[derive(Debug, Clone, Default)]
 pub struct Events {
-    pub id: Vec<Sym>,
+    pub id: EventIds,
     /// Account row of each event.
     pub account: Vec<u32>,
     /// [`Sym::MISSING`] when empty (anonymous).
@@ -213,9 +216,9 @@ pub fn load_dataset(
     let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
     summary.files.push(s);
     let mut accounts = Accounts {
-        id: raw.id,
+        id: assemble::intern_ids(&raw, interner),
+        line: (0..raw.len()).map(|r| raw.line(r)).collect(),
         fields: raw.fields,
-        line: raw.line,
     };
     shrink(&mut accounts.fields);
     let mut account_keys = assemble::account_keys(&accounts.id, interner);
@@ -230,7 +233,7 @@ pub fn load_dataset(
     };
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
-    let contacts = assemble::contacts(raw, accounts.len());
+    let contacts = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
     let contact_keys = assemble::contact_keys(&contacts, interner);
 
@@ -246,7 +249,7 @@ pub fn load_dataset(
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
-    let events = assemble::events(raw, accounts.len(), interner, &mut summary);
+    let events = assemble::events(raw, accounts.len(), &mut summary);
 
     let rate = summary.reject_rate();
     if rate > opts.max_reject_rate {

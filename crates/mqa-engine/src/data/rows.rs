@@ -14,6 +14,8 @@ pub(crate) trait RowView {
     fn malformed(&self) -> Option<&str>;
     /// A cell of the row.
     fn cell(&self, col: usize) -> Cell<'_>;
+    /// Where the row's raw text is in its batch (see [`RowBatch::raw`]).
+    fn raw_range(&self) -> (u32, u32);
 }
 
 /// Rows read from a file, owned, to be checked on any thread.
@@ -23,13 +25,6 @@ pub(crate) enum RowBatch {
 }
 
 impl RowBatch {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            RowBatch::Csv(b) => b.len(),
-            RowBatch::Jsonl(b) => b.len(),
-        }
-    }
-
     /// Bytes of the rows (for sizing the columns from the file size).
     pub(crate) fn byte_len(&self) -> usize {
         match self {
@@ -38,12 +33,13 @@ impl RowBatch {
         }
     }
 
-    /// Line and raw text of row `i`.
-    pub(crate) fn line_and_raw(&self, i: usize) -> (u64, &[u8]) {
-        match self {
-            RowBatch::Csv(b) => b.row(i).map_or((0, &[][..]), |r| (r.line(), r.raw_slice())),
-            RowBatch::Jsonl(b) => b.line_and_raw(i),
-        }
+    /// The raw text of a row, by its [`RowView::raw_range`].
+    pub(crate) fn raw(&self, (a, b): (u32, u32)) -> &[u8] {
+        let bytes = match self {
+            RowBatch::Csv(x) => x.bytes(),
+            RowBatch::Jsonl(x) => x.bytes(),
+        };
+        bytes.get(a as usize..b as usize).unwrap_or_default()
     }
 }
 

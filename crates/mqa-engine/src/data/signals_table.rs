@@ -223,7 +223,7 @@ fn stage_value(
     match (col, ty) {
         (SignalColumn::Text(v), _) => match v.get(i).and_then(|s| s.as_deref()) {
             None | Some("") => Ok(missing),
-            Some(s) => stage_bytes(name, ty, s.as_bytes(), interner),
+            Some(s) => stage_bytes(name, ty, s.as_bytes(), interner, true),
         },
         (SignalColumn::Int(v), FieldType::Int | FieldType::Number) => Ok(v
             .get(i)

@@ -1,12 +1,14 @@
 //! Reading one table file into columns. A reader cuts the file into
 //! batches; worker threads check the rows of each batch (`prepare`); the
 //! loading thread commits the batches in file order: it writes rejects,
-//! interns texts, drops duplicate ids (the first row that reads cleanly
-//! wins) and events after `as_of`, and appends the rest to the columns.
+//! claims ids (the first row that reads cleanly wins, see `claims`), drops
+//! events after `as_of`, interns the batch's texts and appends the rest to
+//! the columns.
 
-use super::column::{Column, TextRef};
+use super::claims::{ClaimSet, Claimed, MonoU64, TextPool};
+use super::column::Column;
 use super::error::LoadError;
-use super::prepare::{prepare_batch, ContactRef, Prepared, RowOutcome, TableKind, TableSpec};
+use super::prepare::{prepare_batch, Prepared, TableKind, TableSpec, LOCAL};
 use super::rejects::RejectSink;
 use super::rows::{BatchReader, RowBatch};
 use super::summary::FileSummary;
@@ -21,14 +23,39 @@ use std::sync::{Arc, Mutex};
 /// not have stay empty.
 #[derive(Debug, Default)]
 pub(crate) struct RawTable {
-    pub id: Vec<Sym>,
+    /// Every claimed id (kept rows and events after `as_of`), by claim.
+    pub ids: TextPool,
+    /// Line of each claim.
+    pub claim_lines: MonoU64,
+    /// Claim of each kept row.
+    pub id_claim: Vec<u32>,
     pub account: Vec<u32>,
     pub contact_id: Vec<Sym>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,
     pub at: Vec<Micros>,
-    pub line: Vec<u64>,
     pub fields: Vec<Column>,
+}
+
+impl RawTable {
+    pub(crate) fn len(&self) -> usize {
+        self.id_claim.len()
+    }
+
+    /// Id of kept row `r`.
+    pub(crate) fn id(&self, r: usize) -> &str {
+        self.id_claim
+            .get(r)
+            .map_or("", |&c| self.ids.get(c as usize))
+    }
+
+    /// Line of kept row `r`.
+    pub(crate) fn line(&self, r: usize) -> u64 {
+        self.id_claim
+            .get(r)
+            .and_then(|&c| self.claim_lines.get(c as usize))
+            .unwrap_or(0)
+    }
 }
 
 /// Reads every row of a file, rejecting the bad ones into `rejects`.
@@ -69,7 +96,6 @@ pub(crate) fn load_file(
             rejects,
         )?,
     }
-    b.flush(interner, rejects)?;
     Ok(b.finish())
 }
 
@@ -175,23 +201,18 @@ struct Builder<'a> {
     spec: TableSpec<'a>,
     path: &'a Path,
     t: RawTable,
-    /// Line of the kept row of each id (indexed by `Sym`); 0 = not seen.
-    seen: Vec<u64>,
+    claims: ClaimSet,
     summary: FileSummary,
     bytes: u64,
     reserved: bool,
-    /// Checked batches waiting to be committed together.
-    group: Vec<(RowBatch, Prepared)>,
-    group_rows: usize,
+    /// Per kept row of the batch being committed: not a duplicate.
+    keep: Vec<bool>,
     /// Committed batches whose buffers the next ones reuse.
     spare: Vec<(RowBatch, Prepared)>,
 }
 
-/// Rows committed together: their ids are interned in one
-/// [`Interner::intern_many`] call.
-const GROUP_ROWS: usize = 1 << 18;
 /// Committed batches kept for their buffers.
-const SPARE_BATCHES: usize = 32;
+const SPARE_BATCHES: usize = 8;
 
 impl<'a> Builder<'a> {
     fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
@@ -206,12 +227,11 @@ impl<'a> Builder<'a> {
                     .collect(),
                 ..RawTable::default()
             },
-            seen: Vec::new(),
+            claims: ClaimSet::default(),
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
-            group: Vec::new(),
-            group_rows: 0,
+            keep: Vec::new(),
             spare: Vec::new(),
         }
     }
@@ -220,27 +240,22 @@ impl<'a> Builder<'a> {
         self.path
     }
 
-    fn finish(self) -> (RawTable, FileSummary) {
+    fn finish(mut self) -> (RawTable, FileSummary) {
+        let (ids, lines) = self.claims.into_parts();
+        self.t.ids = ids;
+        self.t.claim_lines = lines;
         (self.t, self.summary)
     }
 
-    fn reject(
-        &mut self,
-        batch: &RowBatch,
-        index: u32,
-        reason: &str,
-        rejects: &mut dyn RejectSink,
-    ) -> Result<(), LoadError> {
-        let (line, raw) = batch.line_and_raw(index as usize);
-        let raw = String::from_utf8_lossy(raw);
-        rejects
-            .reject(self.path, line, reason, &raw)
-            .map_err(|source| LoadError::RejectSink { source })?;
-        self.summary.rejected += 1;
-        Ok(())
+    /// Buffers of a committed batch, to read and check the next one into.
+    fn take_spare(&mut self) -> (Option<RowBatch>, Prepared) {
+        match self.spare.pop() {
+            Some((batch, p)) => (Some(batch), p),
+            None => (None, Prepared::default()),
+        }
     }
 
-    /// Queues a checked batch; commits the queue once it is large enough.
+    /// Commits a checked batch (the next in file order).
     fn push(
         &mut self,
         batch: RowBatch,
@@ -252,133 +267,132 @@ impl<'a> Builder<'a> {
         if !self.reserved {
             self.reserved = true;
             if let Some(size) = self.spec.size_hint {
-                let rows = estimate_rows(size, self.bytes, batch.len());
-                self.reserve(rows, interner);
+                let rows = p.rows() as usize;
+                let est = estimate_rows(size, self.bytes, rows);
+                let id_bytes = p.ids.len() * est / rows.max(1);
+                self.reserve(est, id_bytes);
             }
         }
-        self.group_rows += p.rows.len();
-        self.group.push((batch, p));
-        if self.group_rows >= GROUP_ROWS {
-            self.flush(interner, rejects)?;
+        self.commit(&batch, &p, interner, rejects)?;
+        if self.spare.len() < SPARE_BATCHES {
+            self.spare.push((batch, p));
         }
         Ok(())
     }
 
-    /// Commits the queued batches, in order.
-    fn flush(
-        &mut self,
-        interner: &mut Interner,
-        rejects: &mut dyn RejectSink,
-    ) -> Result<(), LoadError> {
-        let group = std::mem::take(&mut self.group);
-        self.group_rows = 0;
-        let kept: Vec<(usize, TextRef)> = group
-            .iter()
-            .enumerate()
-            .flat_map(|(g, (_, p))| {
-                p.rows.iter().filter_map(move |r| match r {
-                    RowOutcome::Keep(k) => Some((g, k.id)),
-                    RowOutcome::Reject(..) => None,
-                })
-            })
-            .collect();
-        let text = |i: usize| match kept.get(i) {
-            Some(&(g, r)) => group.get(g).map_or("", |(_, p)| p.texts.get(r)),
-            None => "",
-        };
-        let hash = |i: usize| kept.get(i).map_or(0, |&(_, r)| r.hash);
-        let ids = interner.intern_many(kept.len(), text, hash);
-        let mut ids = ids.into_iter();
-        for (batch, p) in &group {
-            self.commit(batch, p, &mut ids, interner, rejects)?;
-        }
-        let room = SPARE_BATCHES.saturating_sub(self.spare.len());
-        self.spare.extend(group.into_iter().take(room));
-        Ok(())
-    }
-
-    /// Buffers of a committed batch, to read and check the next one into.
-    fn take_spare(&mut self) -> (Option<RowBatch>, Prepared) {
-        match self.spare.pop() {
-            Some((batch, p)) => (Some(batch), p),
-            None => (None, Prepared::default()),
-        }
-    }
-
-    /// Commits one batch; `ids` yields the interned id of each kept row.
+    /// Writes the batch's rejects and claims its ids, in row order, then
+    /// appends its kept rows.
     fn commit(
         &mut self,
         batch: &RowBatch,
         p: &Prepared,
-        ids: &mut impl Iterator<Item = Sym>,
         interner: &mut Interner,
         rejects: &mut dyn RejectSink,
     ) -> Result<(), LoadError> {
-        let nf = self.spec.fields.len();
-        let mut values = p.values.iter();
-        for outcome in &p.rows {
-            self.summary.read += 1;
-            let k = match outcome {
-                RowOutcome::Reject(index, reason) => {
-                    self.reject(batch, *index, reason, rejects)?;
-                    continue;
+        let Builder {
+            path,
+            t,
+            claims,
+            summary,
+            keep,
+            ..
+        } = self;
+        let path: &Path = path;
+        summary.read += p.rows();
+        let Ok(ids) = std::str::from_utf8(&p.ids) else {
+            return Err(LoadError::Internal {
+                file: path.into(),
+                message: "an id that is not valid UTF-8 passed the row checks".into(),
+            });
+        };
+        let start = |k: usize| match k.checked_sub(1) {
+            Some(j) => p.claims.get(j).map_or(0, |c| c.id_end as usize),
+            None => 0,
+        };
+        let id = |k: usize| {
+            let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
+            ids.get(start(k)..end).unwrap_or("")
+        };
+        let mut pending = p.rejects.iter().peekable();
+        let mut failed: Option<std::io::Error> = None;
+        let mut write =
+            |line: u64, reason: &str, raw: (u32, u32), failed: &mut Option<std::io::Error>| {
+                if failed.is_some() {
+                    return;
                 }
-                RowOutcome::Keep(k) => k,
+                let raw = String::from_utf8_lossy(batch.raw(raw));
+                if let Err(e) = rejects.reject(path, line, reason, &raw) {
+                    *failed = Some(e);
+                }
             };
-            let id = ids.next().unwrap_or(Sym::MISSING);
-            let first = self.seen.get(id.index()).copied().unwrap_or(0);
-            if first != 0 {
-                skip(&mut values, nf);
-                let reason = format!(
-                    "duplicate id `{}` (first at line {first})",
-                    interner.resolve(id)
-                );
-                self.reject(batch, k.index, &reason, rejects)?;
-                continue;
-            }
-            if id.index() >= self.seen.len() {
-                self.seen.resize(interner.len().max(id.index() + 1), 0);
-            }
-            if let Some(s) = self.seen.get_mut(id.index()) {
-                *s = k.line;
-            }
-            if self.spec.kind == TableKind::Events && k.at > self.spec.as_of {
-                skip(&mut values, nf);
-                self.summary.after_as_of += 1;
-                continue;
-            }
-            self.summary.used += 1;
-            let t = &mut self.t;
-            t.id.push(id);
-            t.line.push(k.line);
-            if self.spec.kind != TableKind::Accounts {
-                t.account.push(k.account);
-            }
-            if self.spec.kind == TableKind::Events {
-                let (row, sym) = match k.contact {
-                    ContactRef::Anonymous => (u32::MAX, Sym::MISSING),
-                    ContactRef::Known(row, sym) => (row, sym),
-                    ContactRef::Unknown(text) => (u32::MAX, p.texts.intern(text, interner)),
-                };
-                t.contact.push(row);
-                t.contact_id.push(sym);
-                t.at.push(k.at);
-            }
-            for col in t.fields.iter_mut() {
-                match values.next() {
-                    Some(v) => col.push(p.texts.resolve(v, interner)),
-                    None => col.push_missing(),
+        keep.clear();
+        let mut dups = false;
+        claims.claim_all(
+            p.claims.len(),
+            id,
+            |k| p.claims.get(k).map_or(0, |c| c.hash),
+            |k| p.claims.get(k).map_or(0, |c| c.line),
+            |k, got| {
+                while let Some(r) = pending.next_if(|r| r.before as usize <= k) {
+                    write(r.line, &r.reason, r.raw, &mut failed);
+                    summary.rejected += 1;
                 }
+                let Some(c) = p.claims.get(k) else { return };
+                match got {
+                    Claimed::New(claim) => {
+                        if c.kept {
+                            keep.push(true);
+                            t.id_claim.push(claim);
+                            summary.used += 1;
+                        } else {
+                            summary.after_as_of += 1;
+                        }
+                    }
+                    Claimed::Duplicate(first) => {
+                        let reason = format!("duplicate id `{}` (first at line {first})", id(k));
+                        write(c.line, &reason, c.raw, &mut failed);
+                        summary.rejected += 1;
+                        if c.kept {
+                            keep.push(false);
+                            dups = true;
+                        }
+                    }
+                }
+            },
+        );
+        for r in pending {
+            write(r.line, &r.reason, r.raw, &mut failed);
+            summary.rejected += 1;
+        }
+        if let Some(source) = failed {
+            return Err(LoadError::RejectSink { source });
+        }
+        let mask = dups.then_some(&keep[..]);
+        append(&mut t.account, &p.account, mask);
+        append(&mut t.contact, &p.contact, mask);
+        append(&mut t.at, &p.at, mask);
+        let mut globals = p.dict.globals();
+        let mut text = |s: Sym| globals.sym(s, interner);
+        for (i, &s) in p.contact_id.iter().enumerate() {
+            if mask.is_some_and(|m| !m.get(i).copied().unwrap_or(false)) {
+                continue;
             }
+            t.contact_id.push(if s.is_missing() || s.0 & LOCAL == 0 {
+                s
+            } else {
+                text(Sym(s.0 & !LOCAL))
+            });
+        }
+        for (col, src) in t.fields.iter_mut().zip(&p.fields) {
+            col.append(src, mask, &mut text);
         }
         Ok(())
     }
 
-    /// Room for `rows` rows in the columns and for their ids in the interner.
-    fn reserve(&mut self, rows: usize, interner: &mut Interner) {
+    /// Room for `rows` rows in the columns and for their ids.
+    fn reserve(&mut self, rows: usize, id_bytes: usize) {
         let t = &mut self.t;
-        t.id.reserve(rows);
-        t.line.reserve(rows);
+        t.id_claim.reserve(rows);
         if self.spec.kind != TableKind::Accounts {
             t.account.reserve(rows);
         }
@@ -390,13 +404,15 @@ impl<'a> Builder<'a> {
         for c in &mut t.fields {
             c.reserve(rows);
         }
-        interner.reserve(rows, rows * 12);
+        self.claims.reserve(rows, id_bytes);
     }
 }
 
-fn skip<I: Iterator>(values: &mut I, n: usize) {
-    for _ in 0..n {
-        values.next();
+/// Appends `src` to `dst`, only the rows whose `keep` is true when given.
+fn append<T: Copy>(dst: &mut Vec<T>, src: &[T], keep: Option<&[bool]>) {
+    match keep {
+        None => dst.extend_from_slice(src),
+        Some(k) => dst.extend(src.iter().zip(k).filter(|(_, &k)| k).map(|(&v, _)| v)),
     }
 }
 

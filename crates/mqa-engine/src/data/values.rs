@@ -170,19 +170,28 @@ fn show_json(v: &Value) -> String {
     show(s.as_bytes())
 }
 
-/// A text cell: `None` when missing or empty.
-pub(crate) fn cell_text<'a>(name: &str, cell: Cell<'a>) -> Result<Option<Cow<'a, str>>, String> {
+/// A text cell: `None` when missing or empty. `utf8_ok`: the bytes are
+/// known to be valid UTF-8 (the whole batch was checked), so the cell is not
+/// checked again.
+pub(crate) fn cell_text<'a>(
+    name: &str,
+    cell: Cell<'a>,
+    utf8_ok: bool,
+) -> Result<Option<Cow<'a, [u8]>>, String> {
     match cell {
         Cell::Missing => Ok(None),
         Cell::Bytes([]) => Ok(None),
-        Cell::Bytes(b) => match std::str::from_utf8(b) {
-            Ok(s) => Ok(Some(Cow::Borrowed(s))),
-            Err(_) => Err(format!("{name}: {} is not valid UTF-8", show(b))),
-        },
+        Cell::Bytes(b) => {
+            if utf8_ok || std::str::from_utf8(b).is_ok() {
+                Ok(Some(Cow::Borrowed(b)))
+            } else {
+                Err(format!("{name}: {} is not valid UTF-8", show(b)))
+            }
+        }
         Cell::Json(Value::Null) => Ok(None),
         Cell::Json(Value::String(s)) if s.is_empty() => Ok(None),
-        Cell::Json(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
-        Cell::Json(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
+        Cell::Json(Value::String(s)) => Ok(Some(Cow::Borrowed(s.as_bytes()))),
+        Cell::Json(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string().into_bytes()))),
         Cell::Json(v) => Err(format!("{name}: {} is not a text", show_json(v))),
     }
 }
@@ -204,34 +213,41 @@ fn not_a(name: &str, shown: String, ty: FieldType) -> String {
 }
 
 /// Parses one cell of a declared field `name` of type `ty`.
+/// `utf8_ok` as in [`cell_text`].
 pub(crate) fn stage<S: TextStore>(
     name: &str,
     ty: FieldType,
     cell: Cell<'_>,
     store: &mut S,
+    utf8_ok: bool,
 ) -> Result<Staged<S::Ref>, String> {
     match cell {
         Cell::Missing | Cell::Bytes([]) | Cell::Json(Value::Null) => {
             Ok(Staged::missing(ty, S::MISSING))
         }
-        Cell::Bytes(b) => stage_bytes(name, ty, b, store),
+        Cell::Bytes(b) => stage_bytes(name, ty, b, store, utf8_ok),
         Cell::Json(v) => stage_json(name, ty, v, store),
     }
 }
 
-/// Parses a non-empty CSV cell (or a text value a plugin handed over).
+/// Parses a non-empty CSV cell (or a text value a plugin handed over);
+/// `utf8_ok` as in [`cell_text`].
 pub(crate) fn stage_bytes<S: TextStore>(
     name: &str,
     ty: FieldType,
     b: &[u8],
     store: &mut S,
+    utf8_ok: bool,
 ) -> Result<Staged<S::Ref>, String> {
     let bad = || not_a(name, show(b), ty);
+    let valid = || utf8_ok || std::str::from_utf8(b).is_ok();
     Ok(match ty {
-        FieldType::Text => match std::str::from_utf8(b) {
-            Ok(s) => Staged::Text(store.put(s)),
-            Err(_) => return Err(format!("{name}: {} is not valid UTF-8", show(b))),
-        },
+        FieldType::Text => {
+            if !valid() {
+                return Err(format!("{name}: {} is not valid UTF-8", show(b)));
+            }
+            Staged::Text(store.put(b))
+        }
         FieldType::Int => Staged::Number(parse_int(b).ok_or_else(bad)?),
         FieldType::Number => Staged::Number(parse_number(b).ok_or_else(bad)?),
         FieldType::Bool => Staged::Bool(u8::from(parse_bool(b).ok_or_else(bad)?)),
@@ -240,9 +256,11 @@ pub(crate) fn stage_bytes<S: TextStore>(
             Err(why) => return Err(format!("{name}: {} {why}", show(b))),
         },
         FieldType::ListText => {
-            let s = std::str::from_utf8(b).map_err(|_| bad())?;
+            if !valid() {
+                return Err(bad());
+            }
             let mut items = Vec::new();
-            for item in s.split(';') {
+            for item in b.split(|&c| c == b';') {
                 if item.is_empty() {
                     return Err(format!("{name}: {} has an empty list item", show(b)));
                 }
@@ -274,7 +292,7 @@ fn stage_json<S: TextStore>(
     let bad = || not_a(name, show_json(v), ty);
     match (ty, v) {
         (_, Value::String(s)) if s.is_empty() => Ok(Staged::missing(ty, S::MISSING)),
-        (FieldType::Text, _) => match cell_text(name, Cell::Json(v))? {
+        (FieldType::Text, _) => match cell_text(name, Cell::Json(v), true)? {
             Some(s) => Ok(Staged::Text(store.put(&s))),
             None => Ok(Staged::Text(S::MISSING)),
         },
@@ -290,11 +308,11 @@ fn stage_json<S: TextStore>(
         (
             FieldType::Int | FieldType::Number | FieldType::Bool | FieldType::Time,
             Value::String(s),
-        ) => stage_bytes(name, ty, s.as_bytes(), store),
+        ) => stage_bytes(name, ty, s.as_bytes(), store, true),
         (FieldType::ListText, Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                match cell_text(name, Cell::Json(item)) {
+                match cell_text(name, Cell::Json(item), true) {
                     Ok(Some(s)) => out.push(store.put(&s)),
                     _ => return Err(format!("{} (item {})", bad(), show_json(item))),
                 }

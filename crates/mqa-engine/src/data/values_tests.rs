@@ -78,7 +78,7 @@ fn times_need_an_offset() {
 #[test]
 fn csv_cells_by_type() {
     let mut i = Interner::new();
-    let st = |ty, s: &str, i: &mut Interner| stage("f", ty, Cell::Bytes(s.as_bytes()), i);
+    let st = |ty, s: &str, i: &mut Interner| stage("f", ty, Cell::Bytes(s.as_bytes()), i, false);
     assert_eq!(
         st(FieldType::Int, "", &mut i).map(|s| matches!(s, Staged::Number(x) if x.is_nan())),
         Ok(true)
@@ -134,15 +134,33 @@ fn csv_cells_by_type() {
         Err("f: \"2026-10-01T10:00:00\" is not a time: a UTC offset is required (add `Z` or `+HH:MM`)".to_string())
     );
     assert_eq!(
-        stage("f", FieldType::Text, Cell::Bytes(b"\xff"), &mut i),
+        stage("f", FieldType::Text, Cell::Bytes(b"\xff"), &mut i, false),
         Err("f: \"\u{fffd}\" is not valid UTF-8".to_string())
+    );
+    assert_eq!(
+        stage(
+            "f",
+            FieldType::ListText,
+            Cell::Bytes(b"a;\xff"),
+            &mut i,
+            false
+        ),
+        Err("f: \"a;\u{fffd}\" is not a list of texts".to_string())
+    );
+    assert_eq!(
+        cell_text("id", Cell::Bytes(b"e\xff"), false),
+        Err("id: \"e\u{fffd}\" is not valid UTF-8".to_string())
+    );
+    assert_eq!(
+        cell_text("id", Cell::Bytes(b"e1"), false),
+        Ok(Some(std::borrow::Cow::Borrowed(&b"e1"[..])))
     );
 }
 
 #[test]
 fn json_cells_by_type() {
     let mut i = Interner::new();
-    let st = |ty, v: Value, i: &mut Interner| stage("f", ty, Cell::Json(&v), i);
+    let st = |ty, v: Value, i: &mut Interner| stage("f", ty, Cell::Json(&v), i, false);
     assert_eq!(
         st(FieldType::Int, json!(1200), &mut i),
         Ok(Staged::Number(1200.0))

@@ -61,6 +61,31 @@ pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
     Prepared { strs, lower }
 }
 
+/// Whether a rule of `program` reads an event's own `id` (the loader does
+/// not intern event ids unless one does).
+pub fn reads_event_ids(program: &Program) -> bool {
+    fn uses_id(e: &RecExpr) -> bool {
+        match e {
+            RecExpr::Field(RecField::Id) => true,
+            RecExpr::Unary(_, a) => uses_id(a),
+            RecExpr::Binary(_, a, b) => uses_id(a) || uses_id(b),
+            RecExpr::Between(a, b, c) => uses_id(a) || uses_id(b) || uses_id(c),
+            _ => false,
+        }
+    }
+    let scan_uses = |scan: &Scan, field: Option<&RecExpr>| {
+        scan.collection == Collection::Events
+            && (scan.filter.as_ref().is_some_and(uses_id) || field.is_some_and(uses_id))
+    };
+    program.models.iter().any(|m| {
+        m.nodes.iter().any(|n| match n {
+            Node::Aggregate { scan, field, .. } => scan_uses(scan, field.as_ref()),
+            Node::PerRecord { scan, .. } => scan_uses(scan, None),
+            _ => false,
+        })
+    })
+}
+
 fn rec_uses_lower(e: &RecExpr) -> bool {
     match e {
         RecExpr::Unary(Un::Lower, _) => true,

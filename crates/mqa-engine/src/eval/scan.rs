@@ -129,7 +129,16 @@ impl<'e> Evaluator<'e> {
         };
         match rec {
             Rec::Event(row) => match f {
-                RecField::Id => text(d.events.id.get(row)),
+                // Event ids are interned by the session when a rule reads them
+                // (`reads_event_ids`); otherwise only an id that equals an
+                // interned text has a symbol.
+                RecField::Id => match d.events.id.sym(row) {
+                    Some(s) => text(Some(&s)),
+                    None => self
+                        .interner
+                        .get(d.events.id.get(row))
+                        .map_or(Value::Missing, Value::Text),
+                },
                 RecField::AccountKey => text(d.accounts.id.get(a)),
                 RecField::ContactId => text(d.events.contact_id.get(row)),
                 RecField::At => d

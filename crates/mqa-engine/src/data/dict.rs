@@ -1,0 +1,152 @@
+//! The texts of one batch, numbered locally on the thread that checks the
+//! batch: a column repeats a few values (kinds, roles), so the loading
+//! thread interns each distinct text once per batch instead of once per cell.
+
+use super::column::TextStore;
+use crate::intern::{hash_bytes, table_hash, Interner, Sym};
+use hashbrown::HashTable;
+
+/// Distinct texts of a batch, numbered from 0 in first-seen order. Texts
+/// must be valid UTF-8 (the row checks make sure of it).
+#[derive(Debug, Default)]
+pub(crate) struct LocalDict {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+    hashes: Vec<u32>,
+    table: HashTable<u32>,
+}
+
+impl LocalDict {
+    pub(crate) fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.hashes.clear();
+        self.table.clear();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn text(&self, i: usize) -> &[u8] {
+        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
+        let start = match i.checked_sub(1) {
+            Some(p) => self.ends.get(p).copied().unwrap_or(0) as usize,
+            None => 0,
+        };
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    /// The local number of `s`, adding it when new.
+    #[inline]
+    pub(crate) fn put_bytes(&mut self, s: &[u8]) -> u32 {
+        let hash = hash_bytes(s);
+        let LocalDict {
+            bytes,
+            ends,
+            hashes,
+            table,
+        } = self;
+        let text = |i: u32| {
+            let i = i as usize;
+            let end = ends.get(i).copied().unwrap_or(0) as usize;
+            let start = match i.checked_sub(1) {
+                Some(p) => ends.get(p).copied().unwrap_or(0) as usize,
+                None => 0,
+            };
+            bytes.get(start..end).unwrap_or_default()
+        };
+        if let Some(&i) = table.find(table_hash(hash), |&i| {
+            hashes.get(i as usize) == Some(&hash) && text(i) == s
+        }) {
+            return i;
+        }
+        let i = ends.len() as u32;
+        bytes.extend_from_slice(s);
+        ends.push(bytes.len() as u32);
+        hashes.push(hash);
+        let hashes = &*hashes;
+        table.insert_unique(table_hash(hash), i, |&j| {
+            table_hash(hashes.get(j as usize).copied().unwrap_or(0))
+        });
+        i
+    }
+
+    /// Maps local numbers to interned symbols, interning each text the
+    /// first time it is asked for (texts of rejected rows never are).
+    pub(crate) fn globals(&self) -> Globals<'_> {
+        Globals {
+            dict: self,
+            map: vec![u32::MAX; self.len()],
+        }
+    }
+}
+
+impl TextStore for LocalDict {
+    type Ref = Sym;
+    const MISSING: Sym = Sym::MISSING;
+    #[inline]
+    fn put(&mut self, s: &[u8]) -> Sym {
+        Sym(self.put_bytes(s))
+    }
+}
+
+/// Local number → global symbol for one batch.
+pub(crate) struct Globals<'d> {
+    dict: &'d LocalDict,
+    map: Vec<u32>,
+}
+
+impl Globals<'_> {
+    /// The symbol of local text `local` ([`Sym::MISSING`] stays missing).
+    #[inline]
+    pub(crate) fn sym(&mut self, local: Sym, interner: &mut Interner) -> Sym {
+        if local.is_missing() {
+            return Sym::MISSING;
+        }
+        let i = local.index();
+        match self.map.get(i) {
+            Some(&g) if g != u32::MAX => Sym(g),
+            Some(_) => {
+                // Texts are checked UTF-8 before they reach the dictionary.
+                let sym = match std::str::from_utf8(self.dict.text(i)) {
+                    Ok(s) => {
+                        interner.intern_hashed(s, self.dict.hashes.get(i).copied().unwrap_or(0))
+                    }
+                    Err(_) => Sym::MISSING,
+                };
+                if let Some(m) = self.map.get_mut(i) {
+                    *m = sym.0;
+                }
+                sym
+            }
+            None => Sym::MISSING,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_texts_and_interns_only_what_is_asked() {
+        let mut d = LocalDict::default();
+        let a = d.put_bytes(b"page_view");
+        let b = d.put_bytes(b"demo_request");
+        assert_eq!(d.put_bytes(b"page_view"), a);
+        let c = d.put_bytes(b"");
+        assert_eq!((a, b, c, d.len()), (0, 1, 2, 3));
+        let mut i = Interner::new();
+        let mut g = d.globals();
+        let sb = g.sym(Sym(b), &mut i);
+        assert_eq!(i.resolve(sb), "demo_request");
+        assert_eq!(i.len(), 1, "only the text asked for is interned");
+        assert_eq!(g.sym(Sym(b), &mut i), sb);
+        assert_eq!(g.sym(Sym::MISSING, &mut i), Sym::MISSING);
+        let sa = g.sym(Sym(a), &mut i);
+        assert_eq!(i.resolve(sa), "page_view");
+        d.clear();
+        assert_eq!(d.put_bytes(b"x"), 0);
+    }
+}
