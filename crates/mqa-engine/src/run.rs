@@ -132,6 +132,7 @@ impl Session {
             data.events.id.intern_all(&mut interner);
         }
         let mut timings = vec![("read data", started.elapsed())];
+        timings.extend(data.timings.iter().copied());
         let started = std::time::Instant::now();
         let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
         let mut loaded = Vec::new();

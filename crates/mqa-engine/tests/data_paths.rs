@@ -237,3 +237,87 @@ fn rules_can_read_event_ids() {
     assert_eq!(r.value("ids_of_x", "a"), 2.0);
     assert_eq!(r.value("ids", "b"), 1.0);
 }
+
+#[test]
+fn duplicates_keep_their_raw_rows_in_gzip_and_jsonl() {
+    use flate2::write::GzEncoder;
+    use std::io::Write as _;
+    let plain = tempfile::tempdir().unwrap();
+    write_big(plain.path(), |_| false);
+    let (_, _, want) = load(plain.path(), &acme_schema(), AS_OF, 1.0);
+    // The same files gzipped.
+    let gz = tempfile::tempdir().unwrap();
+    for name in ["accounts", "contacts", "events"] {
+        let text = std::fs::read(plain.path().join(format!("{name}.csv"))).unwrap();
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&text).unwrap();
+        std::fs::write(
+            gz.path().join(format!("{name}.csv.gz")),
+            e.finish().unwrap(),
+        )
+        .unwrap();
+    }
+    let (ds, _, got) = load(gz.path(), &acme_schema(), AS_OF, 1.0);
+    ds.unwrap();
+    let rows = |r: &mqa_engine::data::MemoryRejects| -> Vec<(u64, String, String)> {
+        r.rows
+            .iter()
+            .map(|x| (x.line, x.reason.clone(), x.raw.clone()))
+            .collect()
+    };
+    assert_eq!(rows(&got), rows(&want));
+    assert!(
+        got.rows
+            .iter()
+            .filter(|r| r.reason.starts_with("duplicate"))
+            .count()
+            > 70
+    );
+
+    // JSONL: a repeated id among many lines; the first clean one wins.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("accounts.csv"),
+        "id,domain,industry,employees,revenue,tier,regulated\na1,x,software,1,1,1,no\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("contacts.csv"), "id,account_id,role,department\n").unwrap();
+    let mut ev = String::new();
+    for e in 0..30_000 {
+        let id = match e {
+            20_000 => "e5".to_string(),
+            25_000 => "e29999".to_string(),
+            _ => format!("e{e}"),
+        };
+        let _ = writeln!(
+            ev,
+            "{{\"id\":\"{id}\",\"account_id\":\"a1\",\"at\":\"2026-10-01T00:00:00Z\",\"kind\":\"k{e}\"}}"
+        );
+    }
+    std::fs::write(d.join("events.jsonl"), ev).unwrap();
+    let (ds, _, rejects) = load(d, &acme_schema(), AS_OF, 1.0);
+    let ds = ds.unwrap();
+    let got: Vec<(u64, &str, &str)> = rejects
+        .rows
+        .iter()
+        .map(|r| (r.line, r.reason.as_str(), r.raw.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                20_001,
+                "duplicate id `e5` (first at line 6)",
+                "{\"id\":\"e5\",\"account_id\":\"a1\",\"at\":\"2026-10-01T00:00:00Z\",\"kind\":\"k20000\"}"
+            ),
+            (
+                30_000,
+                "duplicate id `e29999` (first at line 25001)",
+                "{\"id\":\"e29999\",\"account_id\":\"a1\",\"at\":\"2026-10-01T00:00:00Z\",\"kind\":\"k29999\"}"
+            ),
+        ]
+    );
+    assert_eq!(ds.events.len(), 29_998);
+    assert_eq!(ds.summary.file("events").unwrap().rejected, 2);
+}

@@ -90,6 +90,55 @@ pub(crate) fn events(raw: RawTable, accounts: usize, summary: &mut LoadSummary) 
             summary.events_unknown_contact += 1;
         }
     }
+    let key = |x: u32, y: u32| {
+        let (x, y) = (x as usize, y as usize);
+        at.get(x).cmp(&at.get(y)).then_with(|| {
+            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
+            id(x).cmp(id(y))
+        })
+    };
+    if account.windows(2).all(|w| w[0] <= w[1]) {
+        // Grouped in account order, each batch's runs already sorted: only
+        // an account whose events straddle two batches (or whose rows came
+        // unsorted across them) needs a sort, in place.
+        let (_, account_start) = group_by_account(&[], accounts);
+        let account_start = starts_of_sorted(&account, account_start);
+        let unsorted: Vec<usize> = (0..accounts)
+            .into_par_iter()
+            .with_min_len(1 << 10)
+            .filter(|&a| {
+                let r = csr(&account_start, a);
+                !(r.start..r.end.saturating_sub(1)).all(|i| key(i as u32, i as u32 + 1).is_lt())
+            })
+            .collect();
+        let mut orders: Vec<(usize, Vec<u32>)> = Vec::with_capacity(unsorted.len());
+        for a in unsorted {
+            let r = csr(&account_start, a);
+            let mut order: Vec<u32> = (r.start as u32..r.end as u32).collect();
+            order.sort_unstable_by(|&x, &y| key(x, y));
+            orders.push((r.start, order));
+        }
+        let (mut id_claim, mut contact_id, mut contact, mut at, mut fields) =
+            (id_claim, contact_id, contact, at, fields);
+        for (start, order) in &orders {
+            permute_range(&mut id_claim, *start, order);
+            permute_range(&mut contact_id, *start, order);
+            permute_range(&mut contact, *start, order);
+            permute_range(&mut at, *start, order);
+            for c in &mut fields {
+                c.permute_range(*start, order);
+            }
+        }
+        return Events {
+            id: EventIds::new(ids, id_claim),
+            account,
+            contact_id,
+            contact,
+            at,
+            fields,
+            account_start,
+        };
+    }
     let (mut perm, account_start) = group_by_account(&account, accounts);
     // Split into pieces of whole accounts, each sorted on its own thread.
     let mut pieces: Vec<&mut [u32]> = Vec::new();
@@ -108,13 +157,6 @@ pub(crate) fn events(raw: RawTable, accounts: usize, summary: &mut LoadSummary) 
             first_account = a + 1;
         }
     }
-    let key = |x: u32, y: u32| {
-        let (x, y) = (x as usize, y as usize);
-        at.get(x).cmp(&at.get(y)).then_with(|| {
-            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
-            id(x).cmp(id(y))
-        })
-    };
     pieces
         .into_par_iter()
         .zip(bounds)
@@ -148,6 +190,37 @@ pub(crate) fn events(raw: RawTable, accounts: usize, summary: &mut LoadSummary) 
         at: par_gather(&at, &perm, TIME_MISSING),
         fields: fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
+    }
+}
+
+/// CSR starts of rows already in account order (`start` is all zeros, `len = accounts + 1`).
+fn starts_of_sorted(account: &[u32], mut start: Vec<u32>) -> Vec<u32> {
+    for &a in account {
+        if let Some(c) = start.get_mut(a as usize + 1) {
+            *c += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    start
+}
+
+fn csr(start: &[u32], a: usize) -> std::ops::Range<usize> {
+    match (start.get(a), start.get(a + 1)) {
+        (Some(&s), Some(&e)) => s as usize..e as usize,
+        _ => 0..0,
+    }
+}
+
+/// `v[start..start + order.len()] = [v[order[0]], v[order[1]], ...]` (`order` holds rows of that range).
+pub(crate) fn permute_range<T: Clone>(v: &mut [T], start: usize, order: &[u32]) {
+    let moved: Vec<T> = order
+        .iter()
+        .filter_map(|&r| v.get(r as usize).cloned())
+        .collect();
+    if let Some(dst) = v.get_mut(start..start + moved.len()) {
+        dst.clone_from_slice(&moved);
     }
 }
 

@@ -164,27 +164,22 @@ impl EventIds {
     }
 }
 
-/// Claims whose table slots [`ClaimSet::claim_all`] loads together before
-/// probing them: the loads are independent, so their cache misses overlap.
-const TOUCH: usize = 64;
+/// Partitions of [`ClaimSet`] (by the top bits of the id's hash).
+const PARTS: usize = 256;
 
-/// The ids claimed so far in one file, with the line of each claim.
+/// The ids claimed in one file, with the line of each claim. Rows claim
+/// their ids in file order; which claims repeat an earlier id is found at
+/// the end ([`ClaimSet::duplicates`]): the `(hash, claim)` pairs are kept
+/// in partitions by hash, and each partition is checked on its own with a
+/// table that fits in the cache. A table of all ids, probed row by row,
+/// misses the cache (and the TLB) on almost every row: on a loaded 2-core
+/// machine that cost about 100 ns a row, more than checking the row.
 #[derive(Debug, Default)]
 pub(crate) struct ClaimSet {
     pub(crate) pool: TextPool,
     lines: MonoU64,
-    /// Open addressing, linear probing: `hash << 32 | claim + 1`, 0 = empty.
-    slots: Vec<u64>,
-    len: usize,
-}
-
-/// What claiming an id gave.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Claimed {
-    /// A new id: its claim index.
-    New(u32),
-    /// The id was claimed before, by the row at this line.
-    Duplicate(u64),
+    /// `hash << 32 | claim`, by the hash's top bits, in claim order.
+    parts: Vec<Vec<u64>>,
 }
 
 impl ClaimSet {
@@ -192,103 +187,94 @@ impl ClaimSet {
     pub(crate) fn reserve(&mut self, n: usize, bytes: usize) {
         self.pool.reserve(n, bytes);
         self.lines.reserve(n);
-        let need = (self.len + n) * 4 / 3 + 1;
-        if need > self.slots.len() {
-            self.grow_to(need.next_power_of_two().max(64));
+        if self.parts.is_empty() {
+            self.parts = vec![Vec::new(); PARTS];
+        }
+        for p in &mut self.parts {
+            p.reserve(n / PARTS + n / (PARTS * 8));
         }
     }
 
-    fn grow_to(&mut self, cap: usize) {
-        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
-        let mask = cap - 1;
-        for v in old.into_iter().filter(|&v| v != 0) {
-            let mut i = (v >> 32) as usize & mask;
-            while let Some(slot) = self.slots.get_mut(i) {
-                if *slot == 0 {
-                    *slot = v;
-                    break;
-                }
-                i = (i + 1) & mask;
-            }
-        }
+    /// Claims so far (duplicates included).
+    pub(crate) fn len(&self) -> usize {
+        self.pool.len()
     }
 
-    /// Claims `id` (hashed by [`crate::intern::hash_bytes`]) for the row at `line`.
-    #[inline]
-    pub(crate) fn claim(&mut self, id: &str, hash: u32, line: u64) -> Claimed {
-        if (self.len + 1) * 4 > self.slots.len() * 3 {
-            self.grow_to((self.slots.len() * 2).max(64));
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let Some(slot) = self.slots.get_mut(i) else {
-                // Unreachable: the table always has a free slot.
-                return Claimed::Duplicate(0);
-            };
-            let v = *slot;
-            if v == 0 {
-                let c = self.pool.push(id);
-                self.lines.push(line);
-                *slot = u64::from(hash) << 32 | (u64::from(c) + 1);
-                self.len += 1;
-                return Claimed::New(c);
-            }
-            if (v >> 32) as u32 == hash {
-                let c = (v as u32).wrapping_sub(1) as usize;
-                if self.pool.get(c) == id {
-                    return Claimed::Duplicate(self.lines.get(c).unwrap_or(0));
-                }
-            }
-            i = (i + 1) & mask;
-        }
+    /// Line of claim `c`.
+    pub(crate) fn line(&self, c: u32) -> u64 {
+        self.lines.get(c as usize).unwrap_or(0)
     }
 
-    /// Claims the ids of a batch in order (`id(k)`, `hash(k)`, `line(k)`
-    /// for `k in 0..n`), calling `out(k, result)` for each. Same results as
-    /// calling [`ClaimSet::claim`] in turn, but the table slots of a group
-    /// of claims are loaded together first (the table is much larger than
-    /// the caches; one miss after another would dominate the load).
-    pub(crate) fn claim_all<'t>(
+    /// Claims the ids of a batch (`id(k)`, hashed by
+    /// [`crate::intern::hash_bytes`] as `hash(k)`, at line `line(k)`, for
+    /// `k in 0..n`) as claims `len()..len() + n`.
+    pub(crate) fn add_all<'t>(
         &mut self,
         n: usize,
         id: impl Fn(usize) -> &'t str,
         hash: impl Fn(usize) -> u32,
         line: impl Fn(usize) -> u64,
-        mut out: impl FnMut(usize, Claimed),
     ) {
         self.reserve(n, 0);
-        let mask = self.slots.len() - 1;
-        for start in (0..n).step_by(TOUCH) {
-            let end = (start + TOUCH).min(n);
-            let mut touched = 0u64;
-            for k in start..end {
-                touched ^= self
-                    .slots
-                    .get(hash(k) as usize & mask)
-                    .copied()
-                    .unwrap_or(0);
-            }
-            std::hint::black_box(touched);
-            for k in start..end {
-                out(k, self.claim(id(k), hash(k), line(k)));
+        let base = self.pool.len() as u64;
+        for k in 0..n {
+            let h = hash(k);
+            self.pool.push(id(k));
+            self.lines.push(line(k));
+            if let Some(p) = self.parts.get_mut((h >> 24) as usize) {
+                p.push(u64::from(h) << 32 | (base + k as u64));
             }
         }
     }
 
-    /// Claims so far.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.len
+    /// Every claim whose id was claimed before, with the first claim of
+    /// that id: `(claim, first)`, in claim order. Runs on the rayon pool.
+    pub(crate) fn duplicates(&self) -> Vec<(u32, u32)> {
+        use rayon::prelude::*;
+        let pool = &self.pool;
+        let mut all: Vec<(u32, u32)> = self
+            .parts
+            .par_iter()
+            .flat_map_iter(|part| repeats_in(part, pool))
+            .collect();
+        all.sort_unstable();
+        all
     }
 
-    /// The ids and lines, by claim index (the table is dropped).
+    /// The ids and lines, by claim index (the partitions are dropped).
     pub(crate) fn into_parts(self) -> (TextPool, MonoU64) {
         let (mut pool, mut lines) = (self.pool, self.lines);
         pool.shrink_to_fit();
         lines.shrink_to_fit();
         (pool, lines)
     }
+}
+
+/// The repeats within one partition (`hash << 32 | claim`, in claim order).
+fn repeats_in(part: &[u64], pool: &TextPool) -> Vec<(u32, u32)> {
+    let cap = (part.len() * 2).next_power_of_two().max(16);
+    let mask = cap - 1;
+    // `hash << 32 | claim + 1`; 0 = empty. The top bits of the hashes are
+    // the partition's, so the home slot comes from the low ones.
+    let mut table = vec![0u64; cap];
+    let mut out = Vec::new();
+    for &e in part {
+        let (h, c) = ((e >> 32) as u32, e as u32);
+        let mut i = h as usize & mask;
+        while let Some(slot) = table.get_mut(i) {
+            if *slot == 0 {
+                *slot = u64::from(h) << 32 | (u64::from(c) + 1);
+                break;
+            }
+            let first = (*slot as u32).wrapping_sub(1);
+            if (*slot >> 32) as u32 == h && pool.get(first as usize) == pool.get(c as usize) {
+                out.push((c, first));
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -316,47 +302,61 @@ mod tests {
         assert_eq!(m.get(vals.len()), None);
     }
 
-    #[test]
-    fn first_claim_wins_and_duplicates_name_its_line() {
-        let mut c = ClaimSet::default();
-        assert_eq!(c.claim("e1", hash_bytes(b"e1"), 2), Claimed::New(0));
-        assert_eq!(c.claim("e2", hash_bytes(b"e2"), 3), Claimed::New(1));
-        assert_eq!(c.claim("e1", hash_bytes(b"e1"), 9), Claimed::Duplicate(2));
-        // Equal hashes, different text: both are new.
-        assert_eq!(c.claim("x", 77, 10), Claimed::New(2));
-        assert_eq!(c.claim("y", 77, 11), Claimed::New(3));
-        assert_eq!(c.claim("y", 77, 12), Claimed::Duplicate(11));
-        assert_eq!(c.pool.get(3), "y");
-        assert_eq!(c.len(), 4);
+    /// Claims `ids` (hashed by `hash`) in batches of `batch`; the repeats.
+    fn claim(ids: &[String], batch: usize, hash: fn(&str) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
+        let mut set = ClaimSet::default();
+        for (b, part) in ids.chunks(batch).enumerate() {
+            set.add_all(
+                part.len(),
+                |k| &part[k],
+                |k| hash(&part[k]),
+                |k| (b * batch + k) as u64 + 2,
+            );
+        }
+        (set.duplicates(), set)
+    }
+
+    /// The repeats as a map from id to first claim finds them.
+    fn expected(ids: &[String]) -> Vec<(u32, u32)> {
+        let mut first: std::collections::HashMap<&str, u32> = Default::default();
+        let mut out = Vec::new();
+        for (c, s) in ids.iter().enumerate() {
+            match first.get(s.as_str()) {
+                Some(&f) => out.push((c as u32, f)),
+                None => {
+                    first.insert(s, c as u32);
+                }
+            }
+        }
+        out
     }
 
     #[test]
-    fn batch_claims_match_one_by_one_across_growth() {
+    fn first_claim_wins() {
         let ids: Vec<String> = (0..50_000).map(|k| format!("id-{}", k % 40_000)).collect();
-        let mut one = ClaimSet::default();
-        let expect: Vec<Claimed> = ids
-            .iter()
-            .enumerate()
-            .map(|(k, s)| one.claim(s, hash_bytes(s.as_bytes()), k as u64 + 2))
-            .collect();
-        let mut many = ClaimSet::default();
-        let mut got = Vec::new();
-        for chunk in 0..5 {
-            let part = &ids[chunk * 10_000..(chunk + 1) * 10_000];
-            many.claim_all(
-                part.len(),
-                |k| &part[k],
-                |k| hash_bytes(part[k].as_bytes()),
-                |k| (chunk * 10_000 + k) as u64 + 2,
-                |_, r| got.push(r),
-            );
+        for batch in [50_000, 7_000, 100] {
+            let (dups, set) = claim(&ids, batch, |s| hash_bytes(s.as_bytes()));
+            assert_eq!(dups, expected(&ids));
+            assert_eq!(dups[5_000], (45_000, 5_000));
+            assert_eq!(set.line(5_000), 5_002);
+            assert_eq!(set.len(), 50_000);
+            let (pool, lines) = set.into_parts();
+            assert_eq!(lines.get(39_999), Some(40_001));
+            assert_eq!(pool.get(45_000), "id-5000");
+            assert_eq!(pool.get(50_000), "");
         }
-        assert_eq!(got, expect);
-        assert_eq!(got[45_000], Claimed::Duplicate(5_002));
-        let (pool, lines) = many.into_parts();
-        assert_eq!(lines.get(39_999), Some(40_001));
-        assert_eq!(pool.len(), 40_000);
-        assert_eq!(pool.get(39_999), "id-39999");
-        assert_eq!(pool.get(40_000), "");
+    }
+
+    #[test]
+    fn equal_hashes_are_told_apart_by_their_text() {
+        let ids: Vec<String> = (0..1200).map(|k| format!("r{}", (k * 7) % 400)).collect();
+        for weak in [
+            |_: &str| 5u32,
+            |s: &str| s.len() as u32,
+            |s: &str| hash_bytes(s.as_bytes()) & 0xff00_00ff,
+        ] {
+            let (dups, _) = claim(&ids, 500, weak);
+            assert_eq!(dups, expected(&ids));
+        }
     }
 }

@@ -188,6 +188,19 @@ impl Column {
         }
     }
 
+    /// Reorders rows `start..start + order.len()` (see [`super::assemble::permute_range`]).
+    pub(crate) fn permute_range(&mut self, start: usize, order: &[u32]) {
+        use super::assemble::permute_range as p;
+        match self {
+            Column::Text(v) => p(v, start, order),
+            Column::Number(v) => p(v, start, order),
+            Column::Bool(v) => p(v, start, order),
+            Column::Time(v) => p(v, start, order),
+            Column::ListText(v) => p(v, start, order),
+            Column::ListNumber(v) => p(v, start, order),
+        }
+    }
+
     /// [`Column::gather`] on the rayon pool.
     pub(crate) fn par_gather(&self, rows: &[u32]) -> Column {
         match self {

@@ -205,7 +205,6 @@ pub(crate) struct CsvRow<'a> {
 
 impl<'a> CsvRow<'a> {
     /// The raw record, borrowed from the batch.
-    #[cfg(test)]
     pub(crate) fn raw_slice(&self) -> &'a [u8] {
         let (a, b) = self.raw;
         self.batch

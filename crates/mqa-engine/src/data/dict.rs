@@ -14,6 +14,28 @@ pub(crate) struct LocalDict {
     ends: Vec<u32>,
     hashes: Vec<u32>,
     table: HashTable<u32>,
+    /// Recently put texts: `(len, first 8 bytes, last 8 bytes, number)` by
+    /// a mix of the words. A text of up to 16 bytes is decided by its length
+    /// and these words alone, so a hit needs no hashing and no table probe.
+    recent: Vec<(u32, u64, u64, u32)>,
+}
+
+/// Slots of [`LocalDict::recent`] (a power of two).
+const RECENT: usize = 256;
+
+/// First and last 8 bytes (zero-padded when shorter).
+#[inline]
+fn words(s: &[u8]) -> (u64, u64) {
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    if let (Some(d), Some(h)) = (a.get_mut(..n), s.get(..n)) {
+        d.copy_from_slice(h);
+    }
+    if let (Some(d), Some(t)) = (b.get_mut(..n), s.get(s.len() - n..)) {
+        d.copy_from_slice(t);
+    }
+    (u64::from_le_bytes(a), u64::from_le_bytes(b))
 }
 
 impl LocalDict {
@@ -22,6 +44,8 @@ impl LocalDict {
         self.ends.clear();
         self.hashes.clear();
         self.table.clear();
+        self.recent.clear();
+        self.recent.resize(RECENT, (u32::MAX, 0, 0, 0));
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -40,12 +64,31 @@ impl LocalDict {
     /// The local number of `s`, adding it when new.
     #[inline]
     pub(crate) fn put_bytes(&mut self, s: &[u8]) -> u32 {
+        let (w0, w1) = words(s);
+        let len = s.len() as u32;
+        let r = ((w0 ^ w1.rotate_left(29) ^ u64::from(len)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 56) as usize
+            & (RECENT - 1);
+        if let Some(&(l, a, b, i)) = self.recent.get(r) {
+            if l == len && a == w0 && b == w1 && (len <= 16 || self.text(i as usize) == s) {
+                return i;
+            }
+        }
+        let i = self.put_slow(s);
+        if let Some(slot) = self.recent.get_mut(r) {
+            *slot = (len, w0, w1, i);
+        }
+        i
+    }
+
+    fn put_slow(&mut self, s: &[u8]) -> u32 {
         let hash = hash_bytes(s);
         let LocalDict {
             bytes,
             ends,
             hashes,
             table,
+            ..
         } = self;
         let text = |i: u32| {
             let i = i as usize;
@@ -132,6 +175,7 @@ mod tests {
     #[test]
     fn numbers_texts_and_interns_only_what_is_asked() {
         let mut d = LocalDict::default();
+        d.clear();
         let a = d.put_bytes(b"page_view");
         let b = d.put_bytes(b"demo_request");
         assert_eq!(d.put_bytes(b"page_view"), a);
@@ -147,6 +191,16 @@ mod tests {
         let sa = g.sym(Sym(a), &mut i);
         assert_eq!(i.resolve(sa), "page_view");
         d.clear();
+        assert_eq!(d.put_bytes(b"x"), 0);
+        // Texts that share their first and last 8 bytes differ past 16 bytes.
+        let long_a = b"abcdefgh-middle-A-stuvwxyz";
+        let long_b = b"abcdefgh-middle-B-stuvwxyz";
+        let (x, y) = (d.put_bytes(long_a), d.put_bytes(long_b));
+        assert_ne!(x, y);
+        assert_eq!((d.put_bytes(long_a), d.put_bytes(long_b)), (x, y));
+        assert_eq!(d.put_bytes(b"x"), 0);
+        assert_eq!(d.put_bytes(b"x\0"), 3, "a zero byte is not padding");
+        assert_eq!(d.put_bytes(b""), 4);
         assert_eq!(d.put_bytes(b"x"), 0);
     }
 }

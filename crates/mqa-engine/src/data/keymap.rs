@@ -74,8 +74,10 @@ pub(crate) struct AccountSlot {
 /// Account id → [`AccountSlot`]. The first insert of a key wins.
 #[derive(Default)]
 pub(crate) struct AccountKeys {
-    /// `(hash, key, slot)`.
-    table: HashTable<(u32, InlineKey<20>, AccountSlot)>,
+    /// Index into `entries`, by hash.
+    table: HashTable<u32>,
+    /// `(hash, key, slot)` in insertion (account row) order.
+    entries: Vec<(u32, InlineKey<20>, AccountSlot)>,
     overflow: Vec<Box<[u8]>>,
 }
 
@@ -83,6 +85,7 @@ impl AccountKeys {
     pub(crate) fn with_capacity(n: usize) -> Self {
         AccountKeys {
             table: HashTable::with_capacity(n),
+            entries: Vec::with_capacity(n),
             overflow: Vec::new(),
         }
     }
@@ -99,13 +102,17 @@ impl AccountKeys {
             contacts_start: 0,
             contacts_end: 0,
         };
-        self.table
-            .insert_unique(table_hash(hash), (hash, k, slot), |e| table_hash(e.0));
+        let i = self.entries.len() as u32;
+        self.entries.push((hash, k, slot));
+        let entries = &self.entries;
+        self.table.insert_unique(table_hash(hash), i, |&j| {
+            table_hash(entries.get(j as usize).map_or(0, |e| e.0))
+        });
     }
 
     /// Records each account's contact range (`account_start` as in `Contacts`).
     pub(crate) fn set_contacts(&mut self, account_start: &[u32]) {
-        for (_, _, slot) in self.table.iter_mut() {
+        for (_, _, slot) in self.entries.iter_mut() {
             let a = slot.row as usize;
             if let (Some(&s), Some(&e)) = (account_start.get(a), account_start.get(a + 1)) {
                 slot.contacts_start = s;
@@ -115,17 +122,29 @@ impl AccountKeys {
     }
 
     fn find(&self, key: &[u8], hash: u32) -> Option<AccountSlot> {
+        let entries = &self.entries;
         self.table
-            .find(table_hash(hash), |(h, k, _)| {
-                *h == hash && k.matches(key, &self.overflow)
+            .find(table_hash(hash), |&i| {
+                entries
+                    .get(i as usize)
+                    .is_some_and(|(h, k, _)| *h == hash && k.matches(key, &self.overflow))
             })
-            .map(|&(_, _, slot)| slot)
+            .and_then(|&i| entries.get(i as usize).map(|e| e.2))
     }
 
     /// The slot of `key`.
     #[inline]
     pub(crate) fn get(&self, key: &[u8]) -> Option<AccountSlot> {
         self.find(key, hash_bytes(key))
+    }
+
+    /// The slot of `key` when it is the key inserted right after the one
+    /// of `slot` (rows of a file often follow the accounts file's order):
+    /// one comparison instead of a hash lookup.
+    #[inline]
+    pub(crate) fn next_after(&self, slot: AccountSlot, key: &[u8]) -> Option<AccountSlot> {
+        let (_, k, next) = self.entries.get(slot.row as usize + 1)?;
+        k.matches(key, &self.overflow).then_some(*next)
     }
 }
 
@@ -175,6 +194,9 @@ mod tests {
         assert_eq!(m.get(b"a2").map(|s| s.row), Some(1));
         assert_eq!(m.get(b"a3"), None);
         assert_eq!(m.get(b""), None);
+        let a1 = m.get(b"a1").unwrap();
+        assert_eq!(m.next_after(a1, b"a2").map(|s| s.row), Some(1));
+        assert_eq!(m.next_after(a1, b"a1"), None);
         for k in 0..10_000u32 {
             m.insert(format!("k{k}").as_bytes(), k + 2);
         }

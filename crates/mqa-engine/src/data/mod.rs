@@ -54,6 +54,7 @@ use crate::intern::{Interner, Sym};
 use files::{find_input, open, Format, InputFile};
 use mqa_syntax::FieldType;
 use prepare::{TableKind, TableSpec};
+use rows::BatchReader;
 use std::io::BufReader;
 use std::ops::Range;
 use std::path::Path;
@@ -185,6 +186,8 @@ pub struct Dataset {
     pub contacts: Contacts,
     pub events: Events,
     pub summary: LoadSummary,
+    /// Wall time of each step of the load, in order (for `--timings`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Loads `accounts`, `contacts` and `events` from `dir`. Bad rows go to
@@ -204,6 +207,13 @@ pub fn load_dataset(
     ];
     let [acc_file, con_file, ev_file] = &inputs;
     let mut summary = LoadSummary::default();
+    let mut timings = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        let now = std::time::Instant::now();
+        timings.push((name, now - clock));
+        clock = now;
+    };
 
     let spec = TableSpec {
         kind: TableKind::Accounts,
@@ -222,6 +232,7 @@ pub fn load_dataset(
     };
     shrink(&mut accounts.fields);
     let mut account_keys = assemble::account_keys(&accounts.id, interner);
+    lap("  accounts");
 
     let spec = TableSpec {
         kind: TableKind::Contacts,
@@ -236,6 +247,7 @@ pub fn load_dataset(
     let contacts = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
     let contact_keys = assemble::contact_keys(&contacts, interner);
+    lap("  contacts");
 
     let spec = TableSpec {
         kind: TableKind::Events,
@@ -249,7 +261,9 @@ pub fn load_dataset(
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
+    lap("  events");
     let events = assemble::events(raw, accounts.len(), &mut summary);
+    lap("  group events");
 
     let rate = summary.reject_rate();
     if rate > opts.max_reject_rate {
@@ -265,6 +279,7 @@ pub fn load_dataset(
         contacts,
         events,
         summary,
+        timings,
     })
 }
 
@@ -290,15 +305,18 @@ fn load_table(
     let spec = &TableSpec { size_hint, ..*spec };
     let mut wanted: Vec<&str> = spec.kind.builtins().to_vec();
     wanted.extend(spec.fields.iter().map(|(n, _)| n.as_str()));
-    match input.format {
-        Format::Csv => {
-            let mut rows = csv_reader::CsvRows::new(src, &input.path, &wanted)?;
-            load_file(&mut rows, &input.path, spec, interner, rejects)
-        }
-        Format::Jsonl => {
-            let src = BufReader::with_capacity(1 << 16, src);
-            let mut rows = jsonl::JsonLines::new(src, &input.path, &wanted);
-            load_file(&mut rows, &input.path, spec, interner, rejects)
-        }
-    }
+    let wanted = &wanted;
+    let reader = |src: Box<dyn std::io::Read + Send>| -> Result<Box<dyn BatchReader>, LoadError> {
+        Ok(match input.format {
+            Format::Csv => Box::new(csv_reader::CsvRows::new(src, &input.path, wanted)?),
+            Format::Jsonl => Box::new(jsonl::JsonLines::new(
+                BufReader::with_capacity(1 << 16, src),
+                &input.path,
+                wanted,
+            )),
+        })
+    };
+    let mut rows = reader(src)?;
+    let reopen = || reader(open(input)?);
+    load_file(rows.as_mut(), &reopen, &input.path, spec, interner, rejects)
 }

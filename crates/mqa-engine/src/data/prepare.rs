@@ -8,7 +8,7 @@ use super::column::{Column, Staged, TIME_MISSING};
 use super::dict::LocalDict;
 use super::keymap::{AccountKeys, AccountSlot, ContactKeys};
 use super::rows::{RowBatch, RowView};
-use super::values::{cell_text, stage};
+use super::values::{cell_text, parse_int, parse_number, parse_utc_seconds, stage, Cell, DayCache};
 use crate::intern::{hash_bytes, Sym};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
@@ -58,24 +58,19 @@ pub(crate) struct TableSpec<'a> {
 /// Marks a `contact_id` that is a [`LocalDict`] number, not a symbol.
 pub(crate) const LOCAL: u32 = 1 << 31;
 
-/// A row that passed every check but the duplicate-id one.
+/// A row that passed every check but the duplicate-id one (an event after
+/// `as_of` too: it claims its id, but is not kept).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Claim {
     pub line: u64,
     /// End of the row's id in [`Prepared::ids`] (it starts where the previous one ends).
     pub id_end: u32,
     pub hash: u32,
-    /// The raw row in the batch ([`RowBatch::raw`]), for a duplicate's reject.
-    pub raw: (u32, u32),
-    /// False for an event after `as_of`: it claims its id but is not kept.
-    pub kept: bool,
 }
 
 /// A row that failed a check.
 #[derive(Debug, Clone)]
 pub(crate) struct RowReject {
-    /// Claims before this row in the batch (orders rejects among claims).
-    pub before: u32,
     pub line: u64,
     /// The raw row in the batch ([`RowBatch::raw`]).
     pub raw: (u32, u32),
@@ -98,7 +93,11 @@ pub(crate) struct Prepared {
     pub at: Vec<Micros>,
     /// Declared fields, texts as `dict` numbers.
     pub fields: Vec<Column>,
+    /// Position in `claims` of each kept row.
+    pub kept_claim: Vec<u32>,
     pub dict: LocalDict,
+    /// Scratch for [`sort_runs`].
+    order: Vec<u32>,
 }
 
 impl Prepared {
@@ -110,6 +109,7 @@ impl Prepared {
         self.contact.clear();
         self.contact_id.clear();
         self.at.clear();
+        self.kept_claim.clear();
         self.dict.clear();
         if self.fields.len() == spec.fields.len() {
             self.fields.iter_mut().for_each(|c| c.truncate(0));
@@ -128,13 +128,14 @@ impl Prepared {
     }
 }
 
-/// Per-batch state of the checks: the last account looked up (events of
-/// one account usually come together).
+/// Per-batch state of the checks: the last account looked up (rows of one
+/// account usually come together) and the last date read.
 struct Cursor {
     utf8_ok: bool,
     kept: usize,
     last_key: Vec<u8>,
     last_slot: Option<Option<AccountSlot>>,
+    day: DayCache,
 }
 
 /// Checks every row of `batch`, into `out` (cleared first; its buffers are reused).
@@ -145,11 +146,13 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
         kept: 0,
         last_key: Vec::new(),
         last_slot: None,
+        day: DayCache::default(),
     };
     match batch {
         RowBatch::Csv(b) => {
             // Cells of a valid UTF-8 batch (split at ASCII bytes) are valid too.
-            cur.utf8_ok = std::str::from_utf8(b.bytes()).is_ok();
+            let bytes = b.bytes();
+            cur.utf8_ok = bytes.is_ascii() || std::str::from_utf8(bytes).is_ok();
             b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
         }
         RowBatch::Jsonl(b) => {
@@ -157,6 +160,9 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
                 prepare_row(&b.row(i), spec, &mut out, &mut cur);
             }
         }
+    }
+    if spec.kind == TableKind::Events {
+        sort_runs(&mut out);
     }
     out
 }
@@ -167,7 +173,6 @@ fn prepare_row<V: RowView>(row: &V, spec: &TableSpec<'_>, out: &mut Prepared, cu
             c.truncate(cur.kept);
         }
         out.rejects.push(RowReject {
-            before: out.claims.len() as u32,
             line: row.line(),
             raw: row.raw_range(),
             reason,
@@ -200,15 +205,22 @@ fn check_row<V: RowView>(
     let mut at = TIME_MISSING;
     if spec.kind == TableKind::Events {
         contact_text = cell_text("contact_id", row.cell(2), utf8_ok)?;
-        at = match stage("at", FieldType::Time, row.cell(3), &mut out.dict, utf8_ok)? {
-            Staged::Time(t) if t != TIME_MISSING => t,
-            _ => return Err("empty at".to_string()),
+        let cell = row.cell(3);
+        let fast = match cell {
+            Cell::Bytes(b) => parse_utc_seconds(b, &mut cur.day),
+            _ => None,
+        };
+        at = match fast {
+            Some(t) => t,
+            None => match stage("at", FieldType::Time, cell, &mut out.dict, utf8_ok)? {
+                Staged::Time(t) if t != TIME_MISSING => t,
+                _ => return Err("empty at".to_string()),
+            },
         };
     }
     let first = spec.kind.builtins().len();
     for (k, ((name, ty), col)) in spec.fields.iter().zip(out.fields.iter_mut()).enumerate() {
-        let v = stage(name, *ty, row.cell(first + k), &mut out.dict, utf8_ok)?;
-        col.push(v);
+        push_field(col, name, *ty, row.cell(first + k), &mut out.dict, utf8_ok)?;
     }
     let slot = match &account_text {
         None => None,
@@ -220,6 +232,7 @@ fn check_row<V: RowView>(
     let kept = spec.kind != TableKind::Events || at <= spec.as_of;
     if kept {
         cur.kept += 1;
+        out.kept_claim.push(out.claims.len() as u32);
         if let Some(s) = slot {
             out.account.push(s.row);
         }
@@ -250,9 +263,48 @@ fn check_row<V: RowView>(
         line: row.line(),
         id_end: out.ids.len() as u32,
         hash: hash_bytes(&id),
-        raw: row.raw_range(),
-        kept,
     });
+    Ok(())
+}
+
+/// Appends a declared field's cell to its column; the usual cases (a text
+/// of a checked batch, a number) go straight in, the rest through [`stage`].
+#[inline]
+fn push_field(
+    col: &mut Column,
+    name: &str,
+    ty: FieldType,
+    cell: Cell<'_>,
+    dict: &mut LocalDict,
+    utf8_ok: bool,
+) -> Result<(), String> {
+    if let Cell::Bytes(b) = cell {
+        match (&mut *col, ty) {
+            (Column::Text(v), _) if b.is_empty() => {
+                v.push(Sym::MISSING);
+                return Ok(());
+            }
+            (Column::Text(v), FieldType::Text) if utf8_ok => {
+                v.push(Sym(dict.put_bytes(b)));
+                return Ok(());
+            }
+            (Column::Number(v), FieldType::Int) => {
+                if let Some(x) = parse_int(b) {
+                    v.push(x);
+                    return Ok(());
+                }
+            }
+            (Column::Number(v), FieldType::Number) => {
+                if let Some(x) = parse_number(b) {
+                    v.push(x);
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+    }
+    let v = stage(name, ty, cell, dict, utf8_ok)?;
+    col.push(v);
     Ok(())
 }
 
@@ -263,10 +315,93 @@ fn account(spec: &TableSpec<'_>, cur: &mut Cursor, key: &[u8]) -> Option<Account
         if cur.last_key == key {
             return slot;
         }
+        // Rows often follow the accounts file's order: try the next account.
+        if let Some(next) = slot
+            .zip(spec.accounts)
+            .and_then(|(s, m)| m.next_after(s, key))
+        {
+            cur.last_key.clear();
+            cur.last_key.extend_from_slice(key);
+            cur.last_slot = Some(Some(next));
+            return Some(next);
+        }
     }
     let slot = spec.accounts.and_then(|m| m.get(key));
     cur.last_key.clear();
     cur.last_key.extend_from_slice(key);
     cur.last_slot = Some(slot);
     slot
+}
+
+/// Sorts each run of kept events of one account by `(at, id)`, moving all
+/// their columns: when the file groups events by account (the usual
+/// export), the grouped table needs no sort afterwards but for the
+/// accounts whose events straddle two batches.
+fn sort_runs(out: &mut Prepared) {
+    let n = out.at.len();
+    let Prepared {
+        claims,
+        ids,
+        account,
+        at,
+        kept_claim,
+        order,
+        ..
+    } = &mut *out;
+    let id = |j: u32| -> &[u8] {
+        let Some(&c) = kept_claim.get(j as usize) else {
+            return &[];
+        };
+        let end = claims.get(c as usize).map_or(0, |c| c.id_end as usize);
+        let start = match (c as usize).checked_sub(1) {
+            Some(p) => claims.get(p).map_or(0, |c| c.id_end as usize),
+            None => 0,
+        };
+        ids.get(start..end).unwrap_or_default()
+    };
+    let key = |x: u32, y: u32| {
+        at.get(x as usize)
+            .cmp(&at.get(y as usize))
+            .then_with(|| id(x).cmp(id(y)))
+    };
+    order.clear();
+    let mut moved = false;
+    let mut s = 0usize;
+    while s < n {
+        let a = account.get(s).copied();
+        let mut e = s + 1;
+        while e < n && account.get(e).copied() == a {
+            e += 1;
+        }
+        let base = order.len();
+        order.extend(s as u32..e as u32);
+        if let Some(run) = order.get_mut(base..) {
+            if !run.windows(2).all(|w| key(w[0], w[1]).is_lt()) {
+                run.sort_unstable_by(|&x, &y| key(x, y));
+                moved = true;
+            }
+        }
+        s = e;
+    }
+    if !moved {
+        return;
+    }
+    let order = std::mem::take(&mut out.order);
+    permute(&mut out.contact, &order);
+    permute(&mut out.contact_id, &order);
+    permute(&mut out.at, &order);
+    permute(&mut out.kept_claim, &order);
+    for c in &mut out.fields {
+        *c = c.gather(&order);
+    }
+    out.order = order;
+}
+
+/// `v = [v[order[0]], v[order[1]], ...]`.
+fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
+    let g: Vec<T> = order
+        .iter()
+        .filter_map(|&i| v.get(i as usize).copied())
+        .collect();
+    *v = g;
 }

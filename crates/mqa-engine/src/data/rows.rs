@@ -33,6 +33,19 @@ impl RowBatch {
         }
     }
 
+    /// Calls `f(line, raw)` for each row, in order.
+    pub(crate) fn for_each_raw(&self, mut f: impl FnMut(u64, &[u8])) {
+        match self {
+            RowBatch::Csv(b) => b.for_each_row(|r| f(r.line(), r.raw_slice())),
+            RowBatch::Jsonl(b) => {
+                for i in 0..b.len() {
+                    let (line, raw) = b.line_and_raw(i);
+                    f(line, raw);
+                }
+            }
+        }
+    }
+
     /// The raw text of a row, by its [`RowView::raw_range`].
     pub(crate) fn raw(&self, (a, b): (u32, u32)) -> &[u8] {
         let bytes = match self {

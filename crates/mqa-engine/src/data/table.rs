@@ -1,11 +1,12 @@
 //! Reading one table file into columns. A reader cuts the file into
 //! batches; worker threads check the rows of each batch (`prepare`); the
-//! loading thread commits the batches in file order: it writes rejects,
-//! claims ids (the first row that reads cleanly wins, see `claims`), drops
-//! events after `as_of`, interns the batch's texts and appends the rest to
-//! the columns.
+//! loading thread commits the batches in file order: it claims ids, keeps
+//! the rejects, drops events after `as_of`, interns the batch's texts and
+//! appends the rest to the columns. At the end of the file, rows that
+//! repeat an earlier id are found (the first row that reads cleanly wins,
+//! see `claims`) and dropped, and the rejects are written in file order.
 
-use super::claims::{ClaimSet, Claimed, MonoU64, TextPool};
+use super::claims::{ClaimSet, MonoU64, TextPool};
 use super::column::Column;
 use super::error::LoadError;
 use super::prepare::{prepare_batch, Prepared, TableKind, TableSpec, LOCAL};
@@ -58,9 +59,13 @@ impl RawTable {
     }
 }
 
+/// Opens a file again from its start (to fetch the raw rows of duplicates).
+pub(crate) type Reopen<'r> = dyn Fn() -> Result<Box<dyn BatchReader + 'r>, LoadError> + 'r;
+
 /// Reads every row of a file, rejecting the bad ones into `rejects`.
-pub(crate) fn load_file(
+pub(crate) fn load_file<'r>(
     reader: &mut dyn BatchReader,
+    reopen: &Reopen<'r>,
     path: &Path,
     spec: &TableSpec<'_>,
     interner: &mut Interner,
@@ -69,7 +74,7 @@ pub(crate) fn load_file(
     let mut b = Builder::new(spec, path);
     let workers = rayon::current_num_threads().clamp(1, 16);
     let Some(first) = reader.next_batch(None)? else {
-        return Ok(b.finish());
+        return b.finish(reopen, rejects);
     };
     let second = match workers {
         1 => None,
@@ -82,21 +87,13 @@ pub(crate) fn load_file(
             while let Some(batch) = next {
                 let (spare_batch, spare_prepared) = b.take_spare();
                 let p = prepare_batch(&batch, spec, spare_prepared);
-                b.push(batch, p, interner, rejects)?;
+                b.push(batch, p, interner)?;
                 next = reader.next_batch(spare_batch)?;
             }
         }
-        Some(second) => parallel(
-            reader,
-            [first, second],
-            workers,
-            spec,
-            &mut b,
-            interner,
-            rejects,
-        )?,
+        Some(second) => parallel(reader, [first, second], workers, spec, &mut b, interner)?,
     }
-    Ok(b.finish())
+    b.finish(reopen, rejects)
 }
 
 type Job = (u64, RowBatch, Prepared);
@@ -111,7 +108,6 @@ fn parallel(
     spec: &TableSpec<'_>,
     b: &mut Builder,
     interner: &mut Interner,
-    rejects: &mut dyn RejectSink,
 ) -> Result<(), LoadError> {
     let in_flight = (workers * 2) as u64;
     std::thread::scope(|scope| {
@@ -170,7 +166,7 @@ fn parallel(
                 })?;
                 ready.insert(n, (batch, p));
                 while let Some((batch, p)) = ready.remove(&committed) {
-                    b.push(batch, p, interner, rejects)?;
+                    b.push(batch, p, interner)?;
                     committed += 1;
                 }
             }
@@ -205,8 +201,8 @@ struct Builder<'a> {
     summary: FileSummary,
     bytes: u64,
     reserved: bool,
-    /// Per kept row of the batch being committed: not a duplicate.
-    keep: Vec<bool>,
+    /// The file's rejects, written in file order once duplicates are known.
+    rejected: Vec<Rejected>,
     /// Committed batches whose buffers the next ones reuse.
     spare: Vec<(RowBatch, Prepared)>,
 }
@@ -231,7 +227,7 @@ impl<'a> Builder<'a> {
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
-            keep: Vec::new(),
+            rejected: Vec::new(),
             spare: Vec::new(),
         }
     }
@@ -240,11 +236,72 @@ impl<'a> Builder<'a> {
         self.path
     }
 
-    fn finish(mut self) -> (RawTable, FileSummary) {
+    /// Finds the duplicate ids (dropping their rows), then writes the
+    /// file's rejects in file order.
+    fn finish(
+        mut self,
+        reopen: &Reopen<'_>,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(RawTable, FileSummary), LoadError> {
+        let dups = self.claims.duplicates();
+        if !dups.is_empty() {
+            let raws = raw_rows(reopen, dups.iter().map(|&(c, _)| self.claims.line(c)))?;
+            self.drop_duplicates(&dups, &raws);
+        }
+        self.rejected.sort_by_key(|r| r.line);
+        for r in &self.rejected {
+            rejects
+                .reject(self.path, r.line, &r.reason, &r.raw)
+                .map_err(|source| LoadError::RejectSink { source })?;
+        }
         let (ids, lines) = self.claims.into_parts();
         self.t.ids = ids;
         self.t.claim_lines = lines;
-        (self.t, self.summary)
+        Ok((self.t, self.summary))
+    }
+
+    /// Rejects every claim that repeats an earlier id, and drops its row
+    /// (an event after `as_of` has none). `raws`: `(line, raw row)` of each,
+    /// sorted by line.
+    fn drop_duplicates(&mut self, dups: &[(u32, u32)], raws: &[(u64, String)]) {
+        for &(c, first) in dups {
+            let line = self.claims.line(c);
+            let raw = match raws.binary_search_by_key(&line, |(l, _)| *l) {
+                Ok(i) => raws.get(i).map_or("", |(_, r)| r.as_str()),
+                Err(_) => "",
+            };
+            self.rejected.push(Rejected {
+                line,
+                reason: format!(
+                    "duplicate id `{}` (first at line {})",
+                    self.claims.pool.get(c as usize),
+                    self.claims.line(first)
+                ),
+                raw: raw.to_string(),
+            });
+        }
+        let keep: Vec<bool> = self
+            .t
+            .id_claim
+            .iter()
+            .map(|c| dups.binary_search_by_key(c, |&(d, _)| d).is_err())
+            .collect();
+        let dropped = keep.iter().filter(|&&k| !k).count() as u64;
+        let n = dups.len() as u64;
+        self.summary.used -= dropped;
+        self.summary.after_as_of -= n - dropped;
+        self.summary.rejected += n;
+        let t = &mut self.t;
+        retain(&mut t.id_claim, &keep);
+        retain(&mut t.account, &keep);
+        retain(&mut t.contact, &keep);
+        retain(&mut t.contact_id, &keep);
+        retain(&mut t.at, &keep);
+        for c in &mut t.fields {
+            let mut kept = Column::new(column_type(c), 0);
+            kept.append(c, Some(&keep), |s| s);
+            *c = kept;
+        }
     }
 
     /// Buffers of a committed batch, to read and check the next one into.
@@ -261,7 +318,6 @@ impl<'a> Builder<'a> {
         batch: RowBatch,
         p: Prepared,
         interner: &mut Interner,
-        rejects: &mut dyn RejectSink,
     ) -> Result<(), LoadError> {
         self.bytes += batch.byte_len() as u64;
         if !self.reserved {
@@ -273,32 +329,40 @@ impl<'a> Builder<'a> {
                 self.reserve(est, id_bytes);
             }
         }
-        self.commit(&batch, &p, interner, rejects)?;
+        self.commit(&batch, &p, interner)?;
         if self.spare.len() < SPARE_BATCHES {
             self.spare.push((batch, p));
         }
         Ok(())
     }
 
-    /// Writes the batch's rejects and claims its ids, in row order, then
-    /// appends its kept rows.
+    /// Claims the batch's ids, keeps its rejects (and the raw rows of
+    /// claims that may be duplicates) and appends its kept rows.
     fn commit(
         &mut self,
         batch: &RowBatch,
         p: &Prepared,
         interner: &mut Interner,
-        rejects: &mut dyn RejectSink,
     ) -> Result<(), LoadError> {
         let Builder {
             path,
             t,
             claims,
             summary,
-            keep,
+            rejected,
             ..
         } = self;
         let path: &Path = path;
         summary.read += p.rows();
+        let raw = |r: (u32, u32)| String::from_utf8_lossy(batch.raw(r)).into_owned();
+        for r in &p.rejects {
+            rejected.push(Rejected {
+                line: r.line,
+                reason: r.reason.clone(),
+                raw: raw(r.raw),
+            });
+        }
+        summary.rejected += p.rejects.len() as u64;
         let Ok(ids) = std::str::from_utf8(&p.ids) else {
             return Err(LoadError::Internal {
                 file: path.into(),
@@ -309,82 +373,34 @@ impl<'a> Builder<'a> {
             Some(j) => p.claims.get(j).map_or(0, |c| c.id_end as usize),
             None => 0,
         };
-        let id = |k: usize| {
-            let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
-            ids.get(start(k)..end).unwrap_or("")
-        };
-        let mut pending = p.rejects.iter().peekable();
-        let mut failed: Option<std::io::Error> = None;
-        let mut write =
-            |line: u64, reason: &str, raw: (u32, u32), failed: &mut Option<std::io::Error>| {
-                if failed.is_some() {
-                    return;
-                }
-                let raw = String::from_utf8_lossy(batch.raw(raw));
-                if let Err(e) = rejects.reject(path, line, reason, &raw) {
-                    *failed = Some(e);
-                }
-            };
-        keep.clear();
-        let mut dups = false;
-        claims.claim_all(
+        let base = claims.len() as u32;
+        claims.add_all(
             p.claims.len(),
-            id,
+            |k| {
+                let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
+                ids.get(start(k)..end).unwrap_or("")
+            },
             |k| p.claims.get(k).map_or(0, |c| c.hash),
             |k| p.claims.get(k).map_or(0, |c| c.line),
-            |k, got| {
-                while let Some(r) = pending.next_if(|r| r.before as usize <= k) {
-                    write(r.line, &r.reason, r.raw, &mut failed);
-                    summary.rejected += 1;
-                }
-                let Some(c) = p.claims.get(k) else { return };
-                match got {
-                    Claimed::New(claim) => {
-                        if c.kept {
-                            keep.push(true);
-                            t.id_claim.push(claim);
-                            summary.used += 1;
-                        } else {
-                            summary.after_as_of += 1;
-                        }
-                    }
-                    Claimed::Duplicate(first) => {
-                        let reason = format!("duplicate id `{}` (first at line {first})", id(k));
-                        write(c.line, &reason, c.raw, &mut failed);
-                        summary.rejected += 1;
-                        if c.kept {
-                            keep.push(false);
-                            dups = true;
-                        }
-                    }
-                }
-            },
         );
-        for r in pending {
-            write(r.line, &r.reason, r.raw, &mut failed);
-            summary.rejected += 1;
-        }
-        if let Some(source) = failed {
-            return Err(LoadError::RejectSink { source });
-        }
-        let mask = dups.then_some(&keep[..]);
-        append(&mut t.account, &p.account, mask);
-        append(&mut t.contact, &p.contact, mask);
-        append(&mut t.at, &p.at, mask);
+        let kept = p.kept_claim.len() as u64;
+        summary.used += kept;
+        summary.after_as_of += p.claims.len() as u64 - kept;
+        t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
+        t.account.extend_from_slice(&p.account);
+        t.contact.extend_from_slice(&p.contact);
+        t.at.extend_from_slice(&p.at);
         let mut globals = p.dict.globals();
         let mut text = |s: Sym| globals.sym(s, interner);
-        for (i, &s) in p.contact_id.iter().enumerate() {
-            if mask.is_some_and(|m| !m.get(i).copied().unwrap_or(false)) {
-                continue;
-            }
-            t.contact_id.push(if s.is_missing() || s.0 & LOCAL == 0 {
+        t.contact_id.extend(p.contact_id.iter().map(|&s| {
+            if s.is_missing() || s.0 & LOCAL == 0 {
                 s
             } else {
                 text(Sym(s.0 & !LOCAL))
-            });
-        }
+            }
+        }));
         for (col, src) in t.fields.iter_mut().zip(&p.fields) {
-            col.append(src, mask, &mut text);
+            col.append(src, None, &mut text);
         }
         Ok(())
     }
@@ -408,11 +424,60 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Appends `src` to `dst`, only the rows whose `keep` is true when given.
-fn append<T: Copy>(dst: &mut Vec<T>, src: &[T], keep: Option<&[bool]>) {
-    match keep {
-        None => dst.extend_from_slice(src),
-        Some(k) => dst.extend(src.iter().zip(k).filter(|(_, &k)| k).map(|(&v, _)| v)),
+/// The raw rows at `lines`, read again from the start of the file (rows
+/// are found by the line they start at): `(line, raw)`, sorted by line.
+/// Only runs when a file has duplicate ids.
+fn raw_rows(
+    reopen: &Reopen<'_>,
+    lines: impl Iterator<Item = u64>,
+) -> Result<Vec<(u64, String)>, LoadError> {
+    let mut want: Vec<u64> = lines.collect();
+    want.sort_unstable();
+    want.dedup();
+    let mut out = Vec::with_capacity(want.len());
+    let mut reader = reopen()?;
+    let mut spare = None;
+    while out.len() < want.len() {
+        let Some(batch) = reader.next_batch(spare.take())? else {
+            break;
+        };
+        batch.for_each_raw(|line, raw| {
+            if want.binary_search(&line).is_ok() {
+                out.push((line, String::from_utf8_lossy(raw).into_owned()));
+            }
+        });
+        spare = Some(batch);
+    }
+    out.sort_by_key(|(l, _)| *l);
+    Ok(out)
+}
+
+/// A rejected row, kept until the file's duplicates are known.
+struct Rejected {
+    line: u64,
+    reason: String,
+    raw: String,
+}
+
+/// Keeps the values whose `keep` is true (`keep` has one flag per value).
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    if v.len() != keep.len() {
+        return;
+    }
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(true));
+}
+
+/// The declared type a column stores (for an empty copy).
+fn column_type(c: &Column) -> mqa_syntax::FieldType {
+    use mqa_syntax::FieldType;
+    match c {
+        Column::Text(_) => FieldType::Text,
+        Column::Number(_) => FieldType::Number,
+        Column::Bool(_) => FieldType::Bool,
+        Column::Time(_) => FieldType::Time,
+        Column::ListText(_) => FieldType::ListText,
+        Column::ListNumber(_) => FieldType::ListNumber,
     }
 }
 

@@ -108,14 +108,36 @@ fn run_format(
         .unwrap();
     let csv_text = events_csv();
     let json_text = events_jsonl();
-    let (t, s) = if jsonl {
-        let mut rows = JsonLines::with_batch_bytes(json_text.as_bytes(), path, &wanted, buffer);
-        pool.install(|| load_file(&mut rows, path, &spec, &mut interner, &mut rejects))
-    } else {
-        let mut rows = CsvRows::with_buffer(csv_text.as_bytes(), path, &wanted, buffer).unwrap();
-        pool.install(|| load_file(&mut rows, path, &spec, &mut interner, &mut rejects))
-    }
-    .unwrap();
+    let open = || -> Result<Box<dyn BatchReader + '_>, LoadError> {
+        Ok(if jsonl {
+            Box::new(JsonLines::with_batch_bytes(
+                json_text.as_bytes(),
+                path,
+                &wanted,
+                buffer,
+            ))
+        } else {
+            Box::new(CsvRows::with_buffer(
+                csv_text.as_bytes(),
+                path,
+                &wanted,
+                buffer,
+            )?)
+        })
+    };
+    let (t, s) = pool
+        .install(|| {
+            let mut rows = open()?;
+            load_file(
+                rows.as_mut(),
+                &open,
+                path,
+                &spec,
+                &mut interner,
+                &mut rejects,
+            )
+        })
+        .unwrap();
     let ids = (0..t.len()).map(|r| t.id(r).to_string()).collect();
     (t, s, rejects, ids)
 }

@@ -4,7 +4,9 @@
 //! A value that does not parse gives the reject reason, naming column and value.
 
 use super::column::{Staged, TextStore};
-use mqa_syntax::time::{parse_timestamp, Micros};
+use mqa_syntax::time::{
+    days_from_civil, parse_timestamp, Micros, MICROS_PER_DAY, MICROS_PER_SECOND,
+};
 use mqa_syntax::FieldType;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -152,6 +154,59 @@ pub fn parse_time(b: &[u8]) -> Result<Micros, &'static str> {
         return Err("is not a time: a UTC offset is required (add `Z` or `+HH:MM`)");
     }
     Err("is not a time (RFC 3339 with an offset, or YYYY-MM-DD)")
+}
+
+/// The date part of the last time [`parse_utc_seconds`] read, and its day.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DayCache {
+    date: [u8; 10],
+    day_micros: Micros,
+    valid: bool,
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly, the usual spelling in exports: the value
+/// [`parse_timestamp`] gives, found without building a `&str`, and the date
+/// converted once for a run of times on the same day. `None` for any other
+/// spelling (left to [`parse_time`], which decides).
+#[inline]
+pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
+        b
+    else {
+        return None;
+    };
+    let two = |a: u8, b: u8| -> Option<u32> {
+        (a.is_ascii_digit() && b.is_ascii_digit())
+            .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+    };
+    let (h, mi, se) = (two(h0, h1)?, two(i0, i1)?, two(s0, s1)?);
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let date = [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1];
+    if !cache.valid || cache.date != date {
+        let y = i64::from(two(y0, y1)? * 100 + two(y2, y3)?);
+        let (mo, d) = (two(m0, m1)?, two(d0, d1)?);
+        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+            return None;
+        }
+        *cache = DayCache {
+            date,
+            day_micros: days_from_civil(y, mo, d) * MICROS_PER_DAY,
+            valid: true,
+        };
+    }
+    let secs = i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se);
+    Some(cache.day_micros + secs * MICROS_PER_SECOND)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
 }
 
 /// `value` shown in a reject reason: quoted, escaped, cut after 80 characters.

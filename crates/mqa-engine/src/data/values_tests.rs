@@ -222,3 +222,50 @@ fn long_values_are_cut_in_reasons() {
     let shown = show(long.as_bytes());
     assert_eq!(shown.chars().count(), 80 + 3);
 }
+
+#[test]
+fn the_usual_utc_spelling_parses_like_rfc_3339() {
+    let mut cache = DayCache::default();
+    let mut other = DayCache::default();
+    let cases = [
+        "2026-07-15T20:02:20Z",
+        "2026-07-15T00:00:00Z",
+        "2024-02-29T23:59:60Z",
+        "2023-02-29T10:00:00Z",
+        "2026-13-01T10:00:00Z",
+        "2026-00-10T10:00:00Z",
+        "2026-04-31T10:00:00Z",
+        "2026-04-30T24:00:00Z",
+        "2026-04-30T10:60:00Z",
+        "2026-04-30T10:00:61Z",
+        "0000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "2026-07-15t20:02:20Z",
+        "2026-07-15T20:02:20z",
+        "2026-07-15 20:02:20Z",
+        "2026-07-15T20:02:20.5Z",
+        "2026-07-15T20:02:20+02:00",
+        "2026-07-15",
+        "2026-07-1xT20:02:20Z",
+        "+026-07-15T20:02:20Z",
+    ];
+    for c in cases {
+        let fast = parse_utc_seconds(c.as_bytes(), &mut cache);
+        let slow = mqa_syntax::time::parse_timestamp(c);
+        match fast {
+            // The fast path never disagrees; when it declines, the full parser decides.
+            Some(t) => assert_eq!(Some(t), slow, "{c}"),
+            // Declining the exact `YYYY-MM-DDTHH:MM:SSZ` shape means the value is invalid.
+            None if c.len() == 20 && c.as_bytes()[10] == b'T' && c.ends_with('Z') => {
+                assert_eq!(slow, None, "{c}")
+            }
+            None => {}
+        }
+        // A cached day never leaks into another date.
+        assert_eq!(parse_utc_seconds(c.as_bytes(), &mut other), fast, "{c}");
+    }
+    assert_eq!(
+        parse_utc_seconds(b"2026-07-15T20:02:20Z", &mut cache),
+        mqa_syntax::time::parse_timestamp("2026-07-15T20:02:20Z")
+    );
+}
