@@ -11,6 +11,8 @@ use crate::FieldType;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
+mod expr;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/mqa.pest"]
 pub(crate) struct MqaParser;
@@ -110,7 +112,7 @@ impl Builder {
     /// consumed at its end (so carets stop at the last token).
     fn span(&self, p: &P<'_>) -> Span {
         let s = p.as_span();
-        let end = s.start() + trimmed_len(p.as_str());
+        let end = token_end(p.get_input(), s.start(), s.end());
         Span::new(s.start() + self.offset, end + self.offset)
     }
 
@@ -604,333 +606,6 @@ impl Builder {
         })
     }
 
-    // ───────────────────────── expressions ─────────────────────────
-
-    fn expr(&self, p: P<'_>) -> R<Expr> {
-        let (e, depth) = self.expr_d(p)?;
-        if depth > scan::MAX_EXPR_DEPTH {
-            return Err(Diagnostic::error(
-                "E0103",
-                e.span,
-                format!(
-                    "this expression chains more than {} operators",
-                    scan::MAX_EXPR_DEPTH
-                ),
-            )
-            .with_hint("split it into several `let` names"));
-        }
-        Ok(e)
-    }
-
-    /// Builds an expression and returns its tree depth (bounded before any
-    /// recursive consumer sees it).
-    fn expr_d(&self, p: P<'_>) -> R<(Expr, usize)> {
-        let span = self.span(&p);
-        match p.as_rule() {
-            Rule::expr => self.expr_d(self.next(&mut inner(p), span, "expr")?),
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
-                let mut it = inner(p);
-                let (mut acc, mut depth) = self.expr_d(self.next(&mut it, span, "operand")?)?;
-                while let Some(op) = it.next() {
-                    let bop = match (op.as_rule(), op.as_str()) {
-                        (Rule::k_or, _) => BinaryOp::Or,
-                        (Rule::k_and, _) => BinaryOp::And,
-                        (_, "+") => BinaryOp::Add,
-                        (_, "-") => BinaryOp::Sub,
-                        (_, "*") => BinaryOp::Mul,
-                        (_, "/") => BinaryOp::Div,
-                        _ => return Err(self.shape(span, "operator")),
-                    };
-                    let (rhs, d) = self.expr_d(self.next(&mut it, span, "operand")?)?;
-                    depth = depth.max(d) + 1;
-                    if depth > scan::MAX_EXPR_DEPTH {
-                        return Ok((acc, depth));
-                    }
-                    let s = acc.span.to(rhs.span);
-                    acc = Expr {
-                        kind: ExprKind::Binary(bop, Box::new(acc), Box::new(rhs)),
-                        span: s,
-                    };
-                }
-                Ok((acc, depth))
-            }
-            Rule::not_expr | Rule::unary => {
-                let mut ops = Vec::new();
-                let mut operand = None;
-                for x in inner(p) {
-                    match x.as_rule() {
-                        Rule::k_not => ops.push((UnaryOp::Not, self.span(&x))),
-                        Rule::neg => ops.push((UnaryOp::Neg, self.span(&x))),
-                        _ => operand = Some(x),
-                    }
-                }
-                let operand = operand.ok_or_else(|| self.shape(span, "unary operand"))?;
-                let (mut e, mut depth) = self.expr_d(operand)?;
-                for (op, ospan) in ops.into_iter().rev() {
-                    depth += 1;
-                    if depth > scan::MAX_EXPR_DEPTH {
-                        return Ok((e, depth));
-                    }
-                    let s = ospan.to(e.span);
-                    e = Expr {
-                        kind: ExprKind::Unary(op, Box::new(e)),
-                        span: s,
-                    };
-                }
-                Ok((e, depth))
-            }
-            Rule::cmp_expr => {
-                let mut it = inner(p);
-                let (lhs, d0) = self.expr_d(self.next(&mut it, span, "comparison")?)?;
-                let Some(tail) = it.next() else {
-                    return Ok((lhs, d0));
-                };
-                let tspan = self.span(&tail);
-                let full = lhs.span.to(tspan);
-                let (kind, d) = match tail.as_rule() {
-                    Rule::compare => {
-                        let mut ti = inner(tail);
-                        let op = self.next(&mut ti, tspan, "comparison operator")?;
-                        let bop = match op.as_str() {
-                            "==" => BinaryOp::Eq,
-                            "!=" => BinaryOp::Ne,
-                            "<" => BinaryOp::Lt,
-                            "<=" => BinaryOp::Le,
-                            ">" => BinaryOp::Gt,
-                            _ => BinaryOp::Ge,
-                        };
-                        let (rhs, d) = self.expr_d(self.next(&mut ti, tspan, "comparison")?)?;
-                        (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
-                    }
-                    Rule::text_test => {
-                        let mut ti = inner(tail);
-                        let op = self.next(&mut ti, tspan, "text operator")?;
-                        let bop = match op.as_str() {
-                            "contains" => BinaryOp::Contains,
-                            "starts_with" => BinaryOp::StartsWith,
-                            _ => BinaryOp::EndsWith,
-                        };
-                        let (rhs, d) = self.expr_d(self.next(&mut ti, tspan, "text test")?)?;
-                        (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
-                    }
-                    Rule::between => {
-                        let mut ti = inner(tail)
-                            .filter(|x| !matches!(x.as_rule(), Rule::k_between | Rule::k_and));
-                        let (lo, d1) = self.expr_d(self.next(&mut ti, tspan, "between")?)?;
-                        let (hi, d2) = self.expr_d(self.next(&mut ti, tspan, "between")?)?;
-                        (
-                            ExprKind::Between(Box::new(lhs), Box::new(lo), Box::new(hi)),
-                            d1.max(d2),
-                        )
-                    }
-                    Rule::in_list => {
-                        let mut negated = false;
-                        let mut list = None;
-                        for x in inner(tail) {
-                            match x.as_rule() {
-                                Rule::k_not => negated = true,
-                                Rule::k_in => {}
-                                _ => list = Some(x),
-                            }
-                        }
-                        let (list, d) =
-                            self.expr_d(list.ok_or_else(|| self.shape(tspan, "in"))?)?;
-                        (
-                            ExprKind::In {
-                                value: Box::new(lhs),
-                                list: Box::new(list),
-                                negated,
-                            },
-                            d,
-                        )
-                    }
-                    Rule::is_missing => {
-                        let negated = inner(tail).any(|x| x.as_rule() == Rule::k_not);
-                        (
-                            ExprKind::IsMissing {
-                                value: Box::new(lhs),
-                                negated,
-                            },
-                            0,
-                        )
-                    }
-                    _ => return Err(self.shape(tspan, "comparison")),
-                };
-                Ok((Expr { kind, span: full }, d0.max(d) + 1))
-            }
-            Rule::paren => {
-                let (mut e, d) = self.expr_d(self.next(&mut inner(p), span, "parenthesis")?)?;
-                // The span of a parenthesised expression includes its parentheses.
-                e.span = span;
-                Ok((e, d + 1))
-            }
-            Rule::list => {
-                let mut items = Vec::new();
-                let mut depth = 0;
-                for x in inner(p) {
-                    let (e, d) = self.expr_d(x)?;
-                    depth = depth.max(d);
-                    items.push(e);
-                }
-                Ok((
-                    Expr {
-                        kind: ExprKind::List(items),
-                        span,
-                    },
-                    depth + 1,
-                ))
-            }
-            Rule::call => self.call(p),
-            Rule::number => Ok((
-                Expr {
-                    kind: ExprKind::Number(self.number(p)?),
-                    span,
-                },
-                0,
-            )),
-            Rule::string => Ok((
-                Expr {
-                    kind: ExprKind::Str(self.string(p)?),
-                    span,
-                },
-                0,
-            )),
-            Rule::k_true | Rule::k_false => Ok((
-                Expr {
-                    kind: ExprKind::Bool(p.as_rule() == Rule::k_true),
-                    span,
-                },
-                0,
-            )),
-            Rule::path => Ok((
-                Expr {
-                    kind: ExprKind::Path(inner(p).map(|x| self.ident(x)).collect()),
-                    span,
-                },
-                0,
-            )),
-            _ => Err(self.shape(span, "expression")),
-        }
-    }
-
-    fn call(&self, p: P<'_>) -> R<(Expr, usize)> {
-        let span = self.span(&p);
-        let mut it = inner(p);
-        let function = self.ident(self.next(&mut it, span, "call")?);
-        let mut args = Vec::new();
-        let mut within: Option<(Duration, Span)> = None;
-        let mut filter: Option<(Expr, Span)> = None;
-        let mut depth = 0;
-        for x in it {
-            let xspan = self.span(&x);
-            match x.as_rule() {
-                Rule::agg_within => {
-                    let d = self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?;
-                    within = Some((d, xspan));
-                }
-                Rule::agg_where => {
-                    let (e, d) =
-                        self.expr_d(self.next(&mut inner(x).skip(1), xspan, "where")?)?;
-                    depth = depth.max(d);
-                    filter = Some((e, xspan));
-                }
-                _ => {
-                    let (e, d) = self.expr_d(x)?;
-                    depth = depth.max(d);
-                    args.push(e);
-                }
-            }
-        }
-        let Some(func) = AggFunc::parse(&function.name) else {
-            let clause = within
-                .as_ref()
-                .map(|(_, s)| (*s, "within"))
-                .or(filter.as_ref().map(|(_, s)| (*s, "where")));
-            if let Some((s, word)) = clause {
-                return Err(Diagnostic::error(
-                    "E0111",
-                    s,
-                    format!("`{word}` only goes inside an aggregation, not in `{}(...)`", function.name),
-                )
-                .with_hint("aggregations are count, distinct, sum, min, max, avg, any and all: e.g. `count(events within 7d where kind == \"webinar\")`"));
-            }
-            return Ok((
-                Expr {
-                    kind: ExprKind::Call { function, args },
-                    span,
-                },
-                depth + 1,
-            ));
-        };
-        let fname = func.as_str();
-        let mut args = args.into_iter();
-        let (Some(arg), None) = (args.next(), args.next()) else {
-            return Err(Diagnostic::error(
-                "E0112",
-                span,
-                format!(
-                    "`{fname}` takes one collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            ));
-        };
-        let ExprKind::Path(mut path) = arg.kind else {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` aggregates a collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            )
-            .with_hint(
-                "collections are `events`, `contacts`, `engaged` and the declared sources",
-            ));
-        };
-        if path.is_empty() {
-            return Err(self.shape(arg.span, "aggregation"));
-        }
-        let collection = path.remove(0);
-        if func.takes_field() && path.is_empty() {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` needs a field of the collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            ));
-        }
-        if !func.takes_field() && !path.is_empty() {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` works on whole records: write `{fname}({})`",
-                    collection.name
-                ),
-            )
-            .with_hint(format!(
-                "to test a field, use `where`: `{fname}({} where ...)`",
-                collection.name
-            )));
-        }
-        Ok((
-            Expr {
-                kind: ExprKind::Aggregate(Box::new(Aggregate {
-                    func,
-                    func_span: function.span,
-                    collection,
-                    field: path,
-                    within: within.map(|(d, _)| d),
-                    filter: filter.map(|(e, _)| e),
-                })),
-                span,
-            },
-            depth + 1,
-        ))
-    }
-
     // ───────────────────────── tests ─────────────────────────
 
     fn test(&self, p: P<'_>) -> R<Test> {
@@ -1110,13 +785,31 @@ impl Builder {
     }
 }
 
+/// Blanks as the grammar's WHITESPACE knows them.
+fn is_blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t'..=b'\r')
+}
+
+/// The end of the last token of `text[start..end]`: a pair may end with the
+/// blanks and `//` comments that pest skipped after its last token.
+fn token_end(text: &str, start: usize, end: usize) -> usize {
+    let b = text.as_bytes();
+    let mut e = end;
+    while e > start && b.get(e - 1).copied().is_some_and(is_blank) {
+        e -= 1;
+    }
+    // A skipped comment runs to the end of its line, and the skip goes on
+    // over that line break: without a line break (or the end of the text)
+    // after `e`, nothing before `e` is a comment.
+    let line_break = b.get(e..end).is_some_and(|t| t.contains(&b'\n'));
+    if !line_break && end < b.len() {
+        return e;
+    }
+    start + trimmed_len(text.get(start..e).unwrap_or(""))
+}
+
 /// Length of `s` without trailing whitespace and trailing `//` comments.
 fn trimmed_len(s: &str) -> usize {
-    // Most pairs end at a token: nothing to trim.
-    let last_line = s.rsplit('\n').next().unwrap_or("");
-    if !s.ends_with(char::is_whitespace) && !last_line.contains("//") {
-        return s.len();
-    }
     let mut t = s.trim_end();
     loop {
         let line_start = t.rfind('\n').map_or(0, |p| p + 1);
@@ -1148,14 +841,6 @@ fn comment_start(line: &str) -> Option<usize> {
         i += 1;
     }
     None
-}
-
-fn example_arg(f: AggFunc) -> &'static str {
-    match f {
-        AggFunc::Count | AggFunc::Any | AggFunc::All => "events",
-        AggFunc::Distinct => "events.contact_id",
-        _ => "intent.score",
-    }
 }
 
 /// `42`, `1_000`, `3.5`, `10M`, `1.2k`, `-5` → value.

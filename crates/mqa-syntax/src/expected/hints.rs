@@ -107,16 +107,7 @@ impl Ctx<'_> {
         self.positives.iter().any(|r| {
             matches!(
                 r,
-                Rule::expr
-                    | Rule::or_expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::cmp_expr
-                    | Rule::add_expr
-                    | Rule::mul_expr
-                    | Rule::unary
-                    | Rule::number
-                    | Rule::signed_number
+                Rule::expr | Rule::unary | Rule::number | Rule::signed_number
             )
         })
     }

@@ -11,6 +11,7 @@ const TEST_STMT: &str =
     "a test statement (`model`, `as_of`, `account`, `contact`, `event`, `signal`, `expect`)";
 const RULE: &str = "a rule (`25 when ...` or `10 per events ...`)";
 const EXPECTATION: &str = "an expectation (`qualified`, `not qualified`, `score ...`, `grade ...`, `gate ...`, `route ...`, `block ...`, `rule ...`)";
+const VALUE: &str = "a value or expression";
 const OPERATOR: &str = "an operator (like `==`, `and`, `in`, `+`)";
 const END_OF_FILE: &str = "the end of the file";
 /// Phrases for things that start a line of their own.
@@ -32,8 +33,7 @@ const CONTINUATIONS: [&str; 9] = [
 fn phrase(r: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match r {
-        expr | or_expr | and_expr | not_expr | cmp_expr | add_expr | mul_expr | unary | paren
-        | path | call | list | neg => "a value or expression",
+        expr | unary | paren | call | list | neg => VALUE,
         k_or => "`or`",
         k_and => "`and`",
         k_not => "`not`",
@@ -161,6 +161,10 @@ pub(super) fn wanted_phrases(positives: &[Rule]) -> Vec<&'static str> {
             ]
             .contains(w)
         });
+    }
+    if wanted.contains(&VALUE) {
+        // A `not` that could start an operand is part of "a value or expression".
+        wanted.retain(|w| *w != "`not`");
     }
     if wanted.contains(&"`missing`") {
         // `is` was read: `missing` or `not missing` follows.

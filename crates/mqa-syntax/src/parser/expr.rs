@@ -1,0 +1,581 @@
+//! Expressions. The grammar gives an expression as one flat run of tokens
+//! (`not`s, operands, arithmetic operators, one comparison tail per operand,
+//! `and`/`or`); this module applies the precedence, one level at a time:
+//!
+//! ```text
+//! or  >  and  >  not  >  comparison  >  + -  >  * /  >  unary -  >  operand
+//! ```
+//!
+//! Each level is a loop over a slice of the run, so only brackets recurse
+//! (and `scan::check_nesting` bounds them). Every level also tracks the tree
+//! depth; a chain or a run of prefixes longer than [`scan::MAX_EXPR_DEPTH`]
+//! stops there and becomes an E0103 error before any recursive consumer
+//! (compiler, formatter) sees the tree.
+
+use super::{inner, Builder, P, R};
+use crate::ast::*;
+use crate::diagnostic::Diagnostic;
+use crate::parser::Rule;
+use crate::scan;
+
+/// An expression and its tree depth.
+type D = (Expr, usize);
+
+fn is_tail(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::compare | Rule::between | Rule::in_list | Rule::text_test | Rule::is_missing
+    )
+}
+
+impl Builder {
+    pub(super) fn expr(&self, p: P<'_>) -> R<Expr> {
+        let (e, depth) = self.expr_d(p)?;
+        if depth > scan::MAX_EXPR_DEPTH {
+            return Err(Diagnostic::error(
+                "E0103",
+                e.span,
+                format!(
+                    "this expression chains more than {} operators",
+                    scan::MAX_EXPR_DEPTH
+                ),
+            )
+            .with_hint("split it into several `let` names"));
+        }
+        Ok(e)
+    }
+
+    /// Builds an `expr` pair and returns its tree depth (bounded before any
+    /// recursive consumer sees it).
+    pub(super) fn expr_d(&self, p: P<'_>) -> R<D> {
+        let span = self.span(&p);
+        let toks: Vec<P<'_>> = p.into_inner().collect();
+        self.chain(&toks, span, Rule::k_or, &|b, t| {
+            b.chain(t, span, Rule::k_and, &|b, t| b.not_level(t, span))
+        })
+    }
+
+    /// A left-associative chain: operands of the next level split at `op`
+    /// tokens (`and`, `or`). A chain deeper than the limit stops there.
+    fn chain<'i>(
+        &self,
+        toks: &[P<'i>],
+        span: Span,
+        op: Rule,
+        sub: &dyn Fn(&Self, &[P<'i>]) -> R<D>,
+    ) -> R<D> {
+        let mut parts = toks.split(|t| t.as_rule() == op);
+        let first = parts.next().ok_or_else(|| self.shape(span, "operand"))?;
+        let (mut acc, mut depth) = sub(self, first)?;
+        let bop = if op == Rule::k_or {
+            BinaryOp::Or
+        } else {
+            BinaryOp::And
+        };
+        for part in parts {
+            let (rhs, d) = sub(self, part)?;
+            depth = depth.max(d) + 1;
+            if depth > scan::MAX_EXPR_DEPTH {
+                return Ok((acc, depth));
+            }
+            acc = binary(bop, acc, rhs);
+        }
+        Ok((acc, depth))
+    }
+
+    /// `not not x == y`: the `not`s apply to the comparison.
+    fn not_level(&self, toks: &[P<'_>], span: Span) -> R<D> {
+        let nots = toks
+            .iter()
+            .take_while(|t| t.as_rule() == Rule::k_not)
+            .count();
+        let (prefix, rest) = toks.split_at(nots);
+        let (e, depth) = self.cmp_level(rest, span)?;
+        Ok(self.prefixes(prefix, UnaryOp::Not, e, depth))
+    }
+
+    /// Applies prefix operators, innermost (last) first.
+    fn prefixes(&self, ops: &[P<'_>], op: UnaryOp, mut e: Expr, mut depth: usize) -> D {
+        for o in ops.iter().rev() {
+            depth += 1;
+            if depth > scan::MAX_EXPR_DEPTH {
+                return (e, depth);
+            }
+            let s = self.span(o).to(e.span);
+            e = Expr {
+                kind: ExprKind::Unary(op, Box::new(e)),
+                span: s,
+            };
+        }
+        (e, depth)
+    }
+
+    /// Arithmetic, then at most one comparison tail.
+    fn cmp_level(&self, toks: &[P<'_>], span: Span) -> R<D> {
+        let (tail, arith) = match toks.split_last() {
+            Some((t, rest)) if is_tail(t.as_rule()) => (Some(t), rest),
+            _ => (None, toks),
+        };
+        let (lhs, d0) = self.arith(arith, span)?;
+        let Some(tail) = tail else {
+            return Ok((lhs, d0));
+        };
+        let tspan = self.span(tail);
+        let full = lhs.span.to(tspan);
+        let rule = tail.as_rule();
+        let ti: Vec<P<'_>> = tail.clone().into_inner().collect();
+        let (kind, d) = match (rule, ti.split_first()) {
+            (Rule::compare, Some((op, rest))) => {
+                let bop = match op.as_str() {
+                    "==" => BinaryOp::Eq,
+                    "!=" => BinaryOp::Ne,
+                    "<" => BinaryOp::Lt,
+                    "<=" => BinaryOp::Le,
+                    ">" => BinaryOp::Gt,
+                    _ => BinaryOp::Ge,
+                };
+                let (rhs, d) = self.arith(rest, tspan)?;
+                (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
+            }
+            (Rule::text_test, Some((op, rest))) => {
+                let bop = match op.as_str() {
+                    "contains" => BinaryOp::Contains,
+                    "starts_with" => BinaryOp::StartsWith,
+                    _ => BinaryOp::EndsWith,
+                };
+                let (rhs, d) = self.arith(rest, tspan)?;
+                (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
+            }
+            (Rule::between, Some((_, rest))) => {
+                // `between LO and HI`: the `and` is the only top-level one.
+                let mut bounds = rest.splitn(2, |t| t.as_rule() == Rule::k_and);
+                let lo = bounds.next().ok_or_else(|| self.shape(tspan, "between"))?;
+                let hi = bounds.next().ok_or_else(|| self.shape(tspan, "between"))?;
+                let (lo, d1) = self.arith(lo, tspan)?;
+                let (hi, d2) = self.arith(hi, tspan)?;
+                (
+                    ExprKind::Between(Box::new(lhs), Box::new(lo), Box::new(hi)),
+                    d1.max(d2),
+                )
+            }
+            (Rule::in_list, Some(_)) => {
+                let negated = ti.first().is_some_and(|t| t.as_rule() == Rule::k_not);
+                let at = ti
+                    .iter()
+                    .position(|t| t.as_rule() == Rule::k_in)
+                    .ok_or_else(|| self.shape(tspan, "in"))?;
+                let (list, d) = self.arith(ti.get(at + 1..).unwrap_or(&[]), tspan)?;
+                (
+                    ExprKind::In {
+                        value: Box::new(lhs),
+                        list: Box::new(list),
+                        negated,
+                    },
+                    d,
+                )
+            }
+            (Rule::is_missing, _) => {
+                let negated = ti.iter().any(|x| x.as_rule() == Rule::k_not);
+                (
+                    ExprKind::IsMissing {
+                        value: Box::new(lhs),
+                        negated,
+                    },
+                    0,
+                )
+            }
+            _ => return Err(self.shape(tspan, "comparison")),
+        };
+        Ok((Expr { kind, span: full }, d0.max(d) + 1))
+    }
+
+    /// `+ -` over `* /` over unary operands, both left-associative.
+    fn arith(&self, toks: &[P<'_>], span: Span) -> R<D> {
+        let mut terms = toks.split(|t| t.as_rule() == Rule::add_op);
+        let ops = toks.iter().filter(|t| t.as_rule() == Rule::add_op);
+        let first = terms.next().ok_or_else(|| self.shape(span, "operand"))?;
+        let (mut acc, mut depth) = self.term(first, span)?;
+        for (op, part) in ops.zip(terms) {
+            let bop = if op.as_str() == "+" {
+                BinaryOp::Add
+            } else {
+                BinaryOp::Sub
+            };
+            let (rhs, d) = self.term(part, span)?;
+            depth = depth.max(d) + 1;
+            if depth > scan::MAX_EXPR_DEPTH {
+                return Ok((acc, depth));
+            }
+            acc = binary(bop, acc, rhs);
+        }
+        Ok((acc, depth))
+    }
+
+    /// `a * b / c`: `unary` pairs split at `*` and `/`.
+    fn term(&self, toks: &[P<'_>], span: Span) -> R<D> {
+        let mut it = toks.iter();
+        let first = it.next().ok_or_else(|| self.shape(span, "operand"))?;
+        let (mut acc, mut depth) = self.unary(first)?;
+        while let Some(op) = it.next() {
+            let bop = if op.as_str() == "*" {
+                BinaryOp::Mul
+            } else {
+                BinaryOp::Div
+            };
+            let rhs = it.next().ok_or_else(|| self.shape(span, "operand"))?;
+            let (rhs, d) = self.unary(rhs)?;
+            depth = depth.max(d) + 1;
+            if depth > scan::MAX_EXPR_DEPTH {
+                return Ok((acc, depth));
+            }
+            acc = binary(bop, acc, rhs);
+        }
+        Ok((acc, depth))
+    }
+
+    /// A `unary` pair: `-`s, then one operand.
+    fn unary(&self, p: &P<'_>) -> R<D> {
+        if p.as_rule() != Rule::unary {
+            return Err(self.shape(self.span(p), "operand"));
+        }
+        let mut negs: Vec<P<'_>> = Vec::new();
+        let mut it = p.clone().into_inner();
+        while let Some(x) = it.next() {
+            if x.as_rule() == Rule::neg {
+                negs.push(x);
+                continue;
+            }
+            let (e, depth) = if x.as_rule() == Rule::ident {
+                self.name(x, it)?
+            } else {
+                self.primary(x)?
+            };
+            return Ok(self.prefixes(&negs, UnaryOp::Neg, e, depth));
+        }
+        Err(self.shape(self.span(p), "unary operand"))
+    }
+
+    /// A name and what follows it: a `call` pair, or the words of a dotted path.
+    fn name<'i>(&self, first: P<'i>, rest: impl Iterator<Item = P<'i>>) -> R<D> {
+        let first = self.ident(first);
+        let mut span = first.span;
+        let mut rest = rest.peekable();
+        if let Some(args) = rest.next_if(|x| x.as_rule() == Rule::call) {
+            let span = span.to(self.span(&args));
+            return self.call(first, span, args);
+        }
+        let mut path = vec![first];
+        for x in rest.filter(|x| x.as_rule() == Rule::any_word) {
+            let word = self.ident(x);
+            span = span.to(word.span);
+            path.push(word);
+        }
+        Ok((
+            Expr {
+                kind: ExprKind::Path(path),
+                span,
+            },
+            0,
+        ))
+    }
+
+    fn primary(&self, p: P<'_>) -> R<D> {
+        let span = self.span(&p);
+        let leaf = |kind| Ok((Expr { kind, span }, 0));
+        match p.as_rule() {
+            Rule::paren => {
+                let (mut e, d) = self.expr_d(self.next(&mut inner(p), span, "parenthesis")?)?;
+                // The span of a parenthesised expression includes its parentheses.
+                e.span = span;
+                Ok((e, d + 1))
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                let mut depth = 0;
+                for x in inner(p) {
+                    let (e, d) = self.expr_d(x)?;
+                    depth = depth.max(d);
+                    items.push(e);
+                }
+                Ok((
+                    Expr {
+                        kind: ExprKind::List(items),
+                        span,
+                    },
+                    depth + 1,
+                ))
+            }
+            Rule::number => leaf(ExprKind::Number(self.number(p)?)),
+            Rule::string => leaf(ExprKind::Str(self.string(p)?)),
+            Rule::k_true => leaf(ExprKind::Bool(true)),
+            Rule::k_false => leaf(ExprKind::Bool(false)),
+            _ => Err(self.shape(span, "expression")),
+        }
+    }
+
+    /// `function(args)`: `span` runs from the function's name to `)`.
+    fn call(&self, function: Ident, span: Span, p: P<'_>) -> R<D> {
+        let it = inner(p);
+        let mut args = Vec::new();
+        let mut within: Option<(Duration, Span)> = None;
+        let mut filter: Option<(Expr, Span)> = None;
+        let mut depth = 0;
+        for x in it {
+            let xspan = self.span(&x);
+            match x.as_rule() {
+                Rule::agg_within => {
+                    let d = self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?;
+                    within = Some((d, xspan));
+                }
+                Rule::agg_where => {
+                    let (e, d) =
+                        self.expr_d(self.next(&mut inner(x).skip(1), xspan, "where")?)?;
+                    depth = depth.max(d);
+                    filter = Some((e, xspan));
+                }
+                _ => {
+                    let (e, d) = self.expr_d(x)?;
+                    depth = depth.max(d);
+                    args.push(e);
+                }
+            }
+        }
+        let Some(func) = AggFunc::parse(&function.name) else {
+            let clause = within
+                .as_ref()
+                .map(|(_, s)| (*s, "within"))
+                .or(filter.as_ref().map(|(_, s)| (*s, "where")));
+            if let Some((s, word)) = clause {
+                return Err(Diagnostic::error(
+                    "E0111",
+                    s,
+                    format!("`{word}` only goes inside an aggregation, not in `{}(...)`", function.name),
+                )
+                .with_hint("aggregations are count, distinct, sum, min, max, avg, any and all: e.g. `count(events within 7d where kind == \"webinar\")`"));
+            }
+            return Ok((
+                Expr {
+                    kind: ExprKind::Call { function, args },
+                    span,
+                },
+                depth + 1,
+            ));
+        };
+        let fname = func.as_str();
+        let mut args = args.into_iter();
+        let (Some(arg), None) = (args.next(), args.next()) else {
+            return Err(Diagnostic::error(
+                "E0112",
+                span,
+                format!(
+                    "`{fname}` takes one collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
+            ));
+        };
+        let ExprKind::Path(mut path) = arg.kind else {
+            return Err(Diagnostic::error(
+                "E0112",
+                arg.span,
+                format!(
+                    "`{fname}` aggregates a collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
+            )
+            .with_hint(
+                "collections are `events`, `contacts`, `engaged` and the declared sources",
+            ));
+        };
+        if path.is_empty() {
+            return Err(self.shape(arg.span, "aggregation"));
+        }
+        let collection = path.remove(0);
+        if func.takes_field() && path.is_empty() {
+            return Err(Diagnostic::error(
+                "E0112",
+                arg.span,
+                format!(
+                    "`{fname}` needs a field of the collection, like `{fname}({})`",
+                    example_arg(func)
+                ),
+            ));
+        }
+        if !func.takes_field() && !path.is_empty() {
+            return Err(Diagnostic::error(
+                "E0112",
+                arg.span,
+                format!(
+                    "`{fname}` works on whole records: write `{fname}({})`",
+                    collection.name
+                ),
+            )
+            .with_hint(format!(
+                "to test a field, use `where`: `{fname}({} where ...)`",
+                collection.name
+            )));
+        }
+        Ok((
+            Expr {
+                kind: ExprKind::Aggregate(Box::new(Aggregate {
+                    func,
+                    func_span: function.span,
+                    collection,
+                    field: path,
+                    within: within.map(|(d, _)| d),
+                    filter: filter.map(|(e, _)| e),
+                })),
+                span,
+            },
+            depth + 1,
+        ))
+    }
+}
+
+fn example_arg(f: AggFunc) -> &'static str {
+    match f {
+        AggFunc::Count | AggFunc::Any | AggFunc::All => "events",
+        AggFunc::Distinct => "events.contact_id",
+        _ => "intent.score",
+    }
+}
+
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+    let span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{Expr, ExprKind};
+    use crate::parse_expr;
+
+    /// The tree as an S-expression: `(And (Not (Eq a 1)) b)`.
+    fn tree(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Number(n) => n.raw.clone(),
+            ExprKind::Str(s) => format!("{:?}", s.value),
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::Path(p) => p
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+            ExprKind::List(items) => {
+                format!("[{}]", items.iter().map(tree).collect::<Vec<_>>().join(" "))
+            }
+            ExprKind::Unary(op, x) => format!("({op:?} {})", tree(x)),
+            ExprKind::Binary(op, a, b) => format!("({op:?} {} {})", tree(a), tree(b)),
+            ExprKind::Between(x, lo, hi) => {
+                format!("(Between {} {} {})", tree(x), tree(lo), tree(hi))
+            }
+            ExprKind::IsMissing { value, negated } => format!(
+                "(IsMissing{} {})",
+                if *negated { "Not" } else { "" },
+                tree(value)
+            ),
+            ExprKind::In {
+                value,
+                list,
+                negated,
+            } => format!(
+                "(In{} {} {})",
+                if *negated { "Not" } else { "" },
+                tree(value),
+                tree(list)
+            ),
+            ExprKind::Aggregate(a) => format!("({:?} {})", a.func, a.collection.name),
+            ExprKind::Call { function, args } => format!(
+                "({} {})",
+                function.name,
+                args.iter().map(tree).collect::<Vec<_>>().join(" ")
+            ),
+        }
+    }
+
+    fn t(src: &str) -> String {
+        tree(&parse_expr(src).unwrap())
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(t("a or b and c"), "(Or a (And b c))");
+        assert_eq!(
+            t("a and b or c and d or e"),
+            "(Or (Or (And a b) (And c d)) e)"
+        );
+        assert_eq!(
+            t("not a == 1 and not not b"),
+            "(And (Not (Eq a 1)) (Not (Not b)))"
+        );
+        assert_eq!(t("a - b - c"), "(Sub (Sub a b) c)");
+        assert_eq!(t("a + b * c - d / e"), "(Sub (Add a (Mul b c)) (Div d e))");
+        assert_eq!(t("-a * --b"), "(Mul (Neg a) (Neg (Neg b)))");
+        assert_eq!(t("(a + b) * c"), "(Mul (Add a b) c)");
+        assert_eq!(t("x + 1 >= y * 2"), "(Ge (Add x 1) (Mul y 2))");
+    }
+
+    #[test]
+    fn comparison_tails() {
+        // `between`'s `and` is not the boolean one; the bounds are arithmetic.
+        assert_eq!(
+            t("x between 1 + 1 and 2 * 3 and y"),
+            "(And (Between x (Add 1 1) (Mul 2 3)) y)"
+        );
+        assert_eq!(
+            t("x not in [1, 2] or y in l"),
+            "(Or (InNot x [1 2]) (In y l))"
+        );
+        assert_eq!(t("not x is not missing"), "(Not (IsMissingNot x))");
+        assert_eq!(
+            t("lower(a.b) starts_with \"x\""),
+            "(StartsWith (lower a.b) \"x\")"
+        );
+        assert_eq!(
+            t("count(events where kind == \"w\") > 2"),
+            "(Gt (Count events) 2)"
+        );
+    }
+
+    #[test]
+    fn spans_cover_operands_and_operators() {
+        // Spans are offsets into `let __e = TEXT` (10 bytes of prefix).
+        let e = parse_expr("not  a.b  ==  1 // c").unwrap();
+        assert_eq!((e.span.start, e.span.end), (10, 25));
+        let e = parse_expr("(a + b) * c").unwrap();
+        let ExprKind::Binary(_, lhs, _) = &e.kind else {
+            panic!("{e:?}")
+        };
+        assert_eq!((lhs.span.start, lhs.span.end), (10, 17));
+    }
+
+    #[test]
+    fn comparisons_do_not_chain() {
+        let d = parse_expr("a == b == c").unwrap_err();
+        assert_eq!(d.code, "E0101");
+        assert!(
+            d.message.contains("before another comparison"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn long_chains_and_prefix_runs_are_errors_not_overflows() {
+        for src in [
+            format!("{}true", "not ".repeat(10_000)),
+            format!("{}1", "-".repeat(10_000)),
+            format!("1{}", " + 1".repeat(10_000)),
+            format!("1{}", " * 1".repeat(10_000)),
+            format!("a{}", " and a".repeat(10_000)),
+        ] {
+            let d = parse_expr(&src).unwrap_err();
+            assert_eq!(d.code, "E0103", "{}", d.message);
+        }
+        // Just within the limit: a chain of 256 operators.
+        assert!(parse_expr(&format!("1{}", " + 1".repeat(256))).is_ok());
+        assert!(parse_expr(&format!("1{}", " + 1".repeat(257))).is_err());
+    }
+}
