@@ -7,7 +7,7 @@
 # the peer produce the same decisions, then runs them alternately R times
 # each (default 5) and prints the median wall time, median peak RSS and the
 # ratios mqa/peer. DuckDB is installed with pip into a private venv
-# (bench/.venv) when missing. Not part of CI.
+# (bench/.venv) when missing. Honours CARGO_TARGET_DIR. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=100000
@@ -18,18 +18,18 @@ while [ $# -gt 0 ]; do
     --accounts) ACCOUNTS="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 AS_OF=2026-11-01T00:00:00Z
 DATA="bench/data/$ACCOUNTS"
-MQA=target/release/mqa
+MQA="${CARGO_TARGET_DIR:-target}/release/mqa"
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 echo "== building mqa (release)"
-cargo build --release --quiet
+cargo build --release --quiet -p mqa-cli -p intent-csv
 
 if [ ! -f "$DATA/events.csv" ]; then
   echo "== generating $ACCOUNTS accounts into $DATA"

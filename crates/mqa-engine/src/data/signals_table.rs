@@ -121,6 +121,8 @@ pub fn build_signal_table(
 
     let index = key_index(join, accounts, domain_column);
     let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
+    // Records of one key usually come together: the last key's accounts.
+    let mut last: Option<(&str, &[(Sym, u32)])> = None;
     for i in 0..n {
         let key = batch.account.get(i).map(String::as_str).unwrap_or("");
         let t = batch.at.get(i).copied().unwrap_or(TIME_MISSING);
@@ -137,9 +139,16 @@ pub fn build_signal_table(
             summary.after_as_of += 1;
             continue;
         }
-        let rows = match interner.get(key) {
-            Some(s) => matching(&index, s),
-            None => &[],
+        let rows = match last {
+            Some((k, rows)) if k == key => rows,
+            _ => {
+                let rows = match interner.get(key) {
+                    Some(s) => matching(&index, s),
+                    None => &[],
+                };
+                last = Some((key, rows));
+                rows
+            }
         };
         if rows.is_empty() {
             summary.unmatched += 1;

@@ -7,6 +7,7 @@
 
 pub mod value;
 
+mod pred;
 pub(crate) mod scan;
 
 use crate::data::{Column, Dataset, SignalTable, BOOL_MISSING, TIME_MISSING};
@@ -117,6 +118,8 @@ pub struct Decision {
 pub struct Scratch<'e> {
     pub slots: Vec<Value<'e>>,
     engaged: Vec<bool>,
+    /// The account and window `engaged` was marked for.
+    engaged_for: Option<(usize, i64)>,
     keys: Vec<(u8, u64)>,
 }
 
@@ -132,10 +135,12 @@ pub struct Evaluator<'e> {
     lists: Vec<Vec<ConstList>>,
     /// Column of the account's `domain` field (for signals joined by domain).
     domain_col: Option<usize>,
+    /// Compiled scans per model and node (aggregations and per-record rules).
+    compiled: Vec<Vec<Option<pred::CompiledScan<'e>>>>,
 }
 
 #[derive(Debug, Clone, Default)]
-enum ConstList {
+pub(crate) enum ConstList {
     #[default]
     None,
     Texts(Box<[Sym]>),
@@ -181,7 +186,7 @@ impl<'e> Evaluator<'e> {
             .account
             .iter()
             .position(|f| f.name == "domain");
-        Evaluator {
+        let mut ev = Evaluator {
             program,
             data,
             interner,
@@ -190,7 +195,14 @@ impl<'e> Evaluator<'e> {
             prepared,
             lists,
             domain_col,
-        }
+            compiled: Vec::new(),
+        };
+        ev.compiled = ev.compile_scans();
+        ev
+    }
+
+    fn compiled(&self, model: usize, node: usize) -> Option<&pred::CompiledScan<'e>> {
+        self.compiled.get(model)?.get(node)?.as_ref()
     }
 
     pub fn sym(&self, id: StrId) -> Sym {
@@ -261,16 +273,34 @@ impl<'e> Evaluator<'e> {
             Node::Between(v, lo, hi) => {
                 between(slot(scratch, *v), slot(scratch, *lo), slot(scratch, *hi))
             }
-            Node::Aggregate { kind, scan, field } => {
-                self.aggregate(*kind, scan, field.as_ref(), a, scratch)
-            }
+            Node::Aggregate { kind, scan, field } => match self.compiled(model, i) {
+                Some(c) => self.aggregate_by(
+                    *kind,
+                    scan,
+                    field.is_some(),
+                    a,
+                    scratch,
+                    |rec, s| c.pred.as_ref().is_none_or(|p| p.holds(self, rec, a, s)),
+                    |rec, s| {
+                        c.read
+                            .as_ref()
+                            .map_or(Value::Missing, |r| r.value(self, rec, a, s))
+                    },
+                ),
+                None => self.aggregate(*kind, scan, field.as_ref(), a, scratch),
+            },
             Node::PerRecord {
                 points,
                 scan,
                 decay,
                 cap,
             } => {
-                let sum = self.per_record(*points, scan, *decay, a, scratch, |_, _| {});
+                let sum = match self.compiled(model, i) {
+                    Some(c) => self.per_record_by(*points, scan, *decay, a, scratch, |rec, s| {
+                        c.pred.as_ref().is_none_or(|p| p.holds(self, rec, a, s))
+                    }),
+                    None => self.per_record(*points, scan, *decay, a, scratch, |_, _| {}),
+                };
                 Value::Num(cap.map_or(sum, |c| sum.min(c)))
             }
             Node::When { points, condition } => {

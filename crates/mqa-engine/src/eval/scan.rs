@@ -89,7 +89,11 @@ impl<'e> Evaluator<'e> {
             }
             Collection::Engaged => {
                 let mut marks = std::mem::take(&mut scratch.engaged);
-                self.engaged_marks(a, scan.window, &mut marks);
+                // Several rules of a model often read the same engaged contacts.
+                if scratch.engaged_for != Some((a, scan.window)) {
+                    self.engaged_marks(a, scan.window, &mut marks);
+                    scratch.engaged_for = Some((a, scan.window));
+                }
                 let start = self.data.contacts.of_account(a).start;
                 for (i, m) in marks.iter().enumerate() {
                     if *m {
@@ -265,11 +269,36 @@ impl<'e> Evaluator<'e> {
         a: usize,
         scratch: &mut Scratch<'e>,
     ) -> Value<'e> {
+        self.aggregate_by(
+            kind,
+            scan,
+            field.is_some(),
+            a,
+            scratch,
+            |rec, s| self.passes(scan, rec, a, s),
+            |rec, s| field.map_or(Value::Missing, |f| self.rec_eval(f, rec, a, s)),
+        )
+    }
+
+    /// [`Evaluator::aggregate`] with the scan's condition (`passes`) and its
+    /// field (`value`, when `has_field`) given as functions.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn aggregate_by(
+        &'e self,
+        kind: AggKind,
+        scan: &'e Scan,
+        has_field: bool,
+        a: usize,
+        scratch: &mut Scratch<'e>,
+        passes: impl Fn(Rec, &Scratch<'e>) -> bool,
+        value: impl Fn(Rec, &Scratch<'e>) -> Value<'e>,
+    ) -> Value<'e> {
         match kind {
             AggKind::Count => {
                 let mut n = 0u64;
                 self.for_each_record(scan, a, scratch, |rec, s| {
-                    if self.passes(scan, rec, a, s) {
+                    if passes(rec, s) {
                         n += 1;
                     }
                 });
@@ -278,7 +307,7 @@ impl<'e> Evaluator<'e> {
             AggKind::Any => {
                 let mut any = false;
                 self.for_each_record(scan, a, scratch, |rec, s| {
-                    if !any && self.passes(scan, rec, a, s) {
+                    if !any && passes(rec, s) {
                         any = true;
                     }
                 });
@@ -287,21 +316,21 @@ impl<'e> Evaluator<'e> {
             AggKind::All => {
                 let mut all = true;
                 self.for_each_record(scan, a, scratch, |rec, s| {
-                    if all && !self.passes(scan, rec, a, s) {
+                    if all && !passes(rec, s) {
                         all = false;
                     }
                 });
                 Value::Bool(all)
             }
             AggKind::Distinct => {
-                let Some(field) = field else {
+                if !has_field {
                     return Value::Missing;
-                };
+                }
                 let mut keys = std::mem::take(&mut scratch.keys);
                 keys.clear();
                 self.for_each_record(scan, a, scratch, |rec, s| {
-                    if self.passes(scan, rec, a, s) {
-                        if let Some(k) = self.rec_eval(field, rec, a, s).distinct_key() {
+                    if passes(rec, s) {
+                        if let Some(k) = value(rec, s).distinct_key() {
                             keys.push(k);
                         }
                     }
@@ -313,17 +342,17 @@ impl<'e> Evaluator<'e> {
                 Value::Num(n as f64)
             }
             AggKind::Sum | AggKind::Avg | AggKind::Min | AggKind::Max => {
-                let Some(field) = field else {
+                if !has_field {
                     return Value::Missing;
-                };
+                }
                 let mut sum = 0.0;
                 let mut n = 0u64;
                 let mut best: Option<Value<'e>> = None;
                 self.for_each_record(scan, a, scratch, |rec, s| {
-                    if !self.passes(scan, rec, a, s) {
+                    if !passes(rec, s) {
                         return;
                     }
-                    let v = self.rec_eval(field, rec, a, s);
+                    let v = value(rec, s);
                     match v {
                         Value::Num(x) => {
                             sum += x;
@@ -382,21 +411,47 @@ impl<'e> Evaluator<'e> {
             if !self.passes(scan, rec, a, s) {
                 return;
             }
-            let p = match (decay, self.record_at(rec)) {
-                (DecayKind::None, _) | (_, None) => points,
-                (DecayKind::HalfLife(h), Some(at)) => {
-                    let age = (self.as_of - at) as f64 / MICROS as f64;
-                    points * 0.5f64.powf(age / h)
-                }
-                (DecayKind::Linear(d), Some(at)) => {
-                    let age = (self.as_of - at) as f64 / MICROS as f64;
-                    points * (1.0 - age / d).max(0.0)
-                }
-            };
+            let p = self.decayed(points, decay, rec);
             sum += p;
             each(rec, p);
         });
         sum
+    }
+
+    /// [`Evaluator::per_record`] with the scan's condition given as a function.
+    #[inline]
+    pub(crate) fn per_record_by(
+        &'e self,
+        points: f64,
+        scan: &'e Scan,
+        decay: DecayKind,
+        a: usize,
+        scratch: &mut Scratch<'e>,
+        passes: impl Fn(Rec, &Scratch<'e>) -> bool,
+    ) -> f64 {
+        let mut sum = 0.0;
+        self.for_each_record(scan, a, scratch, |rec, s| {
+            if passes(rec, s) {
+                sum += self.decayed(points, decay, rec);
+            }
+        });
+        sum
+    }
+
+    /// `points` decayed by the age of a record.
+    #[inline]
+    fn decayed(&self, points: f64, decay: DecayKind, rec: Rec) -> f64 {
+        match (decay, self.record_at(rec)) {
+            (DecayKind::None, _) | (_, None) => points,
+            (DecayKind::HalfLife(h), Some(at)) => {
+                let age = (self.as_of - at) as f64 / MICROS as f64;
+                points * 0.5f64.powf(age / h)
+            }
+            (DecayKind::Linear(d), Some(at)) => {
+                let age = (self.as_of - at) as f64 / MICROS as f64;
+                points * (1.0 - age / d).max(0.0)
+            }
+        }
     }
 
     /// The time of a timed record.
