@@ -35,6 +35,59 @@ fn skip_blank(text: &str, mut pos: usize, end: usize) -> usize {
     }
 }
 
+/// The grammar checks the next character before some groups of attempts
+/// (`tail_start` and the like in `grammar/mqa.pest`); when that check fails,
+/// pest reports the guard. These are the attempts it stands for, as pest
+/// would have reported them without the guard.
+const GUARDS: [(Rule, &[Rule]); 3] = [
+    (
+        Rule::tail_start,
+        &[
+            Rule::cmp_op,
+            Rule::k_between,
+            Rule::in_list,
+            Rule::text_op,
+            Rule::k_is,
+        ],
+    ),
+    (Rule::logic_start, &[Rule::k_and, Rule::k_or]),
+    (Rule::arith_start, &[Rule::mul_op, Rule::add_op]),
+];
+
+/// What pest reports when an operand fails to start: every way to start one.
+/// The grammar's `unary` is silent (a pair per operand costs), so pest
+/// lists these instead of the rule.
+const OPERAND_STARTS: [Rule; 8] = [
+    Rule::ident,
+    Rule::number,
+    Rule::string,
+    Rule::k_true,
+    Rule::k_false,
+    Rule::lparen,
+    Rule::lbrack,
+    Rule::neg,
+];
+
+/// pest's positives as the words need them: every failed guard replaced by
+/// what it guards, and a failed operand named as one (`unary`), in grammar
+/// order (as pest sorts them).
+fn as_written(positives: &[Rule]) -> Vec<Rule> {
+    let mut out = Vec::with_capacity(positives.len());
+    for r in positives {
+        match GUARDS.iter().find(|(g, _)| g == r) {
+            Some((_, rules)) => out.extend_from_slice(rules),
+            None => out.push(*r),
+        }
+    }
+    if OPERAND_STARTS.iter().all(|r| out.contains(r)) {
+        out.retain(|r| !OPERAND_STARTS.contains(r));
+        out.push(Rule::unary);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn closer_rule(open: char) -> Rule {
     match open {
         '(' => Rule::rparen,
@@ -56,7 +109,7 @@ pub(crate) fn describe(
     };
     let pos = (chunk_start + rel).min(text.len());
     let positives: Vec<Rule> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::ParsingError { positives, .. } => as_written(positives),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let at_tok = skip_blank(text, pos, chunk_end);

@@ -24,15 +24,13 @@ type R<T> = Result<T, Diagnostic>;
 /// least one per broken top-level item).
 pub fn parse(source: &SourceFile) -> Result<File, Diagnostics> {
     let text = source.text.as_str();
-    if let Some(d) = scan::check_nesting(text) {
-        return Err(Diagnostics(vec![d]));
-    }
+    let ranges = scan::split_items_checked(text).map_err(|d| Diagnostics(vec![d]))?;
     // pest recurses per rule call; the nesting check above bounds depth, the
     // call limit bounds total work on pathological input.
     pest::set_call_limit(std::num::NonZeroUsize::new(50_000_000));
     let mut items = Vec::new();
     let mut errors = Vec::new();
-    for range in scan::split_items(text) {
+    for range in ranges {
         let chunk = text.get(range.clone()).unwrap_or("");
         let b = Builder {
             offset: range.start,
@@ -855,11 +853,20 @@ pub fn parse_number(raw: &str) -> Option<f64> {
         Some(b'B') => (body.get(..body.len() - 1)?, 9),
         _ => (body, 0),
     };
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    if clean.is_empty() || !clean.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-        return None;
-    }
-    let v: f64 = format!("{clean}e{exp}").parse().ok()?;
+    let plain = |d: &str| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    let v: f64 = if exp == 0 && !digits.contains('_') {
+        // The usual `25` or `3.5`: no copy needed.
+        if !plain(digits) {
+            return None;
+        }
+        digits.parse().ok()?
+    } else {
+        let clean: String = digits.chars().filter(|c| *c != '_').collect();
+        if !plain(&clean) {
+            return None;
+        }
+        format!("{clean}e{exp}").parse().ok()?
+    };
     if !v.is_finite() {
         return None;
     }

@@ -106,36 +106,54 @@ fn walk(
     }
 }
 
+/// Bracket depth as [`check_nesting`] counts it: every bracket, across items.
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+}
+
+impl Nesting {
+    /// Counts byte `c`; false once the depth passes [`MAX_NESTING`].
+    fn step(&mut self, c: u8) -> bool {
+        match c {
+            b'(' | b'[' | b'{' => {
+                self.depth += 1;
+                self.depth <= MAX_NESTING
+            }
+            b')' | b']' | b'}' => {
+                self.depth = self.depth.saturating_sub(1);
+                true
+            }
+            _ => true,
+        }
+    }
+}
+
+fn too_deep(at: usize) -> Diagnostic {
+    Diagnostic::error(
+        "E0103",
+        Span::new(at, at + 1),
+        format!("brackets are nested more than {MAX_NESTING} deep"),
+    )
+    .with_hint("split the expression with `let` names; rule files never need this much nesting")
+}
+
 /// Reports the first place where brackets nest deeper than [`MAX_NESTING`].
 pub fn check_nesting(text: &str) -> Option<Diagnostic> {
-    let mut depth = 0usize;
+    let mut nesting = Nesting::default();
     let mut found = None;
     walk(
         text,
         |i, c| {
-            match c {
-                b'(' | b'[' | b'{' => {
-                    depth += 1;
-                    if depth > MAX_NESTING {
-                        found = Some(i);
-                        return false;
-                    }
-                }
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
+            if nesting.step(c) {
+                return true;
             }
-            true
+            found = Some(i);
+            false
         },
         |_, _| {},
     );
-    found.map(|i| {
-        Diagnostic::error(
-            "E0103",
-            Span::new(i, i + 1),
-            format!("brackets are nested more than {MAX_NESTING} deep"),
-        )
-        .with_hint("split the expression with `let` names; rule files never need this much nesting")
-    })
+    found.map(too_deep)
 }
 
 /// All comments of the text, in order.
@@ -181,6 +199,18 @@ fn starts_item_keyword(text: &str, at: usize) -> Option<&'static str> {
 /// bracket is open, or (to recover from a missing `}`) at an item keyword in
 /// the first column.
 pub fn split_items(text: &str) -> Vec<std::ops::Range<usize>> {
+    split(text, false).unwrap_or_default()
+}
+
+/// [`check_nesting`], then [`split_items`], in one pass over the text: the
+/// ranges, or the nesting error.
+pub fn split_items_checked(text: &str) -> Result<Vec<std::ops::Range<usize>>, Diagnostic> {
+    split(text, true)
+}
+
+fn split(text: &str, check: bool) -> Result<Vec<std::ops::Range<usize>>, Diagnostic> {
+    let mut nesting = Nesting::default();
+    let mut too_deep_at = None;
     let mut starts = vec![0usize];
     let mut depth = 0usize;
     let mut at_line_start = true;
@@ -189,6 +219,10 @@ pub fn split_items(text: &str) -> Vec<std::ops::Range<usize>> {
     walk(
         text,
         |i, c| {
+            if check && !nesting.step(c) {
+                too_deep_at = Some(i);
+                return false;
+            }
             if at_line_start && !(c == b' ' || c == b'\t' || c == b'\r' || c == b'\n') {
                 if let Some(kw) = starts_item_keyword(text, i) {
                     // Recovery from a missing `}`: an item keyword in the first
@@ -226,6 +260,9 @@ pub fn split_items(text: &str) -> Vec<std::ops::Range<usize>> {
     );
     // A comment line resets "line start" too: walk() reports its newline as code.
     let _ = b;
+    if let Some(at) = too_deep_at {
+        return Err(too_deep(at));
+    }
     let mut ranges = Vec::with_capacity(starts.len());
     for (k, &s) in starts.iter().enumerate() {
         let e = starts.get(k + 1).copied().unwrap_or(text.len());
@@ -233,7 +270,7 @@ pub fn split_items(text: &str) -> Vec<std::ops::Range<usize>> {
             ranges.push(s..e);
         }
     }
-    ranges
+    Ok(ranges)
 }
 
 #[cfg(test)]
@@ -250,6 +287,19 @@ mod tests {
         // brackets inside strings and comments do not count
         let s = format!("let a = \"{}\" // {}", "(".repeat(100), "[".repeat(100));
         assert!(check_nesting(&s).is_none());
+    }
+
+    #[test]
+    fn one_pass_split_reports_nesting_like_check_nesting() {
+        let deep = format!("let a = 1\nlet b = {}", "[".repeat(100));
+        let d = split_items_checked(&deep).unwrap_err();
+        let c = check_nesting(&deep).unwrap();
+        assert_eq!(
+            (d.code, d.span.start, d.span.end),
+            (c.code, c.span.start, c.span.end)
+        );
+        let t = "let a = ((1))\nmodel m {\n}\n";
+        assert_eq!(split_items_checked(t).unwrap(), split_items(t));
     }
 
     #[test]

@@ -211,19 +211,19 @@ impl Builder {
         Ok((acc, depth))
     }
 
-    /// `a * b / c`: `unary` pairs split at `*` and `/`.
+    /// `a * b / c`: operands split at `*` and `/`.
     fn term(&self, toks: &[P<'_>], span: Span) -> R<D> {
-        let mut it = toks.iter();
-        let first = it.next().ok_or_else(|| self.shape(span, "operand"))?;
-        let (mut acc, mut depth) = self.unary(first)?;
-        while let Some(op) = it.next() {
+        let mut parts = toks.split(|t| t.as_rule() == Rule::mul_op);
+        let ops = toks.iter().filter(|t| t.as_rule() == Rule::mul_op);
+        let first = parts.next().ok_or_else(|| self.shape(span, "operand"))?;
+        let (mut acc, mut depth) = self.unary(first, span)?;
+        for (op, part) in ops.zip(parts) {
             let bop = if op.as_str() == "*" {
                 BinaryOp::Mul
             } else {
                 BinaryOp::Div
             };
-            let rhs = it.next().ok_or_else(|| self.shape(span, "operand"))?;
-            let (rhs, d) = self.unary(rhs)?;
+            let (rhs, d) = self.unary(part, span)?;
             depth = depth.max(d) + 1;
             if depth > scan::MAX_EXPR_DEPTH {
                 return Ok((acc, depth));
@@ -233,40 +233,30 @@ impl Builder {
         Ok((acc, depth))
     }
 
-    /// A `unary` pair: `-`s, then one operand.
-    fn unary(&self, p: &P<'_>) -> R<D> {
-        if p.as_rule() != Rule::unary {
-            return Err(self.shape(self.span(p), "operand"));
-        }
-        let mut negs: Vec<P<'_>> = Vec::new();
-        let mut it = p.clone().into_inner();
-        while let Some(x) = it.next() {
-            if x.as_rule() == Rule::neg {
-                negs.push(x);
-                continue;
-            }
-            let (e, depth) = if x.as_rule() == Rule::ident {
-                self.name(x, it)?
-            } else {
-                self.primary(x)?
-            };
-            return Ok(self.prefixes(&negs, UnaryOp::Neg, e, depth));
-        }
-        Err(self.shape(self.span(p), "unary operand"))
+    /// `-`s, then one operand: a name and what follows it, or a single pair.
+    fn unary(&self, toks: &[P<'_>], span: Span) -> R<D> {
+        let negs = toks.iter().take_while(|t| t.as_rule() == Rule::neg).count();
+        let (prefix, rest) = toks.split_at(negs);
+        let (e, depth) = match rest {
+            [first, tail @ ..] if first.as_rule() == Rule::ident => self.name(first, tail)?,
+            [only] => self.primary(only.clone())?,
+            _ => return Err(self.shape(span, "operand")),
+        };
+        Ok(self.prefixes(prefix, UnaryOp::Neg, e, depth))
     }
 
     /// A name and what follows it: a `call` pair, or the words of a dotted path.
-    fn name<'i>(&self, first: P<'i>, rest: impl Iterator<Item = P<'i>>) -> R<D> {
-        let first = self.ident(first);
+    fn name(&self, first: &P<'_>, tail: &[P<'_>]) -> R<D> {
+        let first = self.ident(first.clone());
         let mut span = first.span;
-        let mut rest = rest.peekable();
-        if let Some(args) = rest.next_if(|x| x.as_rule() == Rule::call) {
-            let span = span.to(self.span(&args));
-            return self.call(first, span, args);
+        if let Some(args) = tail.first().filter(|x| x.as_rule() == Rule::call) {
+            let span = span.to(self.span(args));
+            return self.call(first, span, args.clone());
         }
-        let mut path = vec![first];
-        for x in rest.filter(|x| x.as_rule() == Rule::any_word) {
-            let word = self.ident(x);
+        let mut path = Vec::with_capacity(1 + tail.len() / 2);
+        path.push(first);
+        for x in tail.iter().filter(|x| x.as_rule() == Rule::any_word) {
+            let word = self.ident(x.clone());
             span = span.to(word.span);
             path.push(word);
         }
