@@ -3,6 +3,7 @@
 //! fields).
 
 use crate::context::FileCtx;
+use crate::dedup::Dedup;
 use crate::graph::*;
 use crate::types::{self, article};
 use mqa_syntax::ast::{self, AggFunc, Expr, ExprKind, Span};
@@ -49,7 +50,7 @@ pub(crate) struct ModelCtx<'a, 'f> {
     pub grade_from: HashMap<String, String>,
     pub nodes: Vec<Node>,
     pub labels: Vec<String>,
-    pub(crate) dedup: HashMap<String, NodeId>,
+    pub(crate) dedup: Dedup,
     pub lets: HashMap<String, Memo<&'a ast::Let>>,
     pub file_lets: HashMap<String, Memo<&'a ast::Let>>,
     pub blocks: HashMap<String, Memo<&'a ast::Block>>,
@@ -82,7 +83,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
             grade_from: HashMap::new(),
             nodes: Vec::new(),
             labels: Vec::new(),
-            dedup: HashMap::new(),
+            dedup: Dedup::default(),
             lets: HashMap::new(),
             file_lets,
             blocks: HashMap::new(),
@@ -93,14 +94,14 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
 
     /// Adds a node, or returns the identical node already present.
     pub fn add(&mut self, node: Node, label: impl Into<String>) -> NodeId {
-        let key = format!("{node:?}");
-        if let Some(id) = self.dedup.get(&key) {
-            return *id;
+        let (hash, found) = self.dedup.find(&self.nodes, &node);
+        if let Some(id) = found {
+            return id;
         }
         let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
         self.nodes.push(node);
         self.labels.push(label.into());
-        self.dedup.insert(key, id);
+        self.dedup.insert(hash, id);
         id
     }
 

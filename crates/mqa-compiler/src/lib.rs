@@ -8,6 +8,7 @@
 
 pub mod analysis;
 mod context;
+mod dedup;
 pub mod dot;
 mod expr;
 pub mod graph;

@@ -9,6 +9,9 @@ use crate::suggest::did_you_mean;
 use crate::types::{self, article};
 use mqa_syntax::ast::{self, Expr, ExprKind, Span};
 
+/// A built-in field of a record: name, field, type.
+type Builtin = (&'static str, RecField, Ty);
+
 impl<'a, 'f> ModelCtx<'a, 'f> {
     /// A `where` condition over records of `coll`.
     pub fn rec_condition(
@@ -154,54 +157,79 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
     /// The fields a record of `coll` has: (name, field, type).
     pub(crate) fn record_fields(&self, coll: Collection) -> Vec<(String, RecField, Ty)> {
         let mut v = Vec::new();
+        self.visit_record_fields(coll, |name, field, ty| {
+            v.push((name.to_string(), field, ty));
+            false
+        });
+        v
+    }
+
+    /// The first field of a record of `coll` named `name` (as in [`Self::record_fields`]).
+    fn record_field(&self, coll: Collection, name: &str) -> Option<(RecField, Ty)> {
+        let mut found = None;
+        self.visit_record_fields(coll, |n, field, ty| {
+            if n == name {
+                found = Some((field, ty));
+            }
+            found.is_some()
+        });
+        found
+    }
+
+    /// Calls `f(name, field, type)` for each field of a record of `coll` (the
+    /// built-in ones first, then the declared ones) until it returns true.
+    fn visit_record_fields(&self, coll: Collection, mut f: impl FnMut(&str, RecField, Ty) -> bool) {
         let idx = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
-        match coll {
-            Collection::Events => {
-                v.push(("id".to_string(), RecField::Id, Ty::Text));
-                v.push(("account_id".to_string(), RecField::AccountKey, Ty::Text));
-                v.push(("contact_id".to_string(), RecField::ContactId, Ty::Text));
-                v.push(("at".to_string(), RecField::At, Ty::Time));
-                for (i, f) in self.f.schemas.event.iter().enumerate() {
-                    v.push((
-                        f.name.clone(),
-                        RecField::Field(idx(i)),
-                        Ty::from_field(f.ty),
-                    ));
-                }
-            }
-            Collection::Contacts | Collection::Engaged => {
-                v.push(("id".to_string(), RecField::Id, Ty::Text));
-                v.push(("account_id".to_string(), RecField::AccountKey, Ty::Text));
-                for (i, f) in self.f.schemas.contact.iter().enumerate() {
-                    v.push((
-                        f.name.clone(),
-                        RecField::Field(idx(i)),
-                        Ty::from_field(f.ty),
-                    ));
-                }
-            }
-            Collection::Source(s) => {
-                v.push(("account".to_string(), RecField::AccountKey, Ty::Text));
-                v.push(("at".to_string(), RecField::At, Ty::Time));
-                if let Some(src) = self.f.sources.get(s as usize) {
-                    let loose = self
-                        .f
-                        .loose_sources
-                        .get(s as usize)
-                        .copied()
-                        .unwrap_or(false);
-                    for (i, f) in src.fields.iter().enumerate() {
-                        let ty = if loose {
-                            Ty::Unknown
-                        } else {
-                            Ty::from_field(f.ty)
-                        };
-                        v.push((f.name.clone(), RecField::Field(idx(i)), ty));
-                    }
-                }
+        let (builtins, declared, loose): (&[Builtin], &[FieldDef], bool) = match coll {
+            Collection::Events => (
+                &[
+                    ("id", RecField::Id, Ty::Text),
+                    ("account_id", RecField::AccountKey, Ty::Text),
+                    ("contact_id", RecField::ContactId, Ty::Text),
+                    ("at", RecField::At, Ty::Time),
+                ],
+                &self.f.schemas.event,
+                false,
+            ),
+            Collection::Contacts | Collection::Engaged => (
+                &[
+                    ("id", RecField::Id, Ty::Text),
+                    ("account_id", RecField::AccountKey, Ty::Text),
+                ],
+                &self.f.schemas.contact,
+                false,
+            ),
+            Collection::Source(s) => (
+                &[
+                    ("account", RecField::AccountKey, Ty::Text),
+                    ("at", RecField::At, Ty::Time),
+                ],
+                self.f
+                    .sources
+                    .get(s as usize)
+                    .map_or(&[][..], |src| src.fields.as_slice()),
+                self.f
+                    .loose_sources
+                    .get(s as usize)
+                    .copied()
+                    .unwrap_or(false),
+            ),
+        };
+        for (name, field, ty) in builtins {
+            if f(name, *field, *ty) {
+                return;
             }
         }
-        v
+        for (i, d) in declared.iter().enumerate() {
+            let ty = if loose {
+                Ty::Unknown
+            } else {
+                Ty::from_field(d.ty)
+            };
+            if f(&d.name, RecField::Field(idx(i)), ty) {
+                return;
+            }
+        }
     }
 
     /// A dotted path inside a record scope (or after an aggregated collection).
@@ -212,11 +240,10 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
         span: Span,
         scope: Scope,
     ) -> RecTyped {
-        let fields = self.record_fields(coll);
         match path {
             [name] => {
-                if let Some((_, f, ty)) = fields.iter().find(|(n, _, _)| *n == name.name) {
-                    return Ok((RecExpr::Field(*f), *ty));
+                if let Some((f, ty)) = self.record_field(coll, &name.name) {
+                    return Ok((RecExpr::Field(f), ty));
                 }
                 // Lets, blocks and grades first: a loose source must not
                 // take their names as new fields.
@@ -247,6 +274,7 @@ impl<'a, 'f> ModelCtx<'a, 'f> {
                     }
                 }
                 let what = self.collection_word(coll);
+                let fields = self.record_fields(coll);
                 let mut cands: Vec<String> = fields.iter().map(|(n, _, _)| n.clone()).collect();
                 cands.extend(self.lets.keys().cloned());
                 cands.extend(self.file_lets.keys().cloned());
