@@ -33,22 +33,45 @@ pub fn hash_bytes(b: &[u8]) -> u32 {
     let mut h: u64 = (b.len() as u64).wrapping_mul(K);
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(23);
+        h = (h ^ load_u64(c)).wrapping_mul(K).rotate_left(23);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        if let Some(dst) = w.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        h = (h ^ tail_word(rest)).wrapping_mul(K);
     }
     h ^= h >> 32;
     h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     h ^= h >> 29;
     (h >> 32) as u32
+}
+
+/// Eight bytes as a little-endian word (`c` holds exactly eight).
+#[inline]
+fn load_u64(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(c);
+    u64::from_le_bytes(w)
+}
+
+/// A word made of every byte of a short tail (1 to 7 bytes) by whole loads
+/// that may overlap (no byte-by-byte copy, which stalls the load after it);
+/// the tail's length is mixed in separately.
+#[inline]
+fn tail_word(r: &[u8]) -> u64 {
+    let n = r.len();
+    let u32_at = |i: usize| {
+        r.get(i..i + 4).map_or(0, |s| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(s);
+            u64::from(u32::from_le_bytes(w))
+        })
+    };
+    if n >= 4 {
+        u32_at(0) | u32_at(n - 4) << 32
+    } else {
+        let b = |i: usize| u64::from(r.get(i).copied().unwrap_or(0));
+        b(0) | b(n / 2) << 8 | b(n.saturating_sub(1)) << 16
+    }
 }
 
 /// Spreads a 32-bit string hash over the 64 bits a `hashbrown` table uses:

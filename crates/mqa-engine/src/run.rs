@@ -2,13 +2,15 @@
 //! once; then every account scored in parallel chunks.
 
 use crate::data::{
-    build_signal_table, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
-    SignalSummary,
+    build_signal_input, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
+    SignalInput, SignalSummary,
 };
 use crate::eval::{prepare, reads_event_ids, Decision, Evaluator, Prepared, Scratch, SourceData};
 use crate::intern::Interner;
-use crate::signals::{SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource};
-use mqa_compiler::graph::{FieldDef, Program};
+use crate::signals::{
+    JoinKey, SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource,
+};
+use mqa_compiler::graph::{FieldDef, Program, SourceDef};
 use mqa_syntax::time::Micros;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,48 @@ pub fn data_schema(p: &Program) -> DataSchema {
     }
 }
 
+/// What fetching one source gave.
+enum Fetched {
+    /// The plugin could not be opened (or the fetch could not run): why.
+    Unavailable(String),
+    /// The plugin's fetch failed.
+    Failed(SignalError),
+    /// The batch, aligned with the program's fields and compacted (or why
+    /// it does not fit them), and how it joins.
+    Ready(Result<SignalInput, RunError>, JoinKey),
+}
+
+/// The program's fields of a source, with their types.
+fn field_types(def: &SourceDef) -> Vec<(String, mqa_syntax::FieldType)> {
+    def.fields.iter().map(|f| (f.name.clone(), f.ty)).collect()
+}
+
+/// Fetches every source, in order, and readies each batch for the join
+/// (the batch's strings are compacted here, while the data loads).
+fn fetch_all(
+    sources: Vec<SourceInput>,
+    defs: &[SourceDef],
+    request: &SignalRequest,
+) -> Vec<Fetched> {
+    sources
+        .into_iter()
+        .zip(defs)
+        .map(|(input, def)| match input {
+            Ok(mut plugin) => match plugin.fetch(request) {
+                Ok(batch) => {
+                    let info = plugin.info();
+                    let ready =
+                        align_batch(batch, &info.fields, &def.fields, &def.name, &def.plugin)
+                            .map(|b| SignalInput::new(b, &field_types(def)));
+                    Fetched::Ready(ready, info.join_key)
+                }
+                Err(e) => Fetched::Failed(e),
+            },
+            Err(why) => Fetched::Unavailable(why),
+        })
+        .collect()
+}
+
 /// Reorders a batch's columns from the plugin's field order to the program's.
 fn align_batch(
     mut batch: SignalBatch,
@@ -127,14 +171,31 @@ impl Session {
         let started = std::time::Instant::now();
         let mut interner = Interner::new();
         let schema = data_schema(&program);
-        let mut data = load_dataset(data_dir, &schema, opts, &mut interner, rejects)?;
+        let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
+        let request = SignalRequest {
+            account_keys: Vec::new(),
+            from: opts.as_of.saturating_sub(window.saturating_mul(1_000_000)),
+            to: opts.as_of,
+        };
+        // Sources are fetched on their own thread while the data loads: a
+        // fetch does not depend on the data, and it would otherwise run
+        // alone on one core after the load.
+        let (data, fetched) = std::thread::scope(|scope| {
+            let fetcher = scope.spawn(|| fetch_all(sources, &program.sources, &request));
+            let data = load_dataset(data_dir, &schema, opts, &mut interner, rejects);
+            (data, fetcher.join())
+        });
+        let mut data = data?;
         if reads_event_ids(&program) {
             data.events.id.intern_all(&mut interner);
         }
         let mut timings = vec![("read data", started.elapsed())];
         timings.extend(data.timings.iter().copied());
         let started = std::time::Instant::now();
-        let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
+        let fetched = fetched.unwrap_or_else(|_| {
+            let failed = || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
+            program.sources.iter().map(|_| failed()).collect()
+        });
         let mut loaded = Vec::new();
         let mut status = Vec::new();
         let domain_col = program
@@ -142,7 +203,7 @@ impl Session {
             .account
             .iter()
             .position(|f| f.name == "domain");
-        for (i, input) in sources.into_iter().enumerate() {
+        for (i, got) in fetched.into_iter().enumerate() {
             let Some(def) = program.sources.get(i) else {
                 break;
             };
@@ -152,13 +213,12 @@ impl Session {
                 status.push((def.name.clone(), SourceStatus::Skipped(why)));
                 loaded.push(None);
             };
-            let mut plugin = match input {
-                Ok(p) => p,
-                Err(why) if skip_failed => {
+            let (input, join) = match got {
+                Fetched::Unavailable(why) if skip_failed => {
                     fail(why, &mut status, &mut loaded);
                     continue;
                 }
-                Err(why) => {
+                Fetched::Unavailable(why) => {
                     return Err(RunError::Signal {
                         source_name: def.name.clone(),
                         error: SignalError::Failed {
@@ -167,33 +227,23 @@ impl Session {
                         },
                     })
                 }
-            };
-            let request = SignalRequest {
-                account_keys: Vec::new(),
-                from: opts.as_of.saturating_sub(window.saturating_mul(1_000_000)),
-                to: opts.as_of,
-            };
-            let batch = match plugin.fetch(&request) {
-                Ok(b) => b,
-                Err(e) if skip_failed => {
+                Fetched::Failed(e) if skip_failed => {
                     fail(e.to_string(), &mut status, &mut loaded);
                     continue;
                 }
-                Err(e) => {
+                Fetched::Failed(e) => {
                     return Err(RunError::Signal {
                         source_name: def.name.clone(),
                         error: e,
                     })
                 }
+                Fetched::Ready(ready, join) => (ready?, join),
             };
-            let info = plugin.info().clone();
-            let batch = align_batch(batch, &info.fields, &def.fields, &def.name, &def.plugin)?;
-            let types: Vec<(String, mqa_syntax::FieldType)> =
-                def.fields.iter().map(|f| (f.name.clone(), f.ty)).collect();
+            let types = field_types(def);
             let origin = PathBuf::from(format!("source:{}", def.name));
-            let (table, summary) = build_signal_table(
-                batch,
-                info.join_key,
+            let (table, summary) = build_signal_input(
+                input,
+                join,
                 &types,
                 &data.accounts,
                 domain_col,
@@ -204,10 +254,7 @@ impl Session {
             )
             .map_err(RunError::Load)?;
             status.push((def.name.clone(), SourceStatus::Loaded(summary)));
-            loaded.push(Some(SourceData {
-                table,
-                join: info.join_key,
-            }));
+            loaded.push(Some(SourceData { table, join }));
         }
         while loaded.len() < program.sources.len() {
             let name = program

@@ -71,18 +71,40 @@ const SORT_PIECE: usize = 1 << 15;
 /// Events grouped by account and sorted by `(at, id)` within each; counts
 /// anonymous events and events of unknown contacts (the join to the
 /// account's contacts was made at load).
-pub(crate) fn events(raw: RawTable, accounts: usize, summary: &mut LoadSummary) -> Events {
+pub(crate) fn events(
+    raw: RawTable,
+    accounts: usize,
+    contact_ids: &[Sym],
+    summary: &mut LoadSummary,
+) -> Events {
     let RawTable {
         ids,
         claim_lines,
         id_claim,
         account,
-        contact_id,
         contact,
+        unknown_contacts,
         at,
         fields,
     } = raw;
     drop(claim_lines);
+    // An event's `contact_id`: its contact's id, the text of an unknown
+    // one, or missing (anonymous).
+    let mut unknown = unknown_contacts.iter().peekable();
+    let contact_id: Vec<Sym> = contact
+        .iter()
+        .enumerate()
+        .map(|(r, &c)| {
+            if c != u32::MAX {
+                return contact_ids.get(c as usize).copied().unwrap_or(Sym::MISSING);
+            }
+            match unknown.next_if(|&&(u, _)| u as usize == r) {
+                Some(&(_, s)) => s,
+                None => Sym::MISSING,
+            }
+        })
+        .collect();
+    drop(unknown_contacts);
     for (&c, &row) in contact_id.iter().zip(&contact) {
         if c.is_missing() {
             summary.events_anonymous += 1;

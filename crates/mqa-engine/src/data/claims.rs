@@ -41,10 +41,6 @@ impl MonoU64 {
         Some(u64::from(high) << 32 | u64::from(low))
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.low.len()
-    }
-
     pub(crate) fn reserve(&mut self, n: usize) {
         self.low.reserve(n);
     }
@@ -54,38 +50,81 @@ impl MonoU64 {
     }
 }
 
-/// Texts back to back, addressed by their index.
+/// Texts back to back, addressed by their index. Ids are short, so a text
+/// is located by its length (one byte) plus the offset of every 16th text:
+/// 1.5 bytes a text instead of an 8-byte (or 4-byte) offset.
 #[derive(Debug, Clone, Default)]
 pub struct TextPool {
     text: String,
-    ends: MonoU64,
+    /// Length of each text; [`LONG`] for 255 bytes or more (see `long`).
+    lens: Vec<u8>,
+    /// `(index, length)` of the long texts, by index.
+    long: Vec<(u32, u64)>,
+    /// Offset of texts `0, 16, 32, ...`.
+    starts: Vec<u64>,
 }
+
+/// [`TextPool::lens`] value of a text whose length is in `long`.
+const LONG: u8 = u8::MAX;
+/// Texts per [`TextPool::starts`] entry.
+const STRIDE: usize = 16;
 
 impl TextPool {
     pub(crate) fn push(&mut self, s: &str) -> u32 {
-        let i = self.ends.len() as u32;
+        let i = self.lens.len();
+        if i & (STRIDE - 1) == 0 {
+            self.starts.push(self.text.len() as u64);
+        }
+        match u8::try_from(s.len()) {
+            Ok(n) if n != LONG => self.lens.push(n),
+            _ => {
+                self.lens.push(LONG);
+                self.long.push((i as u32, s.len() as u64));
+            }
+        }
         self.text.push_str(s);
-        self.ends.push(self.text.len() as u64);
-        i
+        i as u32
+    }
+
+    fn len_of(&self, i: usize) -> usize {
+        match self.lens.get(i) {
+            Some(&LONG) => match self.long.binary_search_by_key(&(i as u32), |&(k, _)| k) {
+                Ok(k) => self.long.get(k).map_or(0, |&(_, n)| n as usize),
+                Err(_) => 0,
+            },
+            Some(&n) => usize::from(n),
+            None => 0,
+        }
     }
 
     /// Text `i` (`""` when out of range).
     #[inline]
     pub fn get(&self, i: usize) -> &str {
-        let end = self.ends.get(i).unwrap_or(0) as usize;
-        let start = match i.checked_sub(1) {
-            Some(p) => self.ends.get(p).unwrap_or(0) as usize,
-            None => 0,
+        let Some(&n) = self.lens.get(i) else {
+            return "";
         };
-        self.text.get(start..end).unwrap_or("")
+        let block = i / STRIDE;
+        let mut start = self.starts.get(block).copied().unwrap_or(0) as usize;
+        let before = self.lens.get(block * STRIDE..i).unwrap_or_default();
+        if self.long.is_empty() {
+            start += before.iter().map(|&b| usize::from(b)).sum::<usize>();
+        } else {
+            start += (block * STRIDE..i).map(|k| self.len_of(k)).sum::<usize>();
+        }
+        let len = if n == LONG {
+            self.len_of(i)
+        } else {
+            usize::from(n)
+        };
+        self.text.get(start..start + len).unwrap_or("")
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.lens.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.len() == 0
+        self.lens.is_empty()
     }
 
     /// Bytes of text held.
@@ -95,12 +134,14 @@ impl TextPool {
 
     pub(crate) fn reserve(&mut self, texts: usize, bytes: usize) {
         self.text.reserve(bytes);
-        self.ends.reserve(texts);
+        self.lens.reserve(texts);
+        self.starts.reserve(texts / STRIDE + 1);
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
         self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
+        self.lens.shrink_to_fit();
+        self.starts.shrink_to_fit();
     }
 }
 
@@ -167,28 +208,39 @@ impl EventIds {
 /// Partitions of [`ClaimSet`] (by the top bits of the id's hash).
 const PARTS: usize = 256;
 
-/// The ids claimed in one file, with the line of each claim. Rows claim
-/// their ids in file order; which claims repeat an earlier id is found at
-/// the end ([`ClaimSet::duplicates`]): the `(hash, claim)` pairs are kept
-/// in partitions by hash, and each partition is checked on its own with a
-/// table that fits in the cache. A table of all ids, probed row by row,
+/// The ids claimed in one file. Rows claim their ids in file order; which
+/// claims repeat an earlier id is found at the end
+/// ([`ClaimSet::duplicates`]): the claims are kept in partitions by the top
+/// bits of their id's hash, and each partition is checked on its own with
+/// a table that fits in the cache. A table of all ids, probed row by row,
 /// misses the cache (and the TLB) on almost every row: on a loaded 2-core
 /// machine that cost about 100 ns a row, more than checking the row.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ClaimSet {
     pub(crate) pool: TextPool,
-    lines: MonoU64,
-    /// `hash << 32 | claim`, by the hash's top bits, in claim order.
+    /// Line of each claim, when asked for ([`ClaimSet::new`]).
+    lines: Option<MonoU64>,
+    /// `hash << 32 | claim`, by the top bits of the hash, in claim order
+    /// (the hashes are kept: computing them again at the end would read
+    /// every id once more, out of order).
     parts: Vec<Vec<u64>>,
 }
 
 impl ClaimSet {
+    /// A set that keeps the line of each claim when `lines`.
+    pub(crate) fn new(lines: bool) -> Self {
+        ClaimSet {
+            pool: TextPool::default(),
+            lines: lines.then(MonoU64::default),
+            parts: vec![Vec::new(); PARTS],
+        }
+    }
+
     /// Room for `n` more claims of about `bytes` bytes of id text.
     pub(crate) fn reserve(&mut self, n: usize, bytes: usize) {
         self.pool.reserve(n, bytes);
-        self.lines.reserve(n);
-        if self.parts.is_empty() {
-            self.parts = vec![Vec::new(); PARTS];
+        if let Some(l) = &mut self.lines {
+            l.reserve(n);
         }
         for p in &mut self.parts {
             p.reserve(n / PARTS + n / (PARTS * 8));
@@ -200,14 +252,9 @@ impl ClaimSet {
         self.pool.len()
     }
 
-    /// Line of claim `c`.
-    pub(crate) fn line(&self, c: u32) -> u64 {
-        self.lines.get(c as usize).unwrap_or(0)
-    }
-
-    /// Claims the ids of a batch (`id(k)`, hashed by
-    /// [`crate::intern::hash_bytes`] as `hash(k)`, at line `line(k)`, for
-    /// `k in 0..n`) as claims `len()..len() + n`.
+    /// Claims the ids of a batch (`id(k)`, whose hash by
+    /// [`crate::intern::hash_bytes`] (or any function) is `hash(k)`, at line
+    /// `line(k)`, for `k in 0..n`) as claims `len()..len() + n`.
     pub(crate) fn add_all<'t>(
         &mut self,
         n: usize,
@@ -220,9 +267,13 @@ impl ClaimSet {
         for k in 0..n {
             let h = hash(k);
             self.pool.push(id(k));
-            self.lines.push(line(k));
             if let Some(p) = self.parts.get_mut((h >> 24) as usize) {
                 p.push(u64::from(h) << 32 | (base + k as u64));
+            }
+        }
+        if let Some(lines) = &mut self.lines {
+            for k in 0..n {
+                lines.push(line(k));
             }
         }
     }
@@ -241,11 +292,13 @@ impl ClaimSet {
         all
     }
 
-    /// The ids and lines, by claim index (the partitions are dropped).
-    pub(crate) fn into_parts(self) -> (TextPool, MonoU64) {
+    /// The ids and (when kept) lines, by claim index.
+    pub(crate) fn into_parts(self) -> (TextPool, Option<MonoU64>) {
         let (mut pool, mut lines) = (self.pool, self.lines);
         pool.shrink_to_fit();
-        lines.shrink_to_fit();
+        if let Some(l) = &mut lines {
+            l.shrink_to_fit();
+        }
         (pool, lines)
     }
 }
@@ -282,6 +335,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pool_finds_short_and_long_texts() {
+        let texts: Vec<String> = (0..100)
+            .map(|k| match k % 9 {
+                3 => "x".repeat(255 + k),
+                5 => String::new(),
+                _ => format!("t{k}"),
+            })
+            .collect();
+        let mut p = TextPool::default();
+        for (k, t) in texts.iter().enumerate() {
+            assert_eq!(p.push(t), k as u32);
+        }
+        for (k, t) in texts.iter().enumerate() {
+            assert_eq!(p.get(k), t, "text {k}");
+        }
+        assert_eq!(p.get(100), "");
+        let mut short = TextPool::default();
+        for k in 0..40 {
+            short.push(&format!("id-{k}"));
+        }
+        assert!((0..40).all(|k| short.get(k) == format!("id-{k}")));
+    }
+
+    #[test]
     fn mono_keeps_high_parts() {
         let mut m = MonoU64::default();
         let vals = [
@@ -303,13 +380,13 @@ mod tests {
     }
 
     /// Claims `ids` (hashed by `hash`) in batches of `batch`; the repeats.
-    fn claim(ids: &[String], batch: usize, hash: fn(&str) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
-        let mut set = ClaimSet::default();
+    fn claim(ids: &[String], batch: usize, hash: fn(&[u8]) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
+        let mut set = ClaimSet::new(true);
         for (b, part) in ids.chunks(batch).enumerate() {
             set.add_all(
                 part.len(),
                 |k| &part[k],
-                |k| hash(&part[k]),
+                |k| hash(part[k].as_bytes()),
                 |k| (b * batch + k) as u64 + 2,
             );
         }
@@ -335,13 +412,12 @@ mod tests {
     fn first_claim_wins() {
         let ids: Vec<String> = (0..50_000).map(|k| format!("id-{}", k % 40_000)).collect();
         for batch in [50_000, 7_000, 100] {
-            let (dups, set) = claim(&ids, batch, |s| hash_bytes(s.as_bytes()));
+            let (dups, set) = claim(&ids, batch, hash_bytes);
             assert_eq!(dups, expected(&ids));
             assert_eq!(dups[5_000], (45_000, 5_000));
-            assert_eq!(set.line(5_000), 5_002);
             assert_eq!(set.len(), 50_000);
             let (pool, lines) = set.into_parts();
-            assert_eq!(lines.get(39_999), Some(40_001));
+            assert_eq!(lines.and_then(|l| l.get(39_999)), Some(40_001));
             assert_eq!(pool.get(45_000), "id-5000");
             assert_eq!(pool.get(50_000), "");
         }
@@ -351,9 +427,9 @@ mod tests {
     fn equal_hashes_are_told_apart_by_their_text() {
         let ids: Vec<String> = (0..1200).map(|k| format!("r{}", (k * 7) % 400)).collect();
         for weak in [
-            |_: &str| 5u32,
-            |s: &str| s.len() as u32,
-            |s: &str| hash_bytes(s.as_bytes()) & 0xff00_00ff,
+            |_: &[u8]| 5u32,
+            |s: &[u8]| s.len() as u32,
+            |s: &[u8]| hash_bytes(s) & 0xff00_00ff,
         ] {
             let (dups, _) = claim(&ids, 500, weak);
             assert_eq!(dups, expected(&ids));

@@ -23,19 +23,43 @@ pub(crate) struct LocalDict {
 /// Slots of [`LocalDict::recent`] (a power of two).
 const RECENT: usize = 256;
 
-/// First and last 8 bytes (zero-padded when shorter).
+/// First and last 8 bytes (zero-padded when shorter), read with whole
+/// loads: a byte-by-byte copy into a word stalls the load that follows.
 #[inline]
 fn words(s: &[u8]) -> (u64, u64) {
-    let mut a = [0u8; 8];
-    let mut b = [0u8; 8];
-    let n = s.len().min(8);
-    if let (Some(d), Some(h)) = (a.get_mut(..n), s.get(..n)) {
-        d.copy_from_slice(h);
+    let n = s.len();
+    let word = |i: usize| {
+        s.get(i..i + 8).map_or(0, |b| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            u64::from_le_bytes(w)
+        })
+    };
+    if n >= 8 {
+        return (word(0), word(n - 8));
     }
-    if let (Some(d), Some(t)) = (b.get_mut(..n), s.get(s.len() - n..)) {
-        d.copy_from_slice(t);
+    let part = |i: usize, len: usize| -> u64 {
+        match len {
+            4 => s.get(i..i + 4).map_or(0, |b| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(b);
+                u64::from(u32::from_le_bytes(w))
+            }),
+            _ => s.get(i).map_or(0, |&b| u64::from(b)),
+        }
+    };
+    // 0..7 bytes, zero-padded: pieces of 4, 2 and 1 bytes at fixed places.
+    let mut w = 0u64;
+    let mut at = 0usize;
+    if n - at >= 4 {
+        w |= part(at, 4);
+        at += 4;
     }
-    (u64::from_le_bytes(a), u64::from_le_bytes(b))
+    while at < n {
+        w |= part(at, 1) << (8 * at);
+        at += 1;
+    }
+    (w, w)
 }
 
 impl LocalDict {

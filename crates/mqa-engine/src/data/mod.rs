@@ -37,6 +37,7 @@ mod keymap;
 mod prepare;
 mod rejects;
 mod rows;
+mod signals_compact;
 pub mod signals_table;
 mod summary;
 mod table;
@@ -47,7 +48,9 @@ pub use column::{Column, BOOL_MISSING, TIME_MISSING};
 pub use error::LoadError;
 pub use mqa_syntax::time::Micros;
 pub use rejects::{CsvRejectWriter, MemoryRejects, Reject, RejectSink};
-pub use signals_table::{build_signal_table, SignalSummary, SignalTable};
+pub use signals_table::{
+    build_signal_input, build_signal_table, SignalInput, SignalSummary, SignalTable,
+};
 pub use summary::{FileSummary, LoadSummary};
 
 use crate::intern::{Interner, Sym};
@@ -222,6 +225,7 @@ pub fn load_dataset(
         contacts: None,
         as_of: opts.as_of,
         size_hint: None,
+        lines: true,
     };
     let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
     summary.files.push(s);
@@ -241,6 +245,7 @@ pub fn load_dataset(
         contacts: None,
         as_of: opts.as_of,
         size_hint: None,
+        lines: false,
     };
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
@@ -256,13 +261,14 @@ pub fn load_dataset(
         contacts: Some(&contact_keys),
         as_of: opts.as_of,
         size_hint: None,
+        lines: false,
     };
     let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
     lap("  events");
-    let events = assemble::events(raw, accounts.len(), &mut summary);
+    let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
     lap("  group events");
 
     let rate = summary.reject_rate();

@@ -53,6 +53,8 @@ pub(crate) struct TableSpec<'a> {
     pub as_of: Micros,
     /// Bytes in the file when known (plain files), to size the columns.
     pub size_hint: Option<u64>,
+    /// Keep the line of each row ([`super::table::RawTable::line`]).
+    pub lines: bool,
 }
 
 /// Marks a `contact_id` that is a [`LocalDict`] number, not a symbol.
@@ -359,13 +361,9 @@ fn sort_runs(out: &mut Prepared) {
         };
         ids.get(start..end).unwrap_or_default()
     };
-    let key = |x: u32, y: u32| {
-        at.get(x as usize)
-            .cmp(&at.get(y as usize))
-            .then_with(|| id(x).cmp(id(y)))
-    };
     order.clear();
     let mut moved = false;
+    let mut keys: Vec<(i64, u32)> = Vec::new();
     let mut s = 0usize;
     while s < n {
         let a = account.get(s).copied();
@@ -373,14 +371,31 @@ fn sort_runs(out: &mut Prepared) {
         while e < n && account.get(e).copied() == a {
             e += 1;
         }
-        let base = order.len();
-        order.extend(s as u32..e as u32);
-        if let Some(run) = order.get_mut(base..) {
-            if !run.windows(2).all(|w| key(w[0], w[1]).is_lt()) {
-                run.sort_unstable_by(|&x, &y| key(x, y));
-                moved = true;
+        keys.clear();
+        keys.extend((s..e).map(|j| (at.get(j).copied().unwrap_or(0), j as u32)));
+        if !keys.windows(2).all(|w| w[0].0 < w[1].0) {
+            // By time, then (rarely needed) by id among equal times.
+            keys.sort_unstable();
+            let mut i = 0;
+            while i < keys.len() {
+                let t = keys.get(i).map_or(0, |k| k.0);
+                let mut j = i + 1;
+                while keys.get(j).is_some_and(|k| k.0 == t) {
+                    j += 1;
+                }
+                if j - i > 1 {
+                    if let Some(tie) = keys.get_mut(i..j) {
+                        tie.sort_unstable_by(|x, y| id(x.1).cmp(id(y.1)));
+                    }
+                }
+                i = j;
             }
+            moved |= keys
+                .iter()
+                .enumerate()
+                .any(|(k, &(_, j))| j as usize != s + k);
         }
+        order.extend(keys.iter().map(|&(_, j)| j));
         s = e;
     }
     if !moved {
@@ -392,16 +407,12 @@ fn sort_runs(out: &mut Prepared) {
     permute(&mut out.at, &order);
     permute(&mut out.kept_claim, &order);
     for c in &mut out.fields {
-        *c = c.gather(&order);
+        c.permute_range(0, &order);
     }
     out.order = order;
 }
 
-/// `v = [v[order[0]], v[order[1]], ...]`.
-fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
-    let g: Vec<T> = order
-        .iter()
-        .filter_map(|&i| v.get(i as usize).copied())
-        .collect();
-    *v = g;
+/// `v = [v[order[0]], v[order[1]], ...]` (`order` a permutation of `v`'s indices).
+fn permute<T: Copy>(v: &mut [T], order: &[u32]) {
+    super::assemble::permute_range(v, 0, order);
 }

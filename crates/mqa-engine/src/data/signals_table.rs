@@ -8,11 +8,12 @@ use super::assemble::group_by_account;
 use super::column::{Column, Staged, BOOL_MISSING, TIME_MISSING};
 use super::error::LoadError;
 use super::rejects::RejectSink;
+use super::signals_compact::{describe, describe_compact, CompactBatch, CompactColumn, NO_TEXT};
 use super::values::stage_bytes;
 use super::Accounts;
 use crate::intern::{Interner, Sym};
 use crate::signals::{JoinKey, SignalBatch, SignalColumn};
-use mqa_syntax::time::{format_timestamp, Micros};
+use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
 use std::ops::Range;
 use std::path::Path;
@@ -60,6 +61,29 @@ pub struct SignalSummary {
     pub unmatched: u64,
 }
 
+/// A source's batch ready to be joined: compacted when its shape is right
+/// ([`SignalInput::new`] may run on any thread).
+#[derive(Debug)]
+pub enum SignalInput {
+    /// Columns that do not line up with the records or the declared fields.
+    Malformed(SignalBatch, String),
+    Compact(CompactInput),
+}
+
+/// A well-shaped batch, compacted (opaque outside the loader).
+#[derive(Debug)]
+pub struct CompactInput(CompactBatch);
+
+impl SignalInput {
+    /// Checks the batch's shape against the declared fields and compacts it.
+    pub fn new(batch: SignalBatch, field_types: &[(String, FieldType)]) -> SignalInput {
+        match shape_problem(&batch, field_types) {
+            Some(problem) => SignalInput::Malformed(batch, problem),
+            None => SignalInput::Compact(CompactInput(CompactBatch::new(batch))),
+        }
+    }
+}
+
 /// Builds the per-account table of one source's batch. `domain_column` is
 /// the index in `accounts.fields` of the `domain` field (for
 /// [`JoinKey::Domain`]); without it (or when it is not a text column) no
@@ -77,13 +101,43 @@ pub fn build_signal_table(
     rejects: &mut dyn RejectSink,
     origin: &Path,
 ) -> Result<(SignalTable, SignalSummary), LoadError> {
+    let input = SignalInput::new(batch, field_types);
+    build_signal_input(
+        input,
+        join,
+        field_types,
+        accounts,
+        domain_column,
+        as_of,
+        interner,
+        rejects,
+        origin,
+    )
+}
+
+/// [`build_signal_table`] from a checked and compacted batch.
+#[allow(clippy::too_many_arguments)]
+pub fn build_signal_input(
+    input: SignalInput,
+    join: JoinKey,
+    field_types: &[(String, FieldType)],
+    accounts: &Accounts,
+    domain_column: Option<usize>,
+    as_of: Micros,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+    origin: &Path,
+) -> Result<(SignalTable, SignalSummary), LoadError> {
     let sink = |source| LoadError::RejectSink { source };
-    let n = batch.account.len();
+    let (n, source_rejects) = match &input {
+        SignalInput::Malformed(b, _) => (b.account.len(), &b.rejects),
+        SignalInput::Compact(CompactInput(b)) => (b.len(), &b.rejects),
+    };
     let mut summary = SignalSummary {
-        read: (n + batch.rejects.len()) as u64,
+        read: (n + source_rejects.len()) as u64,
         ..SignalSummary::default()
     };
-    for r in &batch.rejects {
+    for r in source_rejects {
         let file = if r.origin.is_empty() {
             origin
         } else {
@@ -102,35 +156,39 @@ pub fn build_signal_table(
     let mut pairs_account: Vec<u32> = Vec::new();
     let mut pairs_record: Vec<u32> = Vec::new();
 
-    if let Some(problem) = shape_problem(&batch, field_types) {
-        for i in 0..n {
-            let reason = format!(
-                "record {}: malformed batch from the source: {problem}",
-                i + 1
-            );
-            rejects
-                .reject(origin, 0, &reason, &describe(&batch, i))
-                .map_err(sink)?;
-            summary.rejected += 1;
+    let batch = match input {
+        SignalInput::Malformed(batch, problem) => {
+            for i in 0..n {
+                let reason = format!(
+                    "record {}: malformed batch from the source: {problem}",
+                    i + 1
+                );
+                rejects
+                    .reject(origin, 0, &reason, &describe(&batch, i))
+                    .map_err(sink)?;
+                summary.rejected += 1;
+            }
+            return Ok((
+                finish(fields, at, pairs_account, pairs_record, accounts.len()),
+                summary,
+            ));
         }
-        return Ok((
-            finish(fields, at, pairs_account, pairs_record, accounts.len()),
-            summary,
-        ));
-    }
+        SignalInput::Compact(CompactInput(b)) => b,
+    };
 
     let index = key_index(join, accounts, domain_column);
     let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
     // Records of one key usually come together: the last key's accounts.
-    let mut last: Option<(&str, &[(Sym, u32)])> = None;
+    let mut last: Option<(u32, &[(Sym, u32)])> = None;
     for i in 0..n {
-        let key = batch.account.get(i).map(String::as_str).unwrap_or("");
+        let key_no = batch.account.get(i).copied().unwrap_or(NO_TEXT);
+        let key = batch.key(i);
         let t = batch.at.get(i).copied().unwrap_or(TIME_MISSING);
         let checked = check_record(&batch, i, key, t, field_types, interner, &mut staged);
         if let Err(reason) = checked {
             let reason = format!("record {}: {reason}", i + 1);
             rejects
-                .reject(origin, 0, &reason, &describe(&batch, i))
+                .reject(origin, 0, &reason, &describe_compact(&batch, i))
                 .map_err(sink)?;
             summary.rejected += 1;
             continue;
@@ -140,13 +198,13 @@ pub fn build_signal_table(
             continue;
         }
         let rows = match last {
-            Some((k, rows)) if k == key => rows,
+            Some((k, rows)) if k == key_no => rows,
             _ => {
                 let rows = match interner.get(key) {
                     Some(s) => matching(&index, s),
                     None => &[],
                 };
-                last = Some((key, rows));
+                last = Some((key_no, rows));
                 rows
             }
         };
@@ -197,7 +255,7 @@ fn shape_problem(batch: &SignalBatch, field_types: &[(String, FieldType)]) -> Op
 
 /// Checks record `i` and stages its field values.
 fn check_record(
-    batch: &SignalBatch,
+    batch: &CompactBatch,
     i: usize,
     key: &str,
     t: Micros,
@@ -213,7 +271,7 @@ fn check_record(
     }
     staged.clear();
     for (col, (name, ty)) in batch.columns.iter().zip(field_types) {
-        staged.push(stage_value(name, *ty, col, i, interner)?);
+        staged.push(stage_value(name, *ty, batch, col, i, interner)?);
     }
     Ok(())
 }
@@ -223,12 +281,22 @@ fn check_record(
 fn stage_value(
     name: &str,
     ty: FieldType,
-    col: &SignalColumn,
+    batch: &CompactBatch,
+    col: &CompactColumn,
     i: usize,
     interner: &mut Interner,
 ) -> Result<Staged, String> {
     let missing = Staged::missing(ty, Sym::MISSING);
     let bad = |what: &str| format!("{name}: {what} is not {}", ty.as_str());
+    let col = match col {
+        CompactColumn::Text(v) => {
+            return match batch.text(v, i) {
+                None | Some("") => Ok(missing),
+                Some(s) => stage_bytes(name, ty, s.as_bytes(), interner, true),
+            }
+        }
+        CompactColumn::Other(c) => c,
+    };
     match (col, ty) {
         (SignalColumn::Text(v), _) => match v.get(i).and_then(|s| s.as_deref()) {
             None | Some("") => Ok(missing),
@@ -269,48 +337,6 @@ fn column_kind(c: &SignalColumn) -> &'static str {
         SignalColumn::Bool(_) => "bool",
         SignalColumn::Time(_) => "time",
     }
-}
-
-/// A record written out for the rejects file: `account,at,field...`.
-fn describe(batch: &SignalBatch, i: usize) -> String {
-    let mut parts = vec![
-        batch.account.get(i).cloned().unwrap_or_default(),
-        batch
-            .at
-            .get(i)
-            .map(|&t| format_timestamp(t))
-            .unwrap_or_default(),
-    ];
-    for c in &batch.columns {
-        parts.push(match c {
-            SignalColumn::Text(v) => v.get(i).cloned().flatten().unwrap_or_default(),
-            SignalColumn::Int(v) => v
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
-            SignalColumn::Number(v) => v
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
-            SignalColumn::Bool(v) => v
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|x| x.to_string())
-                .unwrap_or_default(),
-            SignalColumn::Time(v) => v
-                .get(i)
-                .copied()
-                .flatten()
-                .map(format_timestamp)
-                .unwrap_or_default(),
-        });
-    }
-    parts.join(",")
 }
 
 /// `(key, account row)` of every account with a key, sorted by key.

@@ -26,14 +26,17 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct RawTable {
     /// Every claimed id (kept rows and events after `as_of`), by claim.
     pub ids: TextPool,
-    /// Line of each claim.
-    pub claim_lines: MonoU64,
+    /// Line of each claim (when the spec asks for lines).
+    pub claim_lines: Option<MonoU64>,
     /// Claim of each kept row.
     pub id_claim: Vec<u32>,
     pub account: Vec<u32>,
-    pub contact_id: Vec<Sym>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,
+    /// `(row, contact_id)` of the events whose `contact_id` names no
+    /// contact of their account, by row (the others' `contact_id` is their
+    /// contact's id, or missing: see `assemble::events`).
+    pub unknown_contacts: Vec<(u32, Sym)>,
     pub at: Vec<Micros>,
     pub fields: Vec<Column>,
 }
@@ -54,7 +57,7 @@ impl RawTable {
     pub(crate) fn line(&self, r: usize) -> u64 {
         self.id_claim
             .get(r)
-            .and_then(|&c| self.claim_lines.get(c as usize))
+            .and_then(|&c| self.claim_lines.as_ref()?.get(c as usize))
             .unwrap_or(0)
     }
 }
@@ -208,7 +211,7 @@ struct Builder<'a> {
 }
 
 /// Committed batches kept for their buffers.
-const SPARE_BATCHES: usize = 8;
+const SPARE_BATCHES: usize = 4;
 
 impl<'a> Builder<'a> {
     fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
@@ -223,7 +226,7 @@ impl<'a> Builder<'a> {
                     .collect(),
                 ..RawTable::default()
             },
-            claims: ClaimSet::default(),
+            claims: ClaimSet::new(spec.lines),
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
@@ -245,8 +248,15 @@ impl<'a> Builder<'a> {
     ) -> Result<(RawTable, FileSummary), LoadError> {
         let dups = self.claims.duplicates();
         if !dups.is_empty() {
-            let raws = raw_rows(reopen, dups.iter().map(|&(c, _)| self.claims.line(c)))?;
-            self.drop_duplicates(&dups, &raws);
+            // The lines and raw rows of the duplicates and of their first
+            // claims, read again (rare: only files with duplicates).
+            let mut wanted: Vec<u32> = dups.iter().flat_map(|&(c, f)| [c, f]).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut rejected: Vec<u64> = self.rejected.iter().map(|r| r.line).collect();
+            rejected.sort_unstable();
+            let rows = claim_rows(reopen, &wanted, &rejected)?;
+            self.drop_duplicates(&dups, &rows);
         }
         self.rejected.sort_by_key(|r| r.line);
         for r in &self.rejected {
@@ -261,21 +271,21 @@ impl<'a> Builder<'a> {
     }
 
     /// Rejects every claim that repeats an earlier id, and drops its row
-    /// (an event after `as_of` has none). `raws`: `(line, raw row)` of each,
-    /// sorted by line.
-    fn drop_duplicates(&mut self, dups: &[(u32, u32)], raws: &[(u64, String)]) {
+    /// (an event after `as_of` has none). `rows`: `(claim, line, raw row)`
+    /// of each duplicate and first claim, sorted by claim.
+    fn drop_duplicates(&mut self, dups: &[(u32, u32)], rows: &[(u32, u64, String)]) {
+        let row = |c: u32| match rows.binary_search_by_key(&c, |r| r.0) {
+            Ok(i) => rows.get(i).map_or((0, ""), |r| (r.1, r.2.as_str())),
+            Err(_) => (0, ""),
+        };
         for &(c, first) in dups {
-            let line = self.claims.line(c);
-            let raw = match raws.binary_search_by_key(&line, |(l, _)| *l) {
-                Ok(i) => raws.get(i).map_or("", |(_, r)| r.as_str()),
-                Err(_) => "",
-            };
+            let (line, raw) = row(c);
             self.rejected.push(Rejected {
                 line,
                 reason: format!(
                     "duplicate id `{}` (first at line {})",
                     self.claims.pool.get(c as usize),
-                    self.claims.line(first)
+                    row(first).0
                 ),
                 raw: raw.to_string(),
             });
@@ -295,7 +305,21 @@ impl<'a> Builder<'a> {
         retain(&mut t.id_claim, &keep);
         retain(&mut t.account, &keep);
         retain(&mut t.contact, &keep);
-        retain(&mut t.contact_id, &keep);
+        // Rows after a dropped one move up.
+        let mut new_row = Vec::with_capacity(keep.len());
+        let mut next = 0u32;
+        for &k in &keep {
+            new_row.push(if k { next } else { u32::MAX });
+            next += u32::from(k);
+        }
+        t.unknown_contacts = t
+            .unknown_contacts
+            .iter()
+            .filter_map(|&(r, s)| match new_row.get(r as usize) {
+                Some(&n) if n != u32::MAX => Some((n, s)),
+                _ => None,
+            })
+            .collect();
         retain(&mut t.at, &keep);
         for c in &mut t.fields {
             let mut kept = Column::new(column_type(c), 0);
@@ -386,19 +410,19 @@ impl<'a> Builder<'a> {
         let kept = p.kept_claim.len() as u64;
         summary.used += kept;
         summary.after_as_of += p.claims.len() as u64 - kept;
+        let first_row = t.id_claim.len() as u32;
         t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
         t.account.extend_from_slice(&p.account);
         t.contact.extend_from_slice(&p.contact);
         t.at.extend_from_slice(&p.at);
         let mut globals = p.dict.globals();
         let mut text = |s: Sym| globals.sym(s, interner);
-        t.contact_id.extend(p.contact_id.iter().map(|&s| {
-            if s.is_missing() || s.0 & LOCAL == 0 {
-                s
-            } else {
-                text(Sym(s.0 & !LOCAL))
+        for (j, &s) in p.contact_id.iter().enumerate() {
+            if !s.is_missing() && s.0 & LOCAL != 0 {
+                let sym = text(Sym(s.0 & !LOCAL));
+                t.unknown_contacts.push((first_row + j as u32, sym));
             }
-        }));
+        }
         for (col, src) in t.fields.iter_mut().zip(&p.fields) {
             col.append(src, None, &mut text);
         }
@@ -413,7 +437,6 @@ impl<'a> Builder<'a> {
             t.account.reserve(rows);
         }
         if self.spec.kind == TableKind::Events {
-            t.contact_id.reserve(rows);
             t.contact.reserve(rows);
             t.at.reserve(rows);
         }
@@ -424,31 +447,34 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The raw rows at `lines`, read again from the start of the file (rows
-/// are found by the line they start at): `(line, raw)`, sorted by line.
-/// Only runs when a file has duplicate ids.
-fn raw_rows(
+/// `(claim, line, raw row)` of the `wanted` claims (sorted), read again
+/// from the start of the file: the rows that claim an id are, in order,
+/// the rows not rejected by a check (`rejected`: their lines, sorted).
+/// Only runs for files with duplicate ids.
+fn claim_rows(
     reopen: &Reopen<'_>,
-    lines: impl Iterator<Item = u64>,
-) -> Result<Vec<(u64, String)>, LoadError> {
-    let mut want: Vec<u64> = lines.collect();
-    want.sort_unstable();
-    want.dedup();
-    let mut out = Vec::with_capacity(want.len());
+    wanted: &[u32],
+    rejected: &[u64],
+) -> Result<Vec<(u32, u64, String)>, LoadError> {
+    let mut out = Vec::with_capacity(wanted.len());
     let mut reader = reopen()?;
     let mut spare = None;
-    while out.len() < want.len() {
+    let mut claim = 0u32;
+    while out.len() < wanted.len() {
         let Some(batch) = reader.next_batch(spare.take())? else {
             break;
         };
         batch.for_each_raw(|line, raw| {
-            if want.binary_search(&line).is_ok() {
-                out.push((line, String::from_utf8_lossy(raw).into_owned()));
+            if rejected.binary_search(&line).is_ok() {
+                return;
             }
+            if wanted.binary_search(&claim).is_ok() {
+                out.push((claim, line, String::from_utf8_lossy(raw).into_owned()));
+            }
+            claim += 1;
         });
         spare = Some(batch);
     }
-    out.sort_by_key(|(l, _)| *l);
     Ok(out)
 }
 

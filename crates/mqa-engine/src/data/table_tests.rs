@@ -98,6 +98,7 @@ fn run_format(
         contacts: None,
         as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
         size_hint: None,
+        lines: true,
     };
     let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
     let path = Path::new("events");

@@ -156,18 +156,27 @@ pub fn parse_time(b: &[u8]) -> Result<Micros, &'static str> {
     Err("is not a time (RFC 3339 with an offset, or YYYY-MM-DD)")
 }
 
-/// The date part of the last time [`parse_utc_seconds`] read, and its day.
-#[derive(Debug, Clone, Copy, Default)]
+/// Days of the dates [`parse_utc_seconds`] read lately: a small table by
+/// the date's text (exports usually span a few months, so few dates repeat
+/// a lot).
+#[derive(Debug, Clone)]
 pub(crate) struct DayCache {
-    date: [u8; 10],
-    day_micros: Micros,
-    valid: bool,
+    /// `(date text as a number, day in micros)`; 0 = empty (no date reads as 0).
+    slots: Box<[(u128, Micros)]>,
+}
+
+impl Default for DayCache {
+    fn default() -> Self {
+        DayCache {
+            slots: vec![(0, 0); 256].into_boxed_slice(),
+        }
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` exactly, the usual spelling in exports: the value
-/// [`parse_timestamp`] gives, found without building a `&str`, and the date
-/// converted once for a run of times on the same day. `None` for any other
-/// spelling (left to [`parse_time`], which decides).
+/// [`parse_timestamp`] gives, found without building a `&str`, each date
+/// converted once. `None` for any other spelling (left to [`parse_time`],
+/// which decides).
 #[inline]
 pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros> {
     let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
@@ -183,21 +192,25 @@ pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros
     if h > 23 || mi > 59 || se > 60 {
         return None;
     }
-    let date = [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1];
-    if !cache.valid || cache.date != date {
-        let y = i64::from(two(y0, y1)? * 100 + two(y2, y3)?);
-        let (mo, d) = (two(m0, m1)?, two(d0, d1)?);
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
-            return None;
+    let key = u128::from_le_bytes([y0, y1, y2, y3, m0, m1, d0, d1, 1, 0, 0, 0, 0, 0, 0, 0]);
+    let at = ((key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
+    let day = match cache.slots.get(at) {
+        Some(&(k, day)) if k == key => day,
+        _ => {
+            let y = i64::from(two(y0, y1)? * 100 + two(y2, y3)?);
+            let (mo, d) = (two(m0, m1)?, two(d0, d1)?);
+            if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+                return None;
+            }
+            let day = days_from_civil(y, mo, d) * MICROS_PER_DAY;
+            if let Some(slot) = cache.slots.get_mut(at) {
+                *slot = (key, day);
+            }
+            day
         }
-        *cache = DayCache {
-            date,
-            day_micros: days_from_civil(y, mo, d) * MICROS_PER_DAY,
-            valid: true,
-        };
-    }
+    };
     let secs = i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se);
-    Some(cache.day_micros + secs * MICROS_PER_SECOND)
+    Some(day + secs * MICROS_PER_SECOND)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
