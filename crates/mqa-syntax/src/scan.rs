@@ -56,7 +56,16 @@ enum State {
     Comment,
 }
 
-/// Walks the text once, calling `f(offset, byte, state_before)` for code bytes.
+/// Brackets and line breaks: the code bytes [`walk`] always reports.
+fn is_structural(c: u8) -> bool {
+    matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'\n')
+}
+
+/// Walks the text once, outside strings and comments: calls `on_code(offset,
+/// byte)` for brackets, line breaks, and the code bytes of each line up to
+/// its first non-blank one (what the callers look at; the rest of a line is
+/// skipped in bulk), and `on_comment(start, end)` for each `//` comment.
+/// Stops when `on_code` returns false.
 fn walk(
     text: &str,
     mut on_code: impl FnMut(usize, u8) -> bool,
@@ -65,6 +74,8 @@ fn walk(
     let b = text.as_bytes();
     let mut st = State::Code;
     let mut comment_start = 0;
+    // No non-blank code byte yet on this line.
+    let mut line_start = true;
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         match st {
@@ -74,8 +85,24 @@ fn walk(
                 } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
                     st = State::Comment;
                     comment_start = i;
-                } else if !on_code(i, c) {
-                    return;
+                } else if line_start || is_structural(c) {
+                    if !on_code(i, c) {
+                        return;
+                    }
+                    if c == b'\n' {
+                        line_start = true;
+                    } else if !matches!(c, b' ' | b'\t' | b'\r') {
+                        line_start = false;
+                    }
+                } else {
+                    // The middle of a line: on to the next byte that matters.
+                    let rest = b.get(i..).unwrap_or(&[]);
+                    let skip = rest
+                        .iter()
+                        .position(|&x| x == b'"' || x == b'/' || is_structural(x))
+                        .unwrap_or(rest.len());
+                    i += skip.max(1);
+                    continue;
                 }
             }
             State::Str => {
@@ -83,18 +110,38 @@ fn walk(
                     st = State::StrEscape;
                 } else if c == b'"' || c == b'\n' {
                     st = State::Code;
-                    if c == b'\n' && !on_code(i, c) {
-                        return;
+                    if c == b'\n' {
+                        if !on_code(i, c) {
+                            return;
+                        }
+                        line_start = true;
                     }
+                } else {
+                    let rest = b.get(i..).unwrap_or(&[]);
+                    let skip = rest
+                        .iter()
+                        .position(|&x| x == b'\\' || x == b'"' || x == b'\n')
+                        .unwrap_or(rest.len());
+                    i += skip.max(1);
+                    continue;
                 }
             }
             State::StrEscape => st = if c == b'\n' { State::Code } else { State::Str },
             State::Comment => {
-                if c == b'\n' {
-                    on_comment(comment_start, i);
-                    st = State::Code;
-                    if !on_code(i, c) {
-                        return;
+                let rest = b.get(i..).unwrap_or(&[]);
+                match rest.iter().position(|&x| x == b'\n') {
+                    Some(p) => {
+                        i += p;
+                        on_comment(comment_start, i);
+                        st = State::Code;
+                        if !on_code(i, b'\n') {
+                            return;
+                        }
+                        line_start = true;
+                    }
+                    None => {
+                        i = b.len();
+                        continue;
                     }
                 }
             }
