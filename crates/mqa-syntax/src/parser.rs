@@ -803,7 +803,15 @@ fn token_end(text: &str, start: usize, end: usize) -> usize {
     if !line_break && end < b.len() {
         return e;
     }
-    start + trimmed_len(text.get(start..e).unwrap_or(""))
+    // Even then, only a last line with a `/` can end in one.
+    let body = text.get(start..e).unwrap_or("");
+    let last_line = body
+        .rfind('\n')
+        .map_or(body, |p| body.get(p..).unwrap_or(""));
+    if !last_line.as_bytes().contains(&b'/') {
+        return e;
+    }
+    start + trimmed_len(body)
 }
 
 /// Length of `s` without trailing whitespace and trailing `//` comments.

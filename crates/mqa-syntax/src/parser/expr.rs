@@ -21,6 +21,22 @@ use crate::scan;
 /// An expression and its tree depth.
 type D = (Expr, usize);
 
+/// A token of an expression's run, with its rule read once (each level
+/// looks at it again).
+struct Tok<'i> {
+    rule: Rule,
+    p: P<'i>,
+}
+
+fn tokens(p: P<'_>) -> Vec<Tok<'_>> {
+    p.into_inner()
+        .map(|p| Tok {
+            rule: p.as_rule(),
+            p,
+        })
+        .collect()
+}
+
 fn is_tail(r: Rule) -> bool {
     matches!(
         r,
@@ -49,7 +65,7 @@ impl Builder {
     /// recursive consumer sees it).
     pub(super) fn expr_d(&self, p: P<'_>) -> R<D> {
         let span = self.span(&p);
-        let toks: Vec<P<'_>> = p.into_inner().collect();
+        let toks = tokens(p);
         self.chain(&toks, span, Rule::k_or, &|b, t| {
             b.chain(t, span, Rule::k_and, &|b, t| b.not_level(t, span))
         })
@@ -59,12 +75,12 @@ impl Builder {
     /// tokens (`and`, `or`). A chain deeper than the limit stops there.
     fn chain<'i>(
         &self,
-        toks: &[P<'i>],
+        toks: &[Tok<'i>],
         span: Span,
         op: Rule,
-        sub: &dyn Fn(&Self, &[P<'i>]) -> R<D>,
+        sub: &dyn Fn(&Self, &[Tok<'i>]) -> R<D>,
     ) -> R<D> {
-        let mut parts = toks.split(|t| t.as_rule() == op);
+        let mut parts = toks.split(|t| t.rule == op);
         let first = parts.next().ok_or_else(|| self.shape(span, "operand"))?;
         let (mut acc, mut depth) = sub(self, first)?;
         let bop = if op == Rule::k_or {
@@ -84,24 +100,21 @@ impl Builder {
     }
 
     /// `not not x == y`: the `not`s apply to the comparison.
-    fn not_level(&self, toks: &[P<'_>], span: Span) -> R<D> {
-        let nots = toks
-            .iter()
-            .take_while(|t| t.as_rule() == Rule::k_not)
-            .count();
+    fn not_level(&self, toks: &[Tok<'_>], span: Span) -> R<D> {
+        let nots = toks.iter().take_while(|t| t.rule == Rule::k_not).count();
         let (prefix, rest) = toks.split_at(nots);
         let (e, depth) = self.cmp_level(rest, span)?;
         Ok(self.prefixes(prefix, UnaryOp::Not, e, depth))
     }
 
     /// Applies prefix operators, innermost (last) first.
-    fn prefixes(&self, ops: &[P<'_>], op: UnaryOp, mut e: Expr, mut depth: usize) -> D {
+    fn prefixes(&self, ops: &[Tok<'_>], op: UnaryOp, mut e: Expr, mut depth: usize) -> D {
         for o in ops.iter().rev() {
             depth += 1;
             if depth > scan::MAX_EXPR_DEPTH {
                 return (e, depth);
             }
-            let s = self.span(o).to(e.span);
+            let s = self.span(&o.p).to(e.span);
             e = Expr {
                 kind: ExprKind::Unary(op, Box::new(e)),
                 span: s,
@@ -111,22 +124,21 @@ impl Builder {
     }
 
     /// Arithmetic, then at most one comparison tail.
-    fn cmp_level(&self, toks: &[P<'_>], span: Span) -> R<D> {
+    fn cmp_level(&self, toks: &[Tok<'_>], span: Span) -> R<D> {
         let (tail, arith) = match toks.split_last() {
-            Some((t, rest)) if is_tail(t.as_rule()) => (Some(t), rest),
+            Some((t, rest)) if is_tail(t.rule) => (Some(t), rest),
             _ => (None, toks),
         };
         let (lhs, d0) = self.arith(arith, span)?;
         let Some(tail) = tail else {
             return Ok((lhs, d0));
         };
-        let tspan = self.span(tail);
+        let tspan = self.span(&tail.p);
         let full = lhs.span.to(tspan);
-        let rule = tail.as_rule();
-        let ti: Vec<P<'_>> = tail.clone().into_inner().collect();
-        let (kind, d) = match (rule, ti.split_first()) {
+        let ti = tokens(tail.p.clone());
+        let (kind, d) = match (tail.rule, ti.split_first()) {
             (Rule::compare, Some((op, rest))) => {
-                let bop = match op.as_str() {
+                let bop = match op.p.as_str() {
                     "==" => BinaryOp::Eq,
                     "!=" => BinaryOp::Ne,
                     "<" => BinaryOp::Lt,
@@ -138,7 +150,7 @@ impl Builder {
                 (ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs)), d)
             }
             (Rule::text_test, Some((op, rest))) => {
-                let bop = match op.as_str() {
+                let bop = match op.p.as_str() {
                     "contains" => BinaryOp::Contains,
                     "starts_with" => BinaryOp::StartsWith,
                     _ => BinaryOp::EndsWith,
@@ -148,7 +160,7 @@ impl Builder {
             }
             (Rule::between, Some((_, rest))) => {
                 // `between LO and HI`: the `and` is the only top-level one.
-                let mut bounds = rest.splitn(2, |t| t.as_rule() == Rule::k_and);
+                let mut bounds = rest.splitn(2, |t| t.rule == Rule::k_and);
                 let lo = bounds.next().ok_or_else(|| self.shape(tspan, "between"))?;
                 let hi = bounds.next().ok_or_else(|| self.shape(tspan, "between"))?;
                 let (lo, d1) = self.arith(lo, tspan)?;
@@ -159,10 +171,10 @@ impl Builder {
                 )
             }
             (Rule::in_list, Some(_)) => {
-                let negated = ti.first().is_some_and(|t| t.as_rule() == Rule::k_not);
+                let negated = ti.first().is_some_and(|t| t.rule == Rule::k_not);
                 let at = ti
                     .iter()
-                    .position(|t| t.as_rule() == Rule::k_in)
+                    .position(|t| t.rule == Rule::k_in)
                     .ok_or_else(|| self.shape(tspan, "in"))?;
                 let (list, d) = self.arith(ti.get(at + 1..).unwrap_or(&[]), tspan)?;
                 (
@@ -175,7 +187,7 @@ impl Builder {
                 )
             }
             (Rule::is_missing, _) => {
-                let negated = ti.iter().any(|x| x.as_rule() == Rule::k_not);
+                let negated = ti.iter().any(|x| x.rule == Rule::k_not);
                 (
                     ExprKind::IsMissing {
                         value: Box::new(lhs),
@@ -190,13 +202,13 @@ impl Builder {
     }
 
     /// `+ -` over `* /` over unary operands, both left-associative.
-    fn arith(&self, toks: &[P<'_>], span: Span) -> R<D> {
-        let mut terms = toks.split(|t| t.as_rule() == Rule::add_op);
-        let ops = toks.iter().filter(|t| t.as_rule() == Rule::add_op);
+    fn arith(&self, toks: &[Tok<'_>], span: Span) -> R<D> {
+        let mut terms = toks.split(|t| t.rule == Rule::add_op);
+        let ops = toks.iter().filter(|t| t.rule == Rule::add_op);
         let first = terms.next().ok_or_else(|| self.shape(span, "operand"))?;
         let (mut acc, mut depth) = self.term(first, span)?;
         for (op, part) in ops.zip(terms) {
-            let bop = if op.as_str() == "+" {
+            let bop = if op.p.as_str() == "+" {
                 BinaryOp::Add
             } else {
                 BinaryOp::Sub
@@ -212,13 +224,13 @@ impl Builder {
     }
 
     /// `a * b / c`: operands split at `*` and `/`.
-    fn term(&self, toks: &[P<'_>], span: Span) -> R<D> {
-        let mut parts = toks.split(|t| t.as_rule() == Rule::mul_op);
-        let ops = toks.iter().filter(|t| t.as_rule() == Rule::mul_op);
+    fn term(&self, toks: &[Tok<'_>], span: Span) -> R<D> {
+        let mut parts = toks.split(|t| t.rule == Rule::mul_op);
+        let ops = toks.iter().filter(|t| t.rule == Rule::mul_op);
         let first = parts.next().ok_or_else(|| self.shape(span, "operand"))?;
         let (mut acc, mut depth) = self.unary(first, span)?;
         for (op, part) in ops.zip(parts) {
-            let bop = if op.as_str() == "*" {
+            let bop = if op.p.as_str() == "*" {
                 BinaryOp::Mul
             } else {
                 BinaryOp::Div
@@ -234,29 +246,29 @@ impl Builder {
     }
 
     /// `-`s, then one operand: a name and what follows it, or a single pair.
-    fn unary(&self, toks: &[P<'_>], span: Span) -> R<D> {
-        let negs = toks.iter().take_while(|t| t.as_rule() == Rule::neg).count();
+    fn unary(&self, toks: &[Tok<'_>], span: Span) -> R<D> {
+        let negs = toks.iter().take_while(|t| t.rule == Rule::neg).count();
         let (prefix, rest) = toks.split_at(negs);
         let (e, depth) = match rest {
-            [first, tail @ ..] if first.as_rule() == Rule::ident => self.name(first, tail)?,
-            [only] => self.primary(only.clone())?,
+            [first, tail @ ..] if first.rule == Rule::ident => self.name(&first.p, tail)?,
+            [only] => self.primary(only.p.clone())?,
             _ => return Err(self.shape(span, "operand")),
         };
         Ok(self.prefixes(prefix, UnaryOp::Neg, e, depth))
     }
 
     /// A name and what follows it: a `call` pair, or the words of a dotted path.
-    fn name(&self, first: &P<'_>, tail: &[P<'_>]) -> R<D> {
+    fn name(&self, first: &P<'_>, tail: &[Tok<'_>]) -> R<D> {
         let first = self.ident(first.clone());
         let mut span = first.span;
-        if let Some(args) = tail.first().filter(|x| x.as_rule() == Rule::call) {
-            let span = span.to(self.span(args));
-            return self.call(first, span, args.clone());
+        if let Some(args) = tail.first().filter(|x| x.rule == Rule::call) {
+            let span = span.to(self.span(&args.p));
+            return self.call(first, span, args.p.clone());
         }
         let mut path = Vec::with_capacity(1 + tail.len() / 2);
         path.push(first);
-        for x in tail.iter().filter(|x| x.as_rule() == Rule::any_word) {
-            let word = self.ident(x.clone());
+        for x in tail.iter().filter(|x| x.rule == Rule::any_word) {
+            let word = self.ident(x.p.clone());
             span = span.to(word.span);
             path.push(word);
         }
