@@ -38,10 +38,15 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
 
 /// Interns the ids of a table's kept rows, in row order.
 pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
+    let by_claim: Vec<&str> = raw.ids.iter().collect();
+    let claim = |r: usize| raw.id_claim.get(r).map_or(usize::MAX, |&c| c as usize);
     interner.intern_many(
         raw.len(),
-        |r| raw.id(r),
-        |r| hash_bytes(raw.id(r).as_bytes()),
+        |r| by_claim.get(claim(r)).copied().unwrap_or(""),
+        |r| match raw.claim_hashes.get(claim(r)) {
+            Some(&h) => h,
+            None => hash_bytes(raw.id(r).as_bytes()),
+        },
     )
 }
 
@@ -86,6 +91,7 @@ pub(crate) fn events(
         unknown_contacts,
         at,
         fields,
+        ..
     } = raw;
     drop(claim_lines);
     // An event's `contact_id`: its contact's id, the text of an unknown

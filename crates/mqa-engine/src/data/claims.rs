@@ -127,6 +127,17 @@ impl TextPool {
         self.lens.is_empty()
     }
 
+    /// The texts in order (walked, not looked up one by one).
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let mut at = 0usize;
+        (0..self.lens.len()).map(move |i| {
+            let n = self.len_of(i);
+            let s = self.text.get(at..at + n).unwrap_or("");
+            at += n;
+            s
+        })
+    }
+
     /// Bytes of text held.
     pub fn text_len(&self) -> usize {
         self.text.len()
@@ -292,6 +303,17 @@ impl ClaimSet {
         all
     }
 
+    /// The hash of each claim's id, by claim (as given to [`ClaimSet::add_all`]).
+    pub(crate) fn hashes(&self) -> Vec<u32> {
+        let mut out = vec![0u32; self.pool.len()];
+        for &e in self.parts.iter().flatten() {
+            if let Some(h) = out.get_mut(e as u32 as usize) {
+                *h = (e >> 32) as u32;
+            }
+        }
+        out
+    }
+
     /// The ids and (when kept) lines, by claim index.
     pub(crate) fn into_parts(self) -> (TextPool, Option<MonoU64>) {
         let (mut pool, mut lines) = (self.pool, self.lines);
@@ -350,6 +372,7 @@ mod tests {
         for (k, t) in texts.iter().enumerate() {
             assert_eq!(p.get(k), t, "text {k}");
         }
+        assert!(p.iter().eq(texts.iter().map(String::as_str)));
         assert_eq!(p.get(100), "");
         let mut short = TextPool::default();
         for k in 0..40 {
@@ -416,6 +439,8 @@ mod tests {
             assert_eq!(dups, expected(&ids));
             assert_eq!(dups[5_000], (45_000, 5_000));
             assert_eq!(set.len(), 50_000);
+            let hashes = set.hashes();
+            assert_eq!(hashes[45_000], hash_bytes(b"id-5000"));
             let (pool, lines) = set.into_parts();
             assert_eq!(lines.and_then(|l| l.get(39_999)), Some(40_001));
             assert_eq!(pool.get(45_000), "id-5000");

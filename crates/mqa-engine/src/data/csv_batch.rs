@@ -21,7 +21,10 @@ struct Record {
 /// Records with their bytes; field positions are relative to the batch.
 #[derive(Debug)]
 pub(crate) struct CsvBatch {
+    /// A buffer holding the batch's bytes at `span` (a plain batch takes
+    /// over the reader's buffer instead of copying the block out of it).
     bytes: Vec<u8>,
+    span: (usize, usize),
     /// `Some(line of the first byte)`: a plain block (no `"`), split later.
     plain: Option<u64>,
     scratch: Vec<u8>,
@@ -35,6 +38,7 @@ impl CsvBatch {
     pub(super) fn new(map: Arc<[usize]>, width: usize) -> Self {
         CsvBatch {
             bytes: Vec::new(),
+            span: (0, 0),
             plain: None,
             scratch: Vec::new(),
             spans: Vec::new(),
@@ -49,13 +53,19 @@ impl CsvBatch {
         self.records.is_empty() && self.plain.is_none()
     }
 
+    /// The buffer holding the batch (raw ranges are offsets into it).
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// The batch's own bytes.
+    pub(crate) fn records_bytes(&self) -> &[u8] {
+        self.bytes.get(self.span.0..self.span.1).unwrap_or_default()
+    }
+
     /// Bytes of the batch's records.
     pub(crate) fn byte_len(&self) -> usize {
-        self.bytes.len()
+        self.span.1 - self.span.0
     }
 
     /// Adds the record the scanner just read; positions are made relative to `base`.
@@ -98,17 +108,20 @@ impl CsvBatch {
     pub(super) fn set_bytes(&mut self, bytes: &[u8]) {
         self.bytes.clear();
         self.bytes.extend_from_slice(bytes);
+        self.span = (0, bytes.len());
     }
 
-    /// Makes this a plain batch of `bytes` (whole lines, no `"`), starting at `line`.
-    pub(super) fn set_plain(&mut self, bytes: &[u8], line: u64) {
-        self.set_bytes(bytes);
+    /// Makes this a plain batch (whole lines, no `"`, starting at `line`)
+    /// of `buf[span]`, handing back the batch's old buffer.
+    pub(super) fn set_plain(&mut self, buf: Vec<u8>, span: (usize, usize), line: u64) -> Vec<u8> {
+        self.span = span;
         self.plain = Some(line);
+        std::mem::replace(&mut self.bytes, buf)
     }
 
     /// Empties the batch for reuse (keeps its buffers).
     pub(super) fn reset(&mut self, map: Arc<[usize]>, width: usize) {
-        self.bytes.clear();
+        self.span = (0, 0);
         self.plain = None;
         self.scratch.clear();
         self.spans.clear();
@@ -133,11 +146,11 @@ impl CsvBatch {
             }
             return;
         };
-        let bytes = &self.bytes[..];
+        let bytes = self.bytes.get(..self.span.1).unwrap_or_default();
         let mut fields: Vec<Span> = Vec::with_capacity(self.width);
         let mut line = first_line;
-        let mut start = 0usize;
-        let mut field = 0usize;
+        let mut start = self.span.0;
+        let mut field = start;
         let mut problem = String::new();
         let mut emit = |fields: &mut Vec<Span>, line: u64, start: usize, end: usize| {
             let malformed = if fields.len() != self.width {
@@ -155,21 +168,25 @@ impl CsvBatch {
             });
             fields.clear();
         };
-        for_each_delimiter(bytes, |k, newline| {
-            if !newline {
-                fields.push(Span::Buf(field, k));
-                field = k + 1;
-                return;
-            }
-            let end = strip_cr(bytes, field, k);
-            if !(fields.is_empty() && end == start) {
-                fields.push(Span::Buf(field, end));
-                emit(&mut fields, line, start, end);
-            }
-            line += 1;
-            start = k + 1;
-            field = start;
-        });
+        for_each_delimiter(
+            bytes.get(self.span.0..).unwrap_or_default(),
+            |k, newline| {
+                let k = k + self.span.0;
+                if !newline {
+                    fields.push(Span::Buf(field, k));
+                    field = k + 1;
+                    return;
+                }
+                let end = strip_cr(bytes, field, k);
+                if !(fields.is_empty() && end == start) {
+                    fields.push(Span::Buf(field, end));
+                    emit(&mut fields, line, start, end);
+                }
+                line += 1;
+                start = k + 1;
+                field = start;
+            },
+        );
         if start < bytes.len() {
             // The file's last record, without a line end.
             let end = strip_cr(bytes, field, bytes.len());

@@ -257,9 +257,24 @@ impl<R: Read> CsvRows<R> {
                 }
             }
             let cut = block.len();
-            batch.set_plain(block, self.next_line);
-            self.next_line += count_newlines(block);
-            self.pos += cut;
+            let newlines = count_newlines(block);
+            // The batch takes the buffer; what follows the block moves to
+            // the batch's old buffer, which becomes the reader's.
+            let (start, end) = (self.pos, self.pos + cut);
+            let next = std::mem::take(&mut self.buf);
+            let tail = next.get(end..self.filled).unwrap_or_default().len();
+            let mut fresh = batch.set_plain(Vec::new(), (0, 0), 0);
+            if fresh.len() < next.len() {
+                fresh.resize(next.len(), 0);
+            }
+            if let (Some(dst), Some(src)) = (fresh.get_mut(..tail), next.get(end..self.filled)) {
+                dst.copy_from_slice(src);
+            }
+            batch.set_plain(next, (start, end), self.next_line);
+            self.buf = fresh;
+            self.filled = tail;
+            self.pos = 0;
+            self.next_line += newlines;
             return Ok(true);
         }
     }
@@ -277,7 +292,7 @@ fn count_newlines(b: &[u8]) -> u64 {
         .sum()
 }
 
-impl<R: Read> BatchReader for CsvRows<R> {
+impl<R: Read + Send> BatchReader for CsvRows<R> {
     fn next_batch(&mut self, reuse: Option<RowBatch>) -> Result<Option<RowBatch>, LoadError> {
         let reuse = match reuse {
             Some(RowBatch::Csv(b)) => Some(b),

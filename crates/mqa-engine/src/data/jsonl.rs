@@ -104,7 +104,7 @@ impl<R: BufRead> JsonLines<R> {
     }
 }
 
-impl<R: BufRead> BatchReader for JsonLines<R> {
+impl<R: BufRead + Send> BatchReader for JsonLines<R> {
     fn next_batch(&mut self, reuse: Option<RowBatch>) -> Result<Option<RowBatch>, LoadError> {
         let reuse = match reuse {
             Some(RowBatch::Jsonl(b)) => Some(b),

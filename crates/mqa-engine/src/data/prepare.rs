@@ -153,7 +153,7 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
     match batch {
         RowBatch::Csv(b) => {
             // Cells of a valid UTF-8 batch (split at ASCII bytes) are valid too.
-            let bytes = b.bytes();
+            let bytes = b.records_bytes();
             cur.utf8_ok = bytes.is_ascii() || std::str::from_utf8(bytes).is_ok();
             b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
         }

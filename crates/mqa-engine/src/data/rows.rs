@@ -56,8 +56,8 @@ impl RowBatch {
     }
 }
 
-/// Something that cuts a file into [`RowBatch`]es.
-pub(crate) trait BatchReader {
+/// Something that cuts a file into [`RowBatch`]es (on any thread).
+pub(crate) trait BatchReader: Send {
     /// The next batch, `None` at the end. `reuse`: a spent batch whose
     /// buffers may be filled again (saves allocating and faulting in fresh
     /// memory for every batch).

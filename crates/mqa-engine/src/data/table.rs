@@ -30,6 +30,8 @@ pub(crate) struct RawTable {
     pub claim_lines: Option<MonoU64>,
     /// Claim of each kept row.
     pub id_claim: Vec<u32>,
+    /// Hash of each claim's id (not kept for events, whose ids are not interned).
+    pub claim_hashes: Vec<u32>,
     pub account: Vec<u32>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,
@@ -87,10 +89,14 @@ pub(crate) fn load_file<'r>(
         None => {
             // One batch (a small file) or one thread: no threads to start.
             let mut next = Some(first);
+            let mut spare = None;
             while let Some(batch) = next {
-                let (spare_batch, spare_prepared) = b.take_spare();
+                let (spare_batch, spare_prepared) = match spare.take() {
+                    Some((batch, p)) => (Some(batch), p),
+                    None => (None, Prepared::default()),
+                };
                 let p = prepare_batch(&batch, spec, spare_prepared);
-                b.push(batch, p, interner)?;
+                spare = b.push(batch, p, interner)?;
                 next = reader.next_batch(spare_batch)?;
             }
         }
@@ -100,10 +106,21 @@ pub(crate) fn load_file<'r>(
 }
 
 type Job = (u64, RowBatch, Prepared);
-type Done = (u64, RowBatch, Result<Prepared, String>);
 
-/// Checks batches on `workers` threads while this thread reads the file and
-/// commits the checked batches in order.
+/// What the loading thread hears from the reading and checking threads.
+enum Msg {
+    /// Batch `n`, checked (or why checking failed).
+    Checked(u64, Box<(RowBatch, Result<Prepared, String>)>),
+    /// The file is read: this many batches in all.
+    End(u64),
+    /// Reading failed.
+    Failed(LoadError),
+}
+
+/// Reads the file on one thread and checks batches on `workers` threads
+/// while this thread commits the checked batches in order (and hands their
+/// buffers back to the reader). At most `workers + 3` batches exist at
+/// once.
 fn parallel(
     reader: &mut dyn BatchReader,
     first: [RowBatch; 2],
@@ -112,14 +129,16 @@ fn parallel(
     b: &mut Builder,
     interner: &mut Interner,
 ) -> Result<(), LoadError> {
-    let in_flight = (workers * 2) as u64;
+    let max_batches = workers + 3;
+    let path = b.path();
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
+        let (spare_tx, spare_rx) = mpsc::channel::<(RowBatch, Prepared)>();
         for _ in 0..workers {
             let job_rx = Arc::clone(&job_rx);
-            let done_tx = done_tx.clone();
+            let msg_tx = msg_tx.clone();
             scope.spawn(move || loop {
                 let job = match job_rx.lock() {
                     Ok(rx) => rx.recv(),
@@ -132,49 +151,76 @@ fn parallel(
                     prepare_batch(&batch, spec, spare)
                 }))
                 .map_err(|_| "a worker thread failed while checking rows".to_string());
-                if done_tx.send((n, batch, p)).is_err() {
+                if msg_tx.send(Msg::Checked(n, Box::new((batch, p)))).is_err() {
                     return;
                 }
             });
         }
-        drop(done_tx);
-        // The jobs channel is moved in here, so every exit closes it and the workers stop.
-        let run = move || -> Result<(), LoadError> {
+        // The reader owns the jobs channel: when it stops, the workers stop.
+        scope.spawn(move || {
+            let mut made = first.len();
             let mut sent = 0u64;
-            for batch in first {
-                send(&job_tx, sent, batch, Prepared::default(), b.path())?;
-                sent += 1;
-            }
-            let mut eof = false;
-            let mut committed = 0u64;
-            let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
-            loop {
-                while !eof && sent - committed < in_flight {
-                    let (spare_batch, spare_prepared) = b.take_spare();
+            let read = || -> Result<(), LoadError> {
+                for batch in first {
+                    send(&job_tx, sent, batch, Prepared::default(), path)?;
+                    sent += 1;
+                }
+                loop {
+                    let (spare_batch, spare_prepared) = if made < max_batches {
+                        match spare_rx.try_recv() {
+                            Ok((batch, p)) => (Some(batch), p),
+                            Err(_) => {
+                                made += 1;
+                                (None, Prepared::default())
+                            }
+                        }
+                    } else {
+                        match spare_rx.recv() {
+                            Ok((batch, p)) => (Some(batch), p),
+                            // The loading thread stopped.
+                            Err(_) => return Ok(()),
+                        }
+                    };
                     match reader.next_batch(spare_batch)? {
                         Some(batch) => {
-                            send(&job_tx, sent, batch, spare_prepared, b.path())?;
+                            send(&job_tx, sent, batch, spare_prepared, path)?;
                             sent += 1;
                         }
-                        None => eof = true,
+                        None => return Ok(()),
                     }
                 }
-                if eof && committed == sent {
-                    return Ok(());
+            };
+            let msg = match read() {
+                Ok(()) => Msg::End(sent),
+                Err(e) => Msg::Failed(e),
+            };
+            let _ = msg_tx.send(msg);
+        });
+        let mut committed = 0u64;
+        let mut total = None;
+        let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
+        while total != Some(committed) {
+            match msg_rx.recv().map_err(|_| worker_gone(path))? {
+                Msg::Checked(n, checked) => {
+                    let (batch, p) = *checked;
+                    let p = p.map_err(|message| LoadError::Internal {
+                        file: path.into(),
+                        message,
+                    })?;
+                    ready.insert(n, (batch, p));
                 }
-                let (n, batch, p) = done_rx.recv().map_err(|_| worker_gone(b.path()))?;
-                let p = p.map_err(|message| LoadError::Internal {
-                    file: b.path().into(),
-                    message,
-                })?;
-                ready.insert(n, (batch, p));
-                while let Some((batch, p)) = ready.remove(&committed) {
-                    b.push(batch, p, interner)?;
-                    committed += 1;
+                Msg::End(n) => total = Some(n),
+                Msg::Failed(e) => return Err(e),
+            }
+            while let Some((batch, p)) = ready.remove(&committed) {
+                let spare = b.push(batch, p, interner)?;
+                committed += 1;
+                if let Some(spare) = spare {
+                    let _ = spare_tx.send(spare);
                 }
             }
-        };
-        run()
+        }
+        Ok(())
     })
 }
 
@@ -206,12 +252,7 @@ struct Builder<'a> {
     reserved: bool,
     /// The file's rejects, written in file order once duplicates are known.
     rejected: Vec<Rejected>,
-    /// Committed batches whose buffers the next ones reuse.
-    spare: Vec<(RowBatch, Prepared)>,
 }
-
-/// Committed batches kept for their buffers.
-const SPARE_BATCHES: usize = 4;
 
 impl<'a> Builder<'a> {
     fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
@@ -231,7 +272,6 @@ impl<'a> Builder<'a> {
             bytes: 0,
             reserved: false,
             rejected: Vec::new(),
-            spare: Vec::new(),
         }
     }
 
@@ -263,6 +303,9 @@ impl<'a> Builder<'a> {
             rejects
                 .reject(self.path, r.line, &r.reason, &r.raw)
                 .map_err(|source| LoadError::RejectSink { source })?;
+        }
+        if self.spec.kind != TableKind::Events {
+            self.t.claim_hashes = self.claims.hashes();
         }
         let (ids, lines) = self.claims.into_parts();
         self.t.ids = ids;
@@ -328,21 +371,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Buffers of a committed batch, to read and check the next one into.
-    fn take_spare(&mut self) -> (Option<RowBatch>, Prepared) {
-        match self.spare.pop() {
-            Some((batch, p)) => (Some(batch), p),
-            None => (None, Prepared::default()),
-        }
-    }
-
-    /// Commits a checked batch (the next in file order).
+    /// Commits a checked batch (the next in file order); gives its buffers back.
     fn push(
         &mut self,
         batch: RowBatch,
         p: Prepared,
         interner: &mut Interner,
-    ) -> Result<(), LoadError> {
+    ) -> Result<Option<(RowBatch, Prepared)>, LoadError> {
         self.bytes += batch.byte_len() as u64;
         if !self.reserved {
             self.reserved = true;
@@ -354,10 +389,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.commit(&batch, &p, interner)?;
-        if self.spare.len() < SPARE_BATCHES {
-            self.spare.push((batch, p));
-        }
-        Ok(())
+        Ok(Some((batch, p)))
     }
 
     /// Claims the batch's ids, keeps its rejects (and the raw rows of
