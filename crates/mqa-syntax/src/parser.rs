@@ -11,6 +11,7 @@ use crate::FieldType;
 use pest::iterators::Pair;
 use pest::Parser as _;
 
+mod call;
 mod expr;
 
 #[derive(pest_derive::Parser)]
@@ -19,6 +20,8 @@ pub(crate) struct MqaParser;
 
 type P<'i> = Pair<'i, Rule>;
 type R<T> = Result<T, Diagnostic>;
+/// An expression and its tree depth (see `expr.rs`).
+type D = (Expr, usize);
 
 /// Parses a whole file. On failure, returns every syntax error found (at
 /// least one per broken top-level item).

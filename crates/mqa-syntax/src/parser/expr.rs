@@ -7,19 +7,16 @@
 //! ```
 //!
 //! Each level is a loop over a slice of the run, so only brackets recurse
-//! (and `scan::check_nesting` bounds them). Every level also tracks the tree
+//! (and `scan::MAX_NESTING` bounds them). Every level also tracks the tree
 //! depth; a chain or a run of prefixes longer than [`scan::MAX_EXPR_DEPTH`]
 //! stops there and becomes an E0103 error before any recursive consumer
 //! (compiler, formatter) sees the tree.
 
-use super::{inner, Builder, P, R};
+use super::{inner, Builder, D, P, R};
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::parser::Rule;
 use crate::scan;
-
-/// An expression and its tree depth.
-type D = (Expr, usize);
 
 /// A token of an expression's run, with its rule read once (each level
 /// looks at it again).
@@ -313,131 +310,6 @@ impl Builder {
             Rule::k_false => leaf(ExprKind::Bool(false)),
             _ => Err(self.shape(span, "expression")),
         }
-    }
-
-    /// `function(args)`: `span` runs from the function's name to `)`.
-    fn call(&self, function: Ident, span: Span, p: P<'_>) -> R<D> {
-        let it = inner(p);
-        let mut args = Vec::new();
-        let mut within: Option<(Duration, Span)> = None;
-        let mut filter: Option<(Expr, Span)> = None;
-        let mut depth = 0;
-        for x in it {
-            let xspan = self.span(&x);
-            match x.as_rule() {
-                Rule::agg_within => {
-                    let d = self.duration(self.next(&mut inner(x).skip(1), xspan, "within")?)?;
-                    within = Some((d, xspan));
-                }
-                Rule::agg_where => {
-                    let (e, d) =
-                        self.expr_d(self.next(&mut inner(x).skip(1), xspan, "where")?)?;
-                    depth = depth.max(d);
-                    filter = Some((e, xspan));
-                }
-                _ => {
-                    let (e, d) = self.expr_d(x)?;
-                    depth = depth.max(d);
-                    args.push(e);
-                }
-            }
-        }
-        let Some(func) = AggFunc::parse(&function.name) else {
-            let clause = within
-                .as_ref()
-                .map(|(_, s)| (*s, "within"))
-                .or(filter.as_ref().map(|(_, s)| (*s, "where")));
-            if let Some((s, word)) = clause {
-                return Err(Diagnostic::error(
-                    "E0111",
-                    s,
-                    format!("`{word}` only goes inside an aggregation, not in `{}(...)`", function.name),
-                )
-                .with_hint("aggregations are count, distinct, sum, min, max, avg, any and all: e.g. `count(events within 7d where kind == \"webinar\")`"));
-            }
-            return Ok((
-                Expr {
-                    kind: ExprKind::Call { function, args },
-                    span,
-                },
-                depth + 1,
-            ));
-        };
-        let fname = func.as_str();
-        let mut args = args.into_iter();
-        let (Some(arg), None) = (args.next(), args.next()) else {
-            return Err(Diagnostic::error(
-                "E0112",
-                span,
-                format!(
-                    "`{fname}` takes one collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            ));
-        };
-        let ExprKind::Path(mut path) = arg.kind else {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` aggregates a collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            )
-            .with_hint(
-                "collections are `events`, `contacts`, `engaged` and the declared sources",
-            ));
-        };
-        if path.is_empty() {
-            return Err(self.shape(arg.span, "aggregation"));
-        }
-        let collection = path.remove(0);
-        if func.takes_field() && path.is_empty() {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` needs a field of the collection, like `{fname}({})`",
-                    example_arg(func)
-                ),
-            ));
-        }
-        if !func.takes_field() && !path.is_empty() {
-            return Err(Diagnostic::error(
-                "E0112",
-                arg.span,
-                format!(
-                    "`{fname}` works on whole records: write `{fname}({})`",
-                    collection.name
-                ),
-            )
-            .with_hint(format!(
-                "to test a field, use `where`: `{fname}({} where ...)`",
-                collection.name
-            )));
-        }
-        Ok((
-            Expr {
-                kind: ExprKind::Aggregate(Box::new(Aggregate {
-                    func,
-                    func_span: function.span,
-                    collection,
-                    field: path,
-                    within: within.map(|(d, _)| d),
-                    filter: filter.map(|(e, _)| e),
-                })),
-                span,
-            },
-            depth + 1,
-        ))
-    }
-}
-
-fn example_arg(f: AggFunc) -> &'static str {
-    match f {
-        AggFunc::Count | AggFunc::Any | AggFunc::All => "events",
-        AggFunc::Distinct => "events.contact_id",
-        _ => "intent.score",
     }
 }
 
