@@ -38,6 +38,8 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
 
 /// Interns the ids of a table's kept rows, in row order.
 pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
+    // Room for all of them at once (no growing, and copying, midway).
+    interner.reserve(raw.len(), raw.ids.text_len());
     let by_claim: Vec<&str> = raw.ids.iter().collect();
     let claim = |r: usize| raw.id_claim.get(r).map_or(usize::MAX, |&c| c as usize);
     interner.intern_many(
