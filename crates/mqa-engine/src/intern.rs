@@ -190,12 +190,15 @@ impl Interner {
         let order = self.table.bucket_order(n, &hash);
         // Pass 1, bucket order: find each string, or park it in the table
         // under its index; a later equal string in the batch finds it there.
+        // What a pass reads is laid out in the order it reads it (writes out
+        // of order are cheap, reads are not: the arrays outgrow the caches).
         let mut found: Vec<u32> = vec![0; n];
+        let mut new_at: Vec<bool> = vec![false; n];
         {
             let Interner {
                 arena, ends, table, ..
             } = self;
-            for &(h, k) in &order {
+            for (j, &(h, k)) in order.iter().enumerate() {
                 let r = table.find_or_park(h, k, |hit| {
                     let s = text(k as usize);
                     match hit {
@@ -206,15 +209,29 @@ impl Interner {
                 if let Some(f) = found.get_mut(k as usize) {
                     *f = r;
                 }
+                if let Some(x) = new_at.get_mut(j) {
+                    *x = r == table::NEW;
+                }
+            }
+        }
+        // Where each string is in bucket order.
+        let mut pos: Vec<u32> = vec![0; n];
+        for (j, &(_, k)) in order.iter().enumerate() {
+            if let Some(p) = pos.get_mut(k as usize) {
+                *p = j as u32;
             }
         }
         // Pass 2, input order: number the new strings as sequential interning would.
         let mut syms: Vec<Sym> = Vec::with_capacity(n);
+        let mut sym_at: Vec<u32> = vec![0; n];
         for (k, &r) in found.iter().enumerate() {
             let id = if r == table::NEW {
                 let id = self.ends.len() as u32;
                 self.arena.push_str(text(k));
                 self.ends.push(self.arena.len());
+                if let Some(slot) = pos.get(k).and_then(|&p| sym_at.get_mut(p as usize)) {
+                    *slot = id;
+                }
                 id
             } else if r & table::PARKED != 0 {
                 // An equal string earlier in the batch (already numbered).
@@ -226,10 +243,10 @@ impl Interner {
             syms.push(Sym(id));
         }
         // Pass 3, bucket order: replace the parked indexes by the symbols.
-        for &(h, k) in &order {
-            if found.get(k as usize) == Some(&table::NEW) {
-                if let Some(sym) = syms.get(k as usize) {
-                    self.table.unpark(h, k, sym.0);
+        for (j, &(h, k)) in order.iter().enumerate() {
+            if new_at.get(j) == Some(&true) {
+                if let Some(&sym) = sym_at.get(j) {
+                    self.table.unpark(h, k, sym);
                 }
             }
         }
