@@ -40,7 +40,11 @@ fn bench(c: &mut Criterion) {
     mqa_datagen::generate(&opts, gen.path(), &mut |_| {}).unwrap();
     // The accounts file alone (contacts and events empty).
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(gen.path().join("accounts.csv"), dir.path().join("accounts.csv")).unwrap();
+    std::fs::copy(
+        gen.path().join("accounts.csv"),
+        dir.path().join("accounts.csv"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("contacts.csv"),
         format!("{}\n", mqa_datagen::CONTACTS_HEADER),

@@ -127,7 +127,9 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("session");
     g.sample_size(10);
-    g.bench_function("load_20k_accounts", |b| b.iter(|| session(dir.path()).data.events.len()));
+    g.bench_function("load_20k_accounts", |b| {
+        b.iter(|| session(dir.path()).data.events.len())
+    });
     g.finish();
 }
 
