@@ -174,3 +174,49 @@ fn compiled_scans_agree_with_the_interpreter() {
         "the data should make most scans find records ({fired})"
     );
 }
+
+#[test]
+fn distinct_counts_past_the_short_list() {
+    let rules = "schema account { }\nschema contact { }\nschema event { value: number }\n\
+                 model m {\n  threshold 0\n  score = distinct(events.value)\n}\n";
+    let file = mqa_syntax::SourceFile::new("t.mqa", rules.to_string());
+    let ast = mqa_syntax::parse(&file).unwrap();
+    let plugins: HashMap<String, Vec<(String, mqa_syntax::FieldType)>> = HashMap::new();
+    let program = mqa_compiler::compile(&ast, rules, &plugins)
+        .program
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ev = String::from("id,account_id,contact_id,at,value\n");
+    // a0: 45 distinct values among 200 events (some missing); a1: 20 among 60.
+    for e in 0..200 {
+        let value = if e % 17 == 0 {
+            String::new()
+        } else {
+            (e * 7 % 45).to_string()
+        };
+        let _ = writeln!(ev, "x{e},a0,,2026-10-01T00:00:00Z,{value}");
+    }
+    for e in 0..60 {
+        let _ = writeln!(ev, "y{e},a1,,2026-10-01T00:00:00Z,{}.5", e % 20);
+    }
+    std::fs::write(dir.path().join("accounts.csv"), "id\na0\na1\n").unwrap();
+    std::fs::write(dir.path().join("contacts.csv"), "id,account_id\n").unwrap();
+    std::fs::write(dir.path().join("events.csv"), ev).unwrap();
+    let mut interner = Interner::new();
+    let as_of = mqa_syntax::time::parse_timestamp("2026-11-01").unwrap();
+    let data = load_dataset(
+        dir.path(),
+        &data_schema(&program),
+        &LoadOptions::new(as_of),
+        &mut interner,
+        &mut MemoryRejects::new(),
+    )
+    .unwrap();
+    let prepared = prepare(&program, &mut interner);
+    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of);
+    let mut scratch = Scratch::default();
+    let scores: Vec<f64> = (0..2)
+        .map(|a| ev.decide(0, a, &mut scratch).unwrap().score)
+        .collect();
+    assert_eq!(scores, [45.0, 20.0]);
+}

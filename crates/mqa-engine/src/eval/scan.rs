@@ -16,6 +16,9 @@ pub(crate) enum Rec {
 
 const MICROS: i64 = 1_000_000;
 
+/// Distinct values `distinct` keeps by search before it sorts instead.
+const SMALL_DISTINCT: usize = 32;
+
 impl<'e> Evaluator<'e> {
     /// The lower bound (exclusive) of a window: `as_of − window`.
     fn window_floor(&self, window_secs: i64) -> i64 {
@@ -328,15 +331,26 @@ impl<'e> Evaluator<'e> {
                 }
                 let mut keys = std::mem::take(&mut scratch.keys);
                 keys.clear();
+                // Few distinct values are usual: keep them distinct as they
+                // come (a search of a short list beats sorting them all);
+                // past `SMALL_DISTINCT` of them, collect and sort.
+                let mut sorted = false;
                 self.for_each_record(scan, a, scratch, |rec, s| {
                     if passes(rec, s) {
                         if let Some(k) = value(rec, s).distinct_key() {
-                            keys.push(k);
+                            if sorted || keys.len() >= SMALL_DISTINCT {
+                                sorted = true;
+                                keys.push(k);
+                            } else if !keys.contains(&k) {
+                                keys.push(k);
+                            }
                         }
                     }
                 });
-                keys.sort_unstable();
-                keys.dedup();
+                if sorted {
+                    keys.sort_unstable();
+                    keys.dedup();
+                }
                 let n = keys.len();
                 scratch.keys = keys;
                 Value::Num(n as f64)
