@@ -303,9 +303,14 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
 /// layout the bulk path relies on: a string's home slot is its hash's low
 /// bits, so strings sorted by home slot are probed front to back.
 mod table {
-    /// Slot value: `hash << 32 | low`, low = 0 empty, `sym + 1`, or
-    /// [`PARKED`] `| index` for a string of a running [`super::Interner::intern_many`].
+    /// Slot value: [`EMPTY`], or `hash << 32 | low` with low = `sym + 1`,
+    /// or [`PARKED`] `| index` for a string of a running
+    /// [`super::Interner::intern_many`].
     pub(super) const PARKED: u32 = 1 << 31;
+    /// An empty slot. Not 0: a table of zeros comes from the kernel's shared
+    /// zero page, and the probe's read before each first write would then
+    /// cost a second page fault (and a TLB flush on the other cores) per page.
+    const EMPTY: u64 = u64::MAX;
     /// `find_or_park`: the string was new and is parked under its index.
     pub(super) const NEW: u32 = u32::MAX;
 
@@ -335,9 +340,9 @@ mod table {
         }
 
         fn grow_to(&mut self, cap: usize) {
-            let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+            let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
             // Old slots in order land in two ascending runs of the new table.
-            for v in old.into_iter().filter(|&v| v != 0) {
+            for v in old.into_iter().filter(|&v| v != EMPTY) {
                 self.place((v >> 32) as u32, v);
             }
         }
@@ -347,7 +352,7 @@ mod table {
             let mask = self.mask();
             let mut i = hash as usize & mask;
             while let Some(slot) = self.slots.get_mut(i) {
-                if *slot == 0 {
+                if *slot == EMPTY {
                     *slot = v;
                     return;
                 }
@@ -361,7 +366,7 @@ mod table {
             let mut i = hash as usize & mask;
             loop {
                 let v = *self.slots.get(i)?;
-                if v == 0 {
+                if v == EMPTY {
                     return None;
                 }
                 let low = v as u32;
@@ -392,7 +397,7 @@ mod table {
             let mut i = hash as usize & mask;
             while let Some(slot) = self.slots.get_mut(i) {
                 let v = *slot;
-                if v == 0 {
+                if v == EMPTY {
                     *slot = (u64::from(hash) << 32) | u64::from(PARKED | index);
                     self.len += 1;
                     return NEW;
@@ -422,7 +427,7 @@ mod table {
                     *slot = (u64::from(hash) << 32) | u64::from(sym + 1);
                     return;
                 }
-                if *slot == 0 {
+                if *slot == EMPTY {
                     return;
                 }
                 i = (i + 1) & mask;

@@ -329,15 +329,17 @@ impl ClaimSet {
 fn repeats_in(part: &[u64], pool: &TextPool) -> Vec<(u32, u32)> {
     let cap = (part.len() * 2).next_power_of_two().max(16);
     let mask = cap - 1;
-    // `hash << 32 | claim + 1`; 0 = empty. The top bits of the hashes are
-    // the partition's, so the home slot comes from the low ones.
-    let mut table = vec![0u64; cap];
+    // `hash << 32 | claim + 1`; `u64::MAX` = empty (not 0: a table of zeros
+    // maps the kernel's zero page, and each read before a first write then
+    // costs a second fault). The top bits of the hashes are the partition's,
+    // so the home slot comes from the low ones.
+    let mut table = vec![u64::MAX; cap];
     let mut out = Vec::new();
     for &e in part {
         let (h, c) = ((e >> 32) as u32, e as u32);
         let mut i = h as usize & mask;
         while let Some(slot) = table.get_mut(i) {
-            if *slot == 0 {
+            if *slot == u64::MAX {
                 *slot = u64::from(h) << 32 | (u64::from(c) + 1);
                 break;
             }

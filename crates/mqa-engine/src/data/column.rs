@@ -201,6 +201,28 @@ impl Column {
         }
     }
 
+    /// [`Column::gather`] into `out`, reusing its buffer when it is a column
+    /// of the same type.
+    pub(crate) fn gather_into(&self, rows: &[u32], out: &mut Column) {
+        fn pick<T: Clone>(v: &[T], rows: &[u32], missing: T, out: &mut Vec<T>) {
+            out.clear();
+            out.extend(rows.iter().map(|&r| {
+                v.get(r as usize)
+                    .cloned()
+                    .unwrap_or_else(|| missing.clone())
+            }));
+        }
+        match (self, out) {
+            (Column::Text(v), Column::Text(o)) => pick(v, rows, Sym::MISSING, o),
+            (Column::Number(v), Column::Number(o)) => pick(v, rows, f64::NAN, o),
+            (Column::Bool(v), Column::Bool(o)) => pick(v, rows, BOOL_MISSING, o),
+            (Column::Time(v), Column::Time(o)) => pick(v, rows, TIME_MISSING, o),
+            (Column::ListText(v), Column::ListText(o)) => pick(v, rows, None, o),
+            (Column::ListNumber(v), Column::ListNumber(o)) => pick(v, rows, None, o),
+            (c, o) => *o = c.gather(rows),
+        }
+    }
+
     /// [`Column::gather`] on the rayon pool.
     pub(crate) fn par_gather(&self, rows: &[u32]) -> Column {
         match self {

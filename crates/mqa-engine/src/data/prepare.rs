@@ -98,8 +98,16 @@ pub(crate) struct Prepared {
     /// Position in `claims` of each kept row.
     pub kept_claim: Vec<u32>,
     pub dict: LocalDict,
-    /// Scratch for [`sort_runs`].
+    /// Scratch for [`sort_runs`] (kept, so a batch allocates nothing once
+    /// the buffers have grown: freeing and growing per batch made the
+    /// allocator change page protections thousands of times a run).
     order: Vec<u32>,
+    keys: Vec<(i64, u32)>,
+    tmp_u32: Vec<u32>,
+    tmp_sym: Vec<Sym>,
+    tmp_i64: Vec<i64>,
+    tmp_fields: Vec<Column>,
+    day: DayCache,
 }
 
 impl Prepared {
@@ -148,7 +156,7 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
         kept: 0,
         last_key: Vec::new(),
         last_slot: None,
-        day: DayCache::default(),
+        day: std::mem::take(&mut out.day),
     };
     match batch {
         RowBatch::Csv(b) => {
@@ -166,6 +174,7 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
     if spec.kind == TableKind::Events {
         sort_runs(&mut out);
     }
+    out.day = cur.day;
     out
 }
 
@@ -348,6 +357,7 @@ fn sort_runs(out: &mut Prepared) {
         at,
         kept_claim,
         order,
+        keys,
         ..
     } = &mut *out;
     let id = |j: u32| -> &[u8] {
@@ -363,7 +373,6 @@ fn sort_runs(out: &mut Prepared) {
     };
     order.clear();
     let mut moved = false;
-    let mut keys: Vec<(i64, u32)> = Vec::new();
     let mut s = 0usize;
     while s < n {
         let a = account.get(s).copied();
@@ -402,17 +411,23 @@ fn sort_runs(out: &mut Prepared) {
         return;
     }
     let order = std::mem::take(&mut out.order);
-    permute(&mut out.contact, &order);
-    permute(&mut out.contact_id, &order);
-    permute(&mut out.at, &order);
-    permute(&mut out.kept_claim, &order);
-    for c in &mut out.fields {
-        c.permute_range(0, &order);
+    permute(&mut out.contact, &order, &mut out.tmp_u32);
+    permute(&mut out.kept_claim, &order, &mut out.tmp_u32);
+    permute(&mut out.contact_id, &order, &mut out.tmp_sym);
+    permute(&mut out.at, &order, &mut out.tmp_i64);
+    out.tmp_fields
+        .resize_with(out.fields.len(), || Column::Bool(Vec::new()));
+    for (c, tmp) in out.fields.iter_mut().zip(&mut out.tmp_fields) {
+        c.gather_into(&order, tmp);
+        std::mem::swap(c, tmp);
     }
     out.order = order;
 }
 
-/// `v = [v[order[0]], v[order[1]], ...]` (`order` a permutation of `v`'s indices).
-fn permute<T: Copy>(v: &mut [T], order: &[u32]) {
-    super::assemble::permute_range(v, 0, order);
+/// `v = [v[order[0]], v[order[1]], ...]` (`order` a permutation of `v`'s
+/// indices), through `tmp`, which ends up holding the old values.
+fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32], tmp: &mut Vec<T>) {
+    tmp.clear();
+    tmp.extend(order.iter().filter_map(|&i| v.get(i as usize).copied()));
+    std::mem::swap(v, tmp);
 }
