@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Read size, and so the usual size of a batch.
-const BLOCK: usize = 1 << 20;
+const BLOCK: usize = 512 << 10;
 /// Plain lines before a quote become a batch of their own from this many bytes.
 const MIN_PLAIN: usize = 64 << 10;
 /// A quoted field still open after this many bytes is taken as unterminated.
