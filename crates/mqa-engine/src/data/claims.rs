@@ -86,6 +86,29 @@ impl TextPool {
         i as u32
     }
 
+    /// Appends the texts of `text` that end at `ends` (increasing offsets
+    /// into `text`, the last one its length): one copy for all of them.
+    pub(crate) fn push_many(&mut self, text: &str, ends: impl Iterator<Item = usize>) {
+        let base = self.text.len();
+        self.text.push_str(text);
+        let mut prev = 0;
+        for end in ends {
+            let i = self.lens.len();
+            if i & (STRIDE - 1) == 0 {
+                self.starts.push((base + prev) as u64);
+            }
+            let n = end.saturating_sub(prev);
+            match u8::try_from(n) {
+                Ok(x) if x != LONG => self.lens.push(x),
+                _ => {
+                    self.lens.push(LONG);
+                    self.long.push((i as u32, n as u64));
+                }
+            }
+            prev = end;
+        }
+    }
+
     fn len_of(&self, i: usize) -> usize {
         match self.lens.get(i) {
             Some(&LONG) => match self.long.binary_search_by_key(&(i as u32), |&(k, _)| k) {
@@ -263,21 +286,23 @@ impl ClaimSet {
         self.pool.len()
     }
 
-    /// Claims the ids of a batch (`id(k)`, whose hash by
-    /// [`crate::intern::hash_bytes`] (or any function) is `hash(k)`, at line
-    /// `line(k)`, for `k in 0..n`) as claims `len()..len() + n`.
-    pub(crate) fn add_all<'t>(
+    /// Claims the ids of a batch as claims `len()..len() + n`: claim `k`'s
+    /// id is `ids[end(k - 1)..end(k)]` (`ids` holds them back to back), its
+    /// hash by [`crate::intern::hash_bytes`] (or any function) is `hash(k)`
+    /// and its row starts at line `line(k)`.
+    pub(crate) fn add_all(
         &mut self,
         n: usize,
-        id: impl Fn(usize) -> &'t str,
+        ids: &str,
+        end: impl Fn(usize) -> usize,
         hash: impl Fn(usize) -> u32,
         line: impl Fn(usize) -> u64,
     ) {
         self.reserve(n, 0);
         let base = self.pool.len() as u64;
+        self.pool.push_many(ids, (0..n).map(&end));
         for k in 0..n {
             let h = hash(k);
-            self.pool.push(id(k));
             if let Some(p) = self.parts.get_mut((h >> 24) as usize) {
                 p.push(u64::from(h) << 32 | (base + k as u64));
             }
@@ -368,9 +393,18 @@ mod tests {
             })
             .collect();
         let mut p = TextPool::default();
-        for (k, t) in texts.iter().enumerate() {
+        for (k, t) in texts.iter().enumerate().take(50) {
             assert_eq!(p.push(t), k as u32);
         }
+        let rest = &texts[50..];
+        let ends: Vec<usize> = rest
+            .iter()
+            .scan(0, |at, s| {
+                *at += s.len();
+                Some(*at)
+            })
+            .collect();
+        p.push_many(&rest.concat(), ends.into_iter());
         for (k, t) in texts.iter().enumerate() {
             assert_eq!(p.get(k), t, "text {k}");
         }
@@ -408,9 +442,18 @@ mod tests {
     fn claim(ids: &[String], batch: usize, hash: fn(&[u8]) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
         let mut set = ClaimSet::new(true);
         for (b, part) in ids.chunks(batch).enumerate() {
+            let text: String = part.concat();
+            let ends: Vec<usize> = part
+                .iter()
+                .scan(0, |at, s| {
+                    *at += s.len();
+                    Some(*at)
+                })
+                .collect();
             set.add_all(
                 part.len(),
-                |k| &part[k],
+                &text,
+                |k| ends[k],
                 |k| hash(part[k].as_bytes()),
                 |k| (b * batch + k) as u64 + 2,
             );

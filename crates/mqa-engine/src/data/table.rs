@@ -425,17 +425,11 @@ impl<'a> Builder<'a> {
                 message: "an id that is not valid UTF-8 passed the row checks".into(),
             });
         };
-        let start = |k: usize| match k.checked_sub(1) {
-            Some(j) => p.claims.get(j).map_or(0, |c| c.id_end as usize),
-            None => 0,
-        };
         let base = claims.len() as u32;
         claims.add_all(
             p.claims.len(),
-            |k| {
-                let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
-                ids.get(start(k)..end).unwrap_or("")
-            },
+            ids,
+            |k| p.claims.get(k).map_or(0, |c| c.id_end as usize),
             |k| p.claims.get(k).map_or(0, |c| c.hash),
             |k| p.claims.get(k).map_or(0, |c| c.line),
         );

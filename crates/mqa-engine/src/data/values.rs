@@ -241,6 +241,7 @@ fn show_json(v: &Value) -> String {
 /// A text cell: `None` when missing or empty. `utf8_ok`: the bytes are
 /// known to be valid UTF-8 (the whole batch was checked), so the cell is not
 /// checked again.
+#[inline]
 pub(crate) fn cell_text<'a>(
     name: &str,
     cell: Cell<'a>,
