@@ -229,6 +229,7 @@ pub fn load_dataset(
     };
     let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
     summary.files.push(s);
+    lap("  accounts: rows");
     let mut accounts = Accounts {
         id: assemble::intern_ids(&raw, interner),
         line: (0..raw.len()).map(|r| raw.line(r)).collect(),
@@ -236,7 +237,7 @@ pub fn load_dataset(
     };
     shrink(&mut accounts.fields);
     let mut account_keys = assemble::account_keys(&accounts.id, interner);
-    lap("  accounts");
+    lap("  accounts: index");
 
     let spec = TableSpec {
         kind: TableKind::Contacts,
@@ -249,10 +250,11 @@ pub fn load_dataset(
     };
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
+    lap("  contacts: rows");
     let contacts = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
     let contact_keys = assemble::contact_keys(&contacts, interner);
-    lap("  contacts");
+    lap("  contacts: index");
 
     let spec = TableSpec {
         kind: TableKind::Events,
@@ -267,7 +269,7 @@ pub fn load_dataset(
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
-    lap("  events");
+    lap("  events: rows");
     let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
     lap("  group events");
 
