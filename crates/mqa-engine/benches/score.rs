@@ -13,6 +13,7 @@ use mqa_engine::eval::Scratch;
 use mqa_engine::run::{Session, SourceInput};
 use mqa_engine::signals::{
     JoinKey, SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource, SourceInfo,
+    TextValues,
 };
 use mqa_syntax::time::parse_timestamp;
 use mqa_syntax::FieldType;
@@ -47,11 +48,11 @@ fn fields() -> Vec<(String, FieldType)> {
 fn intent(dir: &Path) -> Intent {
     let mut r = csv::Reader::from_path(dir.join("intent.csv")).unwrap();
     let mut batch = SignalBatch::default();
-    let (mut topics, mut scores) = (Vec::new(), Vec::new());
+    let (mut topics, mut scores) = (TextValues::new(), Vec::new());
     for rec in r.records() {
         let rec = rec.unwrap();
-        batch.account.push(rec[0].to_string());
-        topics.push(Some(rec[1].to_string()));
+        batch.account.push(Some(&rec[0]));
+        topics.push(Some(&rec[1]));
         scores.push(rec[2].parse::<f64>().ok());
         batch.at.push(parse_timestamp(&rec[3]).unwrap());
     }

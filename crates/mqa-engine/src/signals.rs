@@ -4,7 +4,10 @@
 
 use mqa_syntax::FieldType;
 
+mod text;
+
 pub use mqa_syntax::time::Micros;
+pub use text::{TextValues, TextValuesError};
 
 /// Which account column a source's `account` key joins on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +46,8 @@ pub struct SignalRequest {
 /// One column of a batch, aligned with [`SignalBatch::account`]. `None` is a missing value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignalColumn {
-    Text(Vec<Option<String>>),
+    /// Texts in one buffer ([`TextValues::get`] gives `None` for a missing one).
+    Text(TextValues),
     Int(Vec<Option<i64>>),
     Number(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
@@ -79,11 +83,14 @@ pub struct SignalReject {
     pub reason: String,
 }
 
-/// A columnar batch of signal records, owned by the host (copied out of the plugin).
+/// A columnar batch of signal records, owned by the host (copied out of the
+/// plugin). Texts are stored column by column in one buffer each
+/// ([`TextValues`]), not one `String` per value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SignalBatch {
-    /// The join key of each record.
-    pub account: Vec<String>,
+    /// The join key of each record. Keys are never missing: the engine
+    /// rejects a record whose key is missing or empty.
+    pub account: TextValues,
     /// The time of each record.
     pub at: Vec<Micros>,
     /// One column per declared field, in [`SourceInfo::fields`] order.

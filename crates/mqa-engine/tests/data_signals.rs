@@ -9,7 +9,7 @@ mod helpers;
 use helpers::*;
 use mqa_engine::data::{build_signal_table, Accounts, Column, MemoryRejects, SignalSummary};
 use mqa_engine::intern::{Interner, Sym};
-use mqa_engine::signals::{JoinKey, SignalBatch, SignalColumn, SignalReject};
+use mqa_engine::signals::{JoinKey, SignalBatch, SignalColumn, SignalReject, TextValues};
 use mqa_syntax::FieldType;
 use std::path::Path;
 
@@ -128,13 +128,7 @@ fn join_by_id_and_value_checks() {
     let mut i = Interner::new();
     let acc = accounts(&mut i);
     let b = SignalBatch {
-        account: vec![
-            "a3".into(),
-            "a1".into(),
-            "a2".into(),
-            "".into(),
-            "a9".into(),
-        ],
+        account: ["a3", "a1", "a2", "", "a9"].into(),
         at: vec![
             t("2026-10-01"),
             t("2026-10-02"),
@@ -143,20 +137,8 @@ fn join_by_id_and_value_checks() {
             t("2026-10-05"),
         ],
         columns: vec![
-            SignalColumn::Text(vec![
-                Some("x".into()),
-                Some("y".into()),
-                Some("z".into()),
-                Some("w".into()),
-                None,
-            ]),
-            SignalColumn::Text(vec![
-                Some("1.2k".into()),
-                Some("12x".into()),
-                None,
-                Some("1".into()),
-                Some("2".into()),
-            ]),
+            SignalColumn::Text([Some("x"), Some("y"), Some("z"), Some("w"), None].into()),
+            SignalColumn::Text([Some("1.2k"), Some("12x"), None, Some("1"), Some("2")].into()),
         ],
         rejects: vec![],
     };
@@ -201,6 +183,35 @@ fn join_by_id_and_value_checks() {
     };
     assert!(score[0].is_nan());
     assert_eq!(score[1], 1200.0);
+}
+
+#[test]
+fn a_missing_key_is_rejected_like_an_empty_one() {
+    let mut i = Interner::new();
+    let acc = accounts(&mut i);
+    let mut b = batch(&[
+        ("one.example", "2026-10-20", Some("siem"), Some(70)),
+        ("x", "2026-10-21", Some("crm"), Some(5)),
+    ]);
+    b.account = TextValues::from([Some("one.example"), None]);
+    let mut rejects = MemoryRejects::new();
+    let (table, summary) = build_signal_table(
+        b,
+        JoinKey::Domain,
+        &intent_fields(),
+        &acc,
+        Some(1),
+        t(AS_OF),
+        &mut i,
+        &mut rejects,
+        Path::new("p"),
+    )
+    .unwrap();
+    assert_eq!((summary.used, summary.rejected), (1, 1));
+    assert_eq!(rejects.rows.len(), 1);
+    assert_eq!(rejects.rows[0].reason, "record 2: empty account");
+    assert_eq!(rejects.rows[0].raw, ",2026-10-21T00:00:00Z,crm,5");
+    assert_eq!(topics(&table.fields[0], &i), ["siem", "siem"]);
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! [`ColumnarBatch`]: a host-owned copy of a plugin's batch in the ABI's own
 //! shape (text as one buffer plus offsets), made with a few `memcpy`s instead
 //! of one allocation per string. [`PluginSource::fetch_columnar`](crate::PluginSource::fetch_columnar)
-//! returns it; the engine's `SignalBatch` (one `String` per value) is built
-//! by `SignalSource::fetch`.
+//! returns it; the engine's `SignalBatch` (also columnar, with its own text
+//! type and `Option` values) is built by `SignalSource::fetch`.
 
-use mqa_engine::signals::{Micros, SignalBatch, SignalColumn, SignalReject};
+use mqa_engine::signals::{Micros, SignalBatch, SignalColumn, SignalReject, TextValues};
 
 /// Strings stored end to end: string `i` is `data[offsets[i]..offsets[i + 1]]`.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -94,7 +94,8 @@ impl ColumnarBatch {
         self.at.is_empty()
     }
 
-    /// The same records as the engine's `SignalBatch` (one `String` per value).
+    /// The same records as the engine's `SignalBatch` (texts appended to
+    /// one buffer per column, no allocation per value).
     pub fn to_signal_batch(&self) -> SignalBatch {
         fn opt<T: Copy>(c: &HostColumn, v: &[T]) -> Vec<Option<T>> {
             v.iter()
@@ -109,7 +110,7 @@ impl ColumnarBatch {
                 HostValues::Text(t) => SignalColumn::Text(
                     t.iter()
                         .enumerate()
-                        .map(|(i, s)| c.is_present(i).then(|| s.to_owned()))
+                        .map(|(i, s)| c.is_present(i).then_some(s))
                         .collect(),
                 ),
                 HostValues::Int(v) => SignalColumn::Int(opt(c, v)),
@@ -119,7 +120,7 @@ impl ColumnarBatch {
             })
             .collect();
         SignalBatch {
-            account: self.account.iter().map(str::to_owned).collect(),
+            account: self.account.iter().collect::<TextValues>(),
             at: self.at.clone(),
             columns,
             rejects: self.rejects.clone(),

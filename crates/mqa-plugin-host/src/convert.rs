@@ -1,10 +1,11 @@
 //! Checks a plugin's [`MqaBatch`] against every rule of the ABI (lengths,
 //! offsets, UTF-8, type codes, booleans, non-empty keys) into a borrowed
 //! [`BatchView`], which is then copied into host memory: as the engine's
-//! [`SignalBatch`], or as a [`ColumnarBatch`] (a few `memcpy`s). A batch that
+//! [`SignalBatch`] or as a [`ColumnarBatch`], both with a few `memcpy`s (each
+//! text column's bytes are copied once, its offsets rebased). A batch that
 //! breaks a rule is refused whole; the message says which column and row.
 
-use mqa_engine::signals::{SignalBatch, SignalColumn, SignalReject};
+use mqa_engine::signals::{SignalBatch, SignalColumn, SignalReject, TextValues};
 use mqa_plugin_sdk::abi::{MqaBatch, MqaColumn, MqaReject, MqaStr, MqaText};
 use mqa_syntax::FieldType;
 
@@ -16,36 +17,53 @@ pub(crate) struct TextView<'a> {
     data: &'a [u8],
 }
 
-impl<'a> TextView<'a> {
-    /// String `i` (checked in [`text_view`]).
-    fn get(&self, i: usize) -> &'a str {
-        let (a, b) = match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(a), Some(b)) => (*a as usize, *b as usize),
-            _ => return "",
-        };
-        let bytes = self.data.get(a..b).unwrap_or_default();
-        // SAFETY: `text_view` checked that every range is valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
-    }
-
-    /// A host-owned copy: the referenced bytes and offsets rebased to 0.
-    fn to_host(&self) -> HostText {
+impl TextView<'_> {
+    /// The first offset and a copy of the bytes from it to the last offset
+    /// (`None` for an empty array).
+    fn copy_bytes(&self) -> Option<(u64, String)> {
         let (first, last) = match (self.offsets.first(), self.offsets.last()) {
             (Some(f), Some(l)) => (*f, *l),
-            _ => return HostText::default(),
+            _ => return None,
         };
         let bytes = self
             .data
             .get(first as usize..last as usize)
             .unwrap_or_default();
-        // SAFETY: every range, hence their concatenation, is valid UTF-8.
+        // SAFETY: `text_view` checked that every range is valid UTF-8, hence
+        // their concatenation is.
         let data = unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned();
+        Some((first, data))
+    }
+
+    /// A host-owned copy: the referenced bytes and offsets rebased to 0.
+    fn to_host(&self) -> HostText {
+        let Some((first, data)) = self.copy_bytes() else {
+            return HostText::default();
+        };
         let offsets = if first == 0 {
             self.offsets.to_vec()
         } else {
             self.offsets.iter().map(|o| o - first).collect()
         };
         HostText::from_parts(offsets, data)
+    }
+
+    /// The engine's text column: one copy of the bytes, the end offsets
+    /// rebased to 0, `validity` (0 = missing) as flags.
+    fn to_values(&self, validity: Option<&[u8]>, what: &str) -> Result<TextValues, String> {
+        let Some((first, data)) = self.copy_bytes() else {
+            return Ok(TextValues::new());
+        };
+        // `text_view` checked first <= o <= data_len, so `o - first` fits a usize.
+        let ends = self
+            .offsets
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|&o| (o - first) as usize)
+            .collect();
+        let present = validity.map(|v| v.iter().map(|&b| b != 0).collect());
+        TextValues::from_parts(data, ends, present).map_err(|e| format!("{what}: {e}"))
     }
 }
 
@@ -75,7 +93,6 @@ impl ColumnView<'_> {
 
 /// A batch that passed every check, still pointing into the plugin's memory.
 pub(crate) struct BatchView<'a> {
-    rows: usize,
     account: TextView<'a>,
     at: &'a [i64],
     columns: Vec<ColumnView<'a>>,
@@ -210,7 +227,6 @@ pub(crate) unsafe fn view_batch<'a>(
     // SAFETY: `rejects` has `reject_count` entries per the ABI.
     let rejects = unsafe { slice(b.rejects, b.reject_count, "rejects") }?;
     Ok(BatchView {
-        rows,
         account,
         at,
         columns,
@@ -309,37 +325,38 @@ impl BatchView<'_> {
             .collect()
     }
 
-    /// Copies into the engine's batch: one `String` per key and text value.
-    pub(crate) fn to_signal_batch(&self) -> SignalBatch {
-        let account = (0..self.rows)
-            .map(|i| self.account.get(i).to_owned())
-            .collect();
+    /// Copies into the engine's batch: per text column one copy of its bytes
+    /// and its rebased offsets, no allocation per value. Fails only if the
+    /// copy breaks an invariant [`view_batch`] already checked.
+    pub(crate) fn to_signal_batch(&self) -> Result<SignalBatch, String> {
+        let account = self.account.to_values(None, "account")?;
         let columns = self
             .columns
             .iter()
-            .map(|c| match &c.values {
-                ValuesView::Text(t) => SignalColumn::Text(
-                    (0..self.rows)
-                        .map(|i| c.present(i).then(|| t.get(i).to_owned()))
-                        .collect(),
-                ),
-                ValuesView::Int(v) => SignalColumn::Int(opt(c, v)),
-                ValuesView::Time(v) => SignalColumn::Time(opt(c, v)),
-                ValuesView::Number(v) => SignalColumn::Number(opt(c, v)),
-                ValuesView::Bool(v) => SignalColumn::Bool(
-                    v.iter()
-                        .enumerate()
-                        .map(|(i, x)| c.present(i).then_some(*x != 0))
-                        .collect(),
-                ),
+            .enumerate()
+            .map(|(n, c)| {
+                Ok(match &c.values {
+                    ValuesView::Text(t) => {
+                        SignalColumn::Text(t.to_values(c.validity, &format!("column {}", n + 1))?)
+                    }
+                    ValuesView::Int(v) => SignalColumn::Int(opt(c, v)),
+                    ValuesView::Time(v) => SignalColumn::Time(opt(c, v)),
+                    ValuesView::Number(v) => SignalColumn::Number(opt(c, v)),
+                    ValuesView::Bool(v) => SignalColumn::Bool(
+                        v.iter()
+                            .enumerate()
+                            .map(|(i, x)| c.present(i).then_some(*x != 0))
+                            .collect(),
+                    ),
+                })
             })
-            .collect();
-        SignalBatch {
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(SignalBatch {
             account,
             at: self.at.to_vec(),
             columns,
             rejects: self.rejects(),
-        }
+        })
     }
 
     /// Copies into a [`ColumnarBatch`]: contiguous buffers, no per-row allocation.

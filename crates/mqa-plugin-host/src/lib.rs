@@ -33,8 +33,9 @@
 //! ```
 //!
 //! [`PluginSource`] implements `SignalSource` (copying into the engine's
-//! `SignalBatch`, one `String` per text value); [`PluginSource::fetch_columnar`]
-//! returns the same records as a [`ColumnarBatch`] copied with a few `memcpy`s.
+//! `SignalBatch`: each text column's bytes copied once, its offsets rebased);
+//! [`PluginSource::fetch_columnar`] returns the same records as a
+//! [`ColumnarBatch`], the ABI's own shape, copied with a few `memcpy`s.
 //!
 //! Errors: [`PluginError`] (codes `E0601`–`E0614`) for find/trust/load/open;
 //! during `fetch`, the engine's `SignalError` with codes `E0615`–`E0617`

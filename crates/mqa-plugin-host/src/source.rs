@@ -120,11 +120,12 @@ impl PluginSource {
 
 impl PluginSource {
     /// Calls the plugin's `fetch`, checks the batch and hands the checked view
-    /// to `copy`, then frees the batch through the plugin.
+    /// to `copy`, then frees the batch through the plugin. An error from
+    /// `copy` is reported as a malformed batch.
     fn fetch_with<R>(
         &mut self,
         request: &SignalRequest,
-        copy: impl FnOnce(&BatchView<'_>) -> R,
+        copy: impl FnOnce(&BatchView<'_>) -> Result<R, String>,
     ) -> Result<R, SignalError> {
         let plugin = self.plugin;
         let keys: Vec<MqaStr> = request
@@ -161,7 +162,7 @@ impl PluginSource {
         // SAFETY: `batch` was filled by a successful `fetch`; the view and
         // everything borrowed from it are gone before `free_batch` below.
         let copied =
-            unsafe { view_batch(&batch, &plugin.info().fields, &origin) }.map(|v| copy(&v));
+            unsafe { view_batch(&batch, &plugin.info().fields, &origin) }.and_then(|v| copy(&v));
         // SAFETY: the batch came from this plugin's `fetch` and is freed once.
         unsafe { (plugin.api.free_batch)(&mut batch) };
         copied.map_err(|message| SignalError::Malformed {
@@ -181,7 +182,7 @@ impl PluginSource {
         &mut self,
         request: &SignalRequest,
     ) -> Result<ColumnarBatch, SignalError> {
-        self.fetch_with(request, |v| v.to_columnar())
+        self.fetch_with(request, |v| Ok(v.to_columnar()))
     }
 }
 

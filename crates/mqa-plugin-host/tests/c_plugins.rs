@@ -59,11 +59,11 @@ fn vendor_c_plugin_reads_the_example_like_the_rust_one() {
     let config = path_config(&intent_data());
     let from_c = c.open(&config).unwrap().fetch(&all()).unwrap();
     assert_eq!(from_c.account.len(), 157);
-    assert_eq!(from_c.account[0], "company7x3.example");
+    assert_eq!(from_c.account.get(0), Some("company7x3.example"));
     let SignalColumn::Text(topics) = &from_c.columns[0] else {
         panic!("{:?}", from_c.columns)
     };
-    assert_eq!(topics[0].as_deref(), Some("competitor:acme"));
+    assert_eq!(topics.get(0), Some("competitor:acme"));
     let SignalColumn::Number(scores) = &from_c.columns[1] else {
         panic!()
     };
@@ -98,10 +98,10 @@ fn vendor_c_plugin_reads_the_example_like_the_rust_one() {
         })
         .unwrap();
     let expected = SignalBatch {
-        account: vec!["a.example".into()],
+        account: ["a.example"].into(),
         at: vec![mqa_syntax::time::parse_timestamp("2026-10-26").unwrap()],
         columns: vec![
-            SignalColumn::Text(vec![None]),
+            SignalColumn::Text([None].into()),
             SignalColumn::Number(vec![None]),
         ],
         rejects: b.rejects.clone(),
@@ -173,7 +173,7 @@ fn every_field_type_and_missing_values_cross_the_abi() {
     assert_eq!(
         b.columns,
         [
-            SignalColumn::Text(vec![Some("a".into()), None, Some("ü".into())]),
+            SignalColumn::Text([Some("a"), None, Some("ü")].into()),
             SignalColumn::Int(vec![Some(1), Some(2), None]),
             SignalColumn::Number(vec![Some(0.5), None, Some(-1.0)]),
             SignalColumn::Bool(vec![Some(true), Some(false), None]),
@@ -185,6 +185,28 @@ fn every_field_type_and_missing_values_cross_the_abi() {
     assert_eq!(b.rejects[0].line, 0);
     assert_eq!(b.rejects[0].raw, "{\"id\":null}");
     assert_eq!(b.rejects[0].reason, "no account id");
+}
+
+#[test]
+fn texts_with_shifted_offsets_missing_slots_and_multibyte_utf8_round_trip() {
+    let Some(cc) = c_compiler() else { return };
+    let (_dir, host) = abi_case(&cc, &[]);
+    let p = host.load("c-types").unwrap();
+    let mut src = p.open(r#"{"mode":"offset-text"}"#).unwrap();
+    let b = src.fetch(&all()).unwrap();
+    assert_eq!(b.account, ["k1", "k2", "é"]);
+    let SignalColumn::Text(labels) = &b.columns[0] else {
+        panic!("{:?}", b.columns)
+    };
+    assert_eq!(
+        labels.iter().collect::<Vec<_>>(),
+        [Some("a"), None, Some("日本")],
+        "offsets rebased; the missing slot's bytes (\"skip\") are no value"
+    );
+    assert_eq!(labels.get(2).map(str::len), Some(6));
+    let columnar = src.fetch_columnar(&all()).unwrap();
+    assert_eq!(columnar.account.get(2), Some("é"));
+    assert_eq!(columnar.to_signal_batch(), b);
 }
 
 #[test]

@@ -72,7 +72,7 @@ impl InlineSource {
             .map(|i| {
                 SignalColumn::Text(
                     rows.iter()
-                        .map(|r| r.cells.get(i).cloned().flatten())
+                        .map(|r| r.cells.get(i).and_then(|c| c.as_deref()))
                         .collect(),
                 )
             })
@@ -86,7 +86,7 @@ impl InlineSource {
                 thread_safe: true,
             },
             batch: SignalBatch {
-                account: rows.iter().map(|r| r.account.clone()).collect(),
+                account: rows.iter().map(|r| r.account.as_str()).collect(),
                 at: rows.iter().map(|r| r.at).collect(),
                 columns,
                 rejects: Vec::new(),

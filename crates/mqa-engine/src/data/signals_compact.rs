@@ -1,8 +1,9 @@
 //! A plugin's [`SignalBatch`] in compact form: every text (keys and text
 //! values) stored once in a dictionary and referred to by number, the other
-//! columns as given; and a record as the rejects file shows it. A batch of a few hundred thousand records holds two
-//! `String`s a record; the session compacts it on the thread that fetched
-//! it, so the strings are freed before the data load reaches its peak.
+//! columns as given; and a record as the rejects file shows it. A batch
+//! repeats its keys and topics on every record; the session compacts it on
+//! the thread that fetched it, so the repeats are freed before the data load
+//! reaches its peak.
 
 use super::claims::TextPool;
 use crate::intern::{hash_bytes, table_hash};
@@ -74,13 +75,17 @@ impl CompactBatch {
             rejects,
         } = batch;
         let mut texts = TextDict::default();
-        let account = account.into_iter().map(|s| texts.put(&s)).collect();
+        // A missing key reads as "" (rejected as an empty account).
+        let account = account
+            .iter()
+            .map(|s| s.map_or(NO_TEXT, |s| texts.put(s)))
+            .collect();
         let columns = columns
             .into_iter()
             .map(|c| match c {
                 SignalColumn::Text(v) => CompactColumn::Text(
-                    v.into_iter()
-                        .map(|s| s.map_or(NO_TEXT, |s| texts.put(&s)))
+                    v.iter()
+                        .map(|s| s.map_or(NO_TEXT, |s| texts.put(s)))
                         .collect(),
                 ),
                 other => CompactColumn::Other(other),
@@ -136,7 +141,7 @@ pub(crate) fn describe_compact(batch: &CompactBatch, i: usize) -> String {
 /// Value `i` of a column as the rejects file shows it (empty when missing).
 fn value_text(c: &SignalColumn, i: usize) -> String {
     match c {
-        SignalColumn::Text(v) => v.get(i).cloned().flatten().unwrap_or_default(),
+        SignalColumn::Text(v) => v.get(i).unwrap_or_default().to_string(),
         SignalColumn::Int(v) => v
             .get(i)
             .copied()
@@ -167,7 +172,7 @@ fn value_text(c: &SignalColumn, i: usize) -> String {
 /// A record written out for the rejects file: `account,at,field...`.
 pub(crate) fn describe(batch: &SignalBatch, i: usize) -> String {
     let mut parts = vec![
-        batch.account.get(i).cloned().unwrap_or_default(),
+        batch.account.get(i).unwrap_or_default().to_string(),
         batch
             .at
             .get(i)
@@ -187,10 +192,10 @@ mod tests {
     #[test]
     fn texts_are_stored_once_and_read_back() {
         let batch = SignalBatch {
-            account: vec!["a.example".into(), "b.example".into(), "a.example".into()],
+            account: ["a.example", "b.example", "a.example"].into(),
             at: vec![1, 2, 3],
             columns: vec![
-                SignalColumn::Text(vec![Some("siem".into()), None, Some("a.example".into())]),
+                SignalColumn::Text([Some("siem"), None, Some("a.example")].into()),
                 SignalColumn::Number(vec![Some(1.5), None, Some(3.0)]),
             ],
             rejects: Vec::new(),

@@ -298,7 +298,7 @@ fn stage_value(
         CompactColumn::Other(c) => c,
     };
     match (col, ty) {
-        (SignalColumn::Text(v), _) => match v.get(i).and_then(|s| s.as_deref()) {
+        (SignalColumn::Text(v), _) => match v.get(i) {
             None | Some("") => Ok(missing),
             Some(s) => stage_bytes(name, ty, s.as_bytes(), interner, true),
         },

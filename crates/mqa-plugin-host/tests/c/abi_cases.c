@@ -12,7 +12,8 @@
  *   -DMQA_TEST_NULL_DESC     the entry returns NULL
  *
  * Modes: ok, error, open-error, wrong-type, few-columns, bad-offsets,
- * bad-utf8, bad-bool, empty-key, null-values.
+ * bad-utf8, bad-bool, empty-key, null-values, offset-text (text offsets that
+ * start past 0, a missing value whose slot holds bytes, multi-byte UTF-8).
  */
 #include "mqa_plugin.h"
 
@@ -51,6 +52,12 @@ static const uint64_t LABEL_OFFSETS[] = {0, 1, 1, 3};
 static const uint8_t LABEL_DATA[] = "a\xc3\xbc";     /* "a", "", "ü" */
 static const uint8_t BAD_LABEL_DATA[] = "a\xff\xfe"; /* not UTF-8 */
 static const uint8_t LABEL_VALID[] = {1, 0, 1};
+/* offset-text: keys "k1", "k2", "é" after 2 unused bytes; labels "a",
+ * missing (its slot holds "skip"), "日本" after 3 unused bytes. */
+static const uint64_t SHIFTED_ACCOUNT_OFFSETS[] = {2, 4, 6, 8};
+static const uint8_t SHIFTED_ACCOUNT_DATA[] = "--k1k2" "\xc3\xa9";
+static const uint64_t SHIFTED_LABEL_OFFSETS[] = {3, 4, 8, 14};
+static const uint8_t SHIFTED_LABEL_DATA[] = "abca" "skip" "\xe6\x97\xa5" "\xe6\x9c\xac";
 static const int64_t COUNT[] = {1, 2, 0};
 static const uint8_t COUNT_VALID[] = {1, 1, 0};
 static const double RATIO[] = {0.5, 0, -1};
@@ -82,7 +89,8 @@ static int has(MqaStr config, const char *word) {
 static int32_t t_open(MqaStr config, void **handle_out, MqaStr *error_out) {
     static const char *modes[] = {"\"open-error\"", "\"wrong-type\"", "\"few-columns\"",
                                   "\"bad-offsets\"", "\"bad-utf8\"", "\"bad-bool\"",
-                                  "\"empty-key\"", "\"null-values\"", "\"error\"", "\"ok\""};
+                                  "\"empty-key\"", "\"null-values\"", "\"offset-text\"",
+                                  "\"error\"", "\"ok\""};
     Handle *h = calloc(1, sizeof *h);
     if (!h) return MQA_STATUS_ERROR;
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
@@ -110,13 +118,16 @@ static int32_t t_fetch(void *handle, const MqaRequest *req, MqaBatch *out, MqaSt
         *error_out = message("the vendor API said 503");
         return MQA_STATUS_ERROR;
     }
+    int shifted = strcmp(mode, "offset-text") == 0;
     MqaColumn c[5];
     memset(c, 0, sizeof c);
     c[0].type_code = MQA_TYPE_TEXT;
     c[0].validity = LABEL_VALID;
-    c[0].text.offsets = LABEL_OFFSETS;
-    c[0].text.data = strcmp(mode, "bad-utf8") == 0 ? BAD_LABEL_DATA : LABEL_DATA;
-    c[0].text.data_len = 3;
+    c[0].text.offsets = shifted ? SHIFTED_LABEL_OFFSETS : LABEL_OFFSETS;
+    c[0].text.data = shifted                        ? SHIFTED_LABEL_DATA
+                   : strcmp(mode, "bad-utf8") == 0 ? BAD_LABEL_DATA
+                                                   : LABEL_DATA;
+    c[0].text.data_len = shifted ? 14 : 3;
     c[1].type_code = strcmp(mode, "wrong-type") == 0 ? MQA_TYPE_NUMBER : MQA_TYPE_INT;
     c[1].validity = COUNT_VALID;
     c[1].ints = strcmp(mode, "null-values") == 0 ? NULL : COUNT;
@@ -134,9 +145,10 @@ static int32_t t_fetch(void *handle, const MqaRequest *req, MqaBatch *out, MqaSt
     out->rows = 3;
     out->account.offsets = strcmp(mode, "bad-offsets") == 0 ? BAD_OFFSETS
                          : strcmp(mode, "empty-key") == 0   ? EMPTY_KEY_OFFSETS
+                         : shifted                          ? SHIFTED_ACCOUNT_OFFSETS
                                                             : ACCOUNT_OFFSETS;
-    out->account.data = ACCOUNT_DATA;
-    out->account.data_len = 6;
+    out->account.data = shifted ? SHIFTED_ACCOUNT_DATA : ACCOUNT_DATA;
+    out->account.data_len = shifted ? 8 : 6;
     out->at = AT;
     out->columns = COLUMNS;
     out->column_count = strcmp(mode, "few-columns") == 0 ? 4 : 5;
