@@ -7,6 +7,7 @@
 
 pub mod value;
 
+mod fused;
 mod pred;
 pub(crate) mod scan;
 
@@ -121,6 +122,7 @@ pub struct Scratch<'e> {
     /// The account and window `engaged` was marked for.
     engaged_for: Option<(usize, i64)>,
     keys: Vec<(u8, u64)>,
+    fused: fused::FusedScratch,
 }
 
 /// Runs compiled models over a loaded data set.
@@ -137,6 +139,8 @@ pub struct Evaluator<'e> {
     domain_col: Option<usize>,
     /// Compiled scans per model and node (aggregations and per-record rules).
     compiled: Vec<Vec<Option<pred::CompiledScan<'e>>>>,
+    /// Fused scans per model (built from `compiled`).
+    plans: Vec<fused::ModelPlan<'e>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -196,8 +200,10 @@ impl<'e> Evaluator<'e> {
             lists,
             domain_col,
             compiled: Vec::new(),
+            plans: Vec::new(),
         };
         ev.compiled = ev.compile_scans();
+        ev.plans = ev.plan_fusion();
         ev
     }
 
@@ -228,16 +234,23 @@ impl<'e> Evaluator<'e> {
         }
     }
 
-    /// Evaluates every node of `model` for account row `a` into `scratch.slots`.
+    /// Evaluates every node of `model` for account row `a` into `scratch.slots`:
+    /// the fused scans first (they read no other node), then the others in order.
     pub fn run_nodes(&'e self, model: usize, a: usize, scratch: &mut Scratch<'e>) {
-        let Some(g) = self.program.models.get(model) else {
+        let (Some(g), Some(plan)) = (self.program.models.get(model), self.plans.get(model)) else {
             return;
         };
         scratch.slots.clear();
-        scratch.slots.reserve(g.nodes.len());
-        for (i, node) in g.nodes.iter().enumerate() {
+        scratch.slots.resize(g.nodes.len(), Value::Missing);
+        self.run_fused(plan, a, &mut scratch.fused, &mut scratch.slots);
+        for &i in &plan.steps {
+            let Some(node) = g.nodes.get(i) else {
+                continue;
+            };
             let v = self.node(model, i, node, a, scratch);
-            scratch.slots.push(v);
+            if let Some(s) = scratch.slots.get_mut(i) {
+                *s = v;
+            }
         }
     }
 

@@ -12,11 +12,11 @@ use super::value::Value;
 use super::{ConstList, Evaluator, Scratch};
 use crate::data::Column;
 use crate::eval::scan::Rec;
-use crate::intern::Sym;
+use crate::intern::{Interner, Sym};
 use mqa_compiler::graph::*;
 
 /// A compiled `where` condition: whether it holds for a record.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Pred<'e> {
     /// A text column equals a symbol.
     TextEq(&'e [Sym], Sym),
@@ -41,7 +41,7 @@ pub(crate) enum Pred<'e> {
 }
 
 /// A compiled aggregated field: its value for a record.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Read<'e> {
     Text(&'e [Sym]),
     Num(&'e [f64]),
@@ -75,7 +75,29 @@ impl<'e> Pred<'e> {
         a: usize,
         scratch: &Scratch<'e>,
     ) -> bool {
-        let row = rec.row();
+        match self {
+            Pred::And(x, y) => x.holds(ev, rec, a, scratch) && y.holds(ev, rec, a, scratch),
+            Pred::Or(x, y) => x.holds(ev, rec, a, scratch) || y.holds(ev, rec, a, scratch),
+            Pred::General(e) => ev.rec_eval(e, rec, a, scratch).is_true(),
+            _ => self.holds_row(ev.interner, rec.row()),
+        }
+    }
+
+    /// Whether the condition reads columns only (no [`Pred::General`] part):
+    /// then [`Pred::holds_row`] decides it from the row alone.
+    pub(crate) fn is_plain(&self) -> bool {
+        match self {
+            Pred::General(_) => false,
+            Pred::And(x, y) | Pred::Or(x, y) => x.is_plain() && y.is_plain(),
+            _ => true,
+        }
+    }
+
+    /// Whether a plain condition ([`Pred::is_plain`]) holds for a row of its
+    /// collection. A [`Pred::General`] part needs the record's account and
+    /// the account's values, which a row does not give: it never holds here.
+    #[inline]
+    pub(crate) fn holds_row(&self, interner: &Interner, row: usize) -> bool {
         match self {
             Pred::TextEq(col, s) => matches!(col.get(row), Some(x) if x == s && !x.is_missing()),
             Pred::TextIn(col, list) => {
@@ -83,7 +105,7 @@ impl<'e> Pred<'e> {
             }
             Pred::TextAffix { col, affix, starts } => match col.get(row) {
                 Some(&x) if !x.is_missing() => {
-                    let t = ev.interner.resolve(x);
+                    let t = interner.resolve(x);
                     if *starts {
                         t.starts_with(affix)
                     } else {
@@ -103,9 +125,9 @@ impl<'e> Pred<'e> {
                 },
                 _ => false,
             },
-            Pred::And(x, y) => x.holds(ev, rec, a, scratch) && y.holds(ev, rec, a, scratch),
-            Pred::Or(x, y) => x.holds(ev, rec, a, scratch) || y.holds(ev, rec, a, scratch),
-            Pred::General(e) => ev.rec_eval(e, rec, a, scratch).is_true(),
+            Pred::And(x, y) => x.holds_row(interner, row) && y.holds_row(interner, row),
+            Pred::Or(x, y) => x.holds_row(interner, row) || y.holds_row(interner, row),
+            Pred::General(_) => false,
         }
     }
 }

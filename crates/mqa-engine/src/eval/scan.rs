@@ -14,14 +14,14 @@ pub(crate) enum Rec {
     Signal(u16, usize),
 }
 
-const MICROS: i64 = 1_000_000;
+pub(crate) const MICROS: i64 = 1_000_000;
 
 /// Distinct values `distinct` keeps by search before it sorts instead.
-const SMALL_DISTINCT: usize = 32;
+pub(crate) const SMALL_DISTINCT: usize = 32;
 
 impl<'e> Evaluator<'e> {
     /// The lower bound (exclusive) of a window: `as_of − window`.
-    fn window_floor(&self, window_secs: i64) -> i64 {
+    pub(crate) fn window_floor(&self, window_secs: i64) -> i64 {
         self.as_of
             .saturating_sub(window_secs.saturating_mul(MICROS))
     }
