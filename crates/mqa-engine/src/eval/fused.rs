@@ -24,7 +24,9 @@ use mqa_compiler::graph::*;
 #[derive(Debug, Default)]
 pub(crate) struct ModelPlan<'e> {
     groups: Vec<Group<'e>>,
-    /// The nodes left to the node-by-node evaluation, in order.
+    /// The constant nodes.
+    pub(crate) consts: Vec<usize>,
+    /// The other nodes left to the node-by-node evaluation, in order.
     pub(crate) steps: Vec<usize>,
 }
 
@@ -135,6 +137,7 @@ impl<'e> Evaluator<'e> {
         for (i, n) in g.nodes.iter().enumerate() {
             match self.member(m, i, n) {
                 Some((scan, decay, member)) => add_member(&mut plan.groups, scan, decay, member),
+                None if matches!(n, Node::Const(_)) => plan.consts.push(i),
                 None => plan.steps.push(i),
             }
         }
@@ -218,11 +221,17 @@ impl<'e> Evaluator<'e> {
 
     /// One pass over the group's records of account `a`.
     fn run_group(&self, g: &Group<'e>, a: usize, fs: &mut FusedScratch) {
-        fs.states.clear();
-        fs.states.extend(g.members.iter().map(|m| State {
-            flag: matches!(m.acc, Acc::All),
-            ..State::default()
-        }));
+        // Reset in place (a `State` built whole and copied in costs a
+        // store-forwarding stall per member).
+        fs.states.resize(g.members.len(), State::default());
+        for (st, m) in fs.states.iter_mut().zip(&g.members) {
+            st.start = 0;
+            st.n = 0;
+            st.sum = 0.0;
+            st.best = None;
+            st.flag = matches!(m.acc, Acc::All);
+            st.sorted = false;
+        }
         for m in &g.members {
             if matches!(m.acc, Acc::DistinctText(_) | Acc::DistinctNum(_)) {
                 if fs.keys.len() <= m.node {
