@@ -129,6 +129,20 @@ impl<'e> Evaluator<'e> {
             .collect()
     }
 
+    /// How many nodes of model `m` the fused passes compute.
+    #[cfg(test)]
+    pub(crate) fn fused_nodes(&self, m: usize) -> usize {
+        self.plans
+            .get(m)
+            .map_or(0, |p| p.groups.iter().map(|g| g.members.len()).sum())
+    }
+
+    /// How many fused passes model `m` makes per account.
+    #[cfg(test)]
+    pub(crate) fn fused_groups(&self, m: usize) -> usize {
+        self.plans.get(m).map_or(0, |p| p.groups.len())
+    }
+
     fn plan_model(&self, m: usize) -> ModelPlan<'e> {
         let mut plan = ModelPlan::default();
         let Some(g) = self.program.models.get(m) else {
@@ -558,3 +572,7 @@ fn index_of<T: PartialEq>(v: &mut Vec<T>, x: T) -> usize {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "fused_tests.rs"]
+mod tests;
