@@ -227,7 +227,7 @@ impl<'e> Evaluator<'e> {
             for (m, st) in g.members.iter().zip(&fs.states) {
                 let keys = fs.keys.get(m.node).map_or(0, Vec::len);
                 if let Some(slot) = slots.get_mut(m.node) {
-                    *slot = result(&m.acc, st, keys);
+                    write_result(&m.acc, st, keys, slot);
                 }
             }
         }
@@ -443,24 +443,29 @@ fn add_key(st: &mut State, keys: Option<&mut Vec<u64>>, k: u64) {
     }
 }
 
-/// A member's value after the pass (`keys`: its distinct keys).
-fn result<'e>(acc: &Acc<'e>, st: &State, keys: usize) -> Value<'e> {
+/// Writes a member's value after the pass (`keys`: how many distinct
+/// keys it found) into its slot, in place (see `nodes.rs`).
+#[inline(always)]
+fn write_result(acc: &Acc<'_>, st: &State, keys: usize, slot: &mut Value<'_>) {
     match acc {
-        Acc::Count => Value::Num(st.n as f64),
-        Acc::Any | Acc::All => Value::Bool(st.flag),
-        Acc::DistinctText(_) | Acc::DistinctNum(_) => Value::Num(keys as f64),
+        Acc::Count => *slot = Value::Num(st.n as f64),
+        Acc::Any | Acc::All => *slot = Value::Bool(st.flag),
+        Acc::DistinctText(_) | Acc::DistinctNum(_) => *slot = Value::Num(keys as f64),
         Acc::Numbers(kind, _) => match kind {
-            AggKind::Sum => Value::Num(st.sum),
+            AggKind::Sum => *slot = Value::Num(st.sum),
             AggKind::Avg => {
                 if st.n == 0 {
-                    Value::Missing
+                    *slot = Value::Missing;
                 } else {
-                    Value::Num(st.sum / st.n as f64)
+                    *slot = Value::Num(st.sum / st.n as f64);
                 }
             }
-            _ => st.best.map_or(Value::Missing, Value::Num),
+            _ => match st.best {
+                Some(b) => *slot = Value::Num(b),
+                None => *slot = Value::Missing,
+            },
         },
-        Acc::Points { cap, .. } => Value::Num(cap.map_or(st.sum, |c| st.sum.min(c))),
+        Acc::Points { cap, .. } => *slot = Value::Num(cap.map_or(st.sum, |c| st.sum.min(c))),
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod value;
 
 mod fused;
+mod nodes;
 mod pred;
 pub(crate) mod scan;
 
@@ -243,8 +244,15 @@ impl<'e> Evaluator<'e> {
         scratch.slots.clear();
         scratch.slots.resize(g.nodes.len(), Value::Missing);
         for &i in &plan.consts {
-            if let (Some(Node::Const(c)), Some(s)) = (g.nodes.get(i), scratch.slots.get_mut(i)) {
-                *s = self.const_value(model, i, c);
+            if let Some(Node::Const(c)) = g.nodes.get(i) {
+                match c {
+                    Const::Number(x) => nodes::set_num(&mut scratch.slots, i, *x),
+                    _ => {
+                        if let Some(s) = scratch.slots.get_mut(i) {
+                            *s = self.const_value(model, i, c);
+                        }
+                    }
+                }
             }
         }
         self.run_fused(plan, a, &mut scratch.fused, &mut scratch.slots);
@@ -252,74 +260,12 @@ impl<'e> Evaluator<'e> {
             let Some(node) = g.nodes.get(i) else {
                 continue;
             };
-            // The usual account-level nodes read their inputs in place and
-            // write their slot in place: a `Value` returned through the
-            // stack and copied whole into the slot is read back before its
-            // parts are stored (a store-forwarding stall per node).
-            let slots = &mut scratch.slots;
-            match node {
-                Node::When { points, condition } => {
-                    let v = if is_true_at(slots, *condition) {
-                        *points
-                    } else {
-                        0.0
-                    };
-                    set_num(slots, i, v);
-                }
-                Node::BlockSum { rules, max } => {
-                    let mut s = 0.0;
-                    for r in rules {
-                        s += num_at(slots, *r).unwrap_or(0.0);
-                    }
-                    set_num(slots, i, max.map_or(s, |m| s.min(m)));
-                }
-                Node::Sum(items) => {
-                    let mut s = 0.0;
-                    for r in items {
-                        s += num_at(slots, *r).unwrap_or(0.0);
-                    }
-                    set_num(slots, i, s);
-                }
-                Node::Binary(op, x, y) if num_compare(*op) => {
-                    match (num_at(slots, *x), num_at(slots, *y)) {
-                        (Some(l), Some(r)) => match op {
-                            // As `binary`: `==` and `!=` by `==`, an order
-                            // by `partial_cmp` (unknown when unordered).
-                            Bin::Eq => set_bool(slots, i, l == r),
-                            Bin::Ne => set_bool(slots, i, l != r),
-                            _ => match l.partial_cmp(&r) {
-                                Some(o) => set_bool(
-                                    slots,
-                                    i,
-                                    match op {
-                                        Bin::Lt => o.is_lt(),
-                                        Bin::Le => o.is_le(),
-                                        Bin::Gt => o.is_gt(),
-                                        _ => o.is_ge(),
-                                    },
-                                ),
-                                None => set_missing(slots, i),
-                            },
-                        },
-                        _ => {
-                            let v = self.node(model, i, node, a, scratch);
-                            if let Some(s) = scratch.slots.get_mut(i) {
-                                *s = v;
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    let v = self.node(model, i, node, a, scratch);
-                    if let Some(s) = scratch.slots.get_mut(i) {
-                        *s = v;
-                    }
-                }
-            }
+            self.step(model, i, node, a, scratch);
         }
     }
 
-    #[inline(always)]
+    /// A node's value (the general way; see `nodes.rs` for the usual ones).
+    #[inline]
     fn node(
         &'e self,
         model: usize,
@@ -483,51 +429,6 @@ impl<'e> Evaluator<'e> {
             route,
         })
     }
-}
-
-/// Whether a slot holds `true` (read in place).
-#[inline(always)]
-fn is_true_at(slots: &[Value<'_>], id: NodeId) -> bool {
-    matches!(slots.get(id.index()), Some(Value::Bool(true)))
-}
-
-/// A slot's number (read in place).
-#[inline(always)]
-fn num_at(slots: &[Value<'_>], id: NodeId) -> Option<f64> {
-    match slots.get(id.index()) {
-        Some(Value::Num(x)) => Some(*x),
-        _ => None,
-    }
-}
-
-#[inline(always)]
-fn set_num(slots: &mut [Value<'_>], i: usize, x: f64) {
-    if let Some(s) = slots.get_mut(i) {
-        *s = Value::Num(x);
-    }
-}
-
-#[inline(always)]
-fn set_bool(slots: &mut [Value<'_>], i: usize, b: bool) {
-    if let Some(s) = slots.get_mut(i) {
-        *s = Value::Bool(b);
-    }
-}
-
-#[inline(always)]
-fn set_missing(slots: &mut [Value<'_>], i: usize) {
-    if let Some(s) = slots.get_mut(i) {
-        *s = Value::Missing;
-    }
-}
-
-/// Whether a binary operator compares two numbers (as `binary` does, with
-/// `partial_cmp`, when both sides are numbers).
-fn num_compare(op: Bin) -> bool {
-    matches!(
-        op,
-        Bin::Eq | Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge
-    )
 }
 
 /// The value of a column cell (sentinels become [`Value::Missing`]).
