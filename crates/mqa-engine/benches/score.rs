@@ -121,6 +121,17 @@ fn bench(c: &mut Criterion) {
     });
     g.sample_size(20);
     g.throughput(Throughput::Elements(ACCOUNTS));
+    // Every account on this thread: the CPU cost of scoring, without the
+    // thread pool (and less noise from the other core).
+    g.bench_function("all_20k_accounts_one_thread", |b| {
+        let mut scratch = Scratch::default();
+        b.iter(|| {
+            (0..s.data.accounts.len())
+                .filter_map(|a| ev.decide(0, a, &mut scratch))
+                .filter(|d| d.qualified)
+                .count()
+        })
+    });
     g.bench_function("all_20k_accounts", |b| {
         b.iter(|| s.score_all(&[0], &|_| {}).len())
     });
