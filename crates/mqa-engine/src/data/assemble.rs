@@ -52,24 +52,45 @@ pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
     )
 }
 
-/// Contacts grouped by account, file order within an account.
-pub(crate) fn contacts(raw: RawTable, accounts: usize, interner: &mut Interner) -> Contacts {
-    let ids = intern_ids(&raw, interner);
+/// Contacts grouped by account, file order within an account, and their
+/// ids for the events load. The ids are interned while the keys are built
+/// (from the file's texts) on another thread.
+pub(crate) fn contacts(
+    raw: RawTable,
+    accounts: usize,
+    interner: &mut Interner,
+) -> (Contacts, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
-    if is_identity(&perm) {
-        return Contacts {
+    let identity = is_identity(&perm);
+    let (ids, keys) = rayon::join(
+        || intern_ids(&raw, interner),
+        || {
+            let mut keys = ContactKeys::with_capacity(raw.len());
+            if identity {
+                (0..raw.len()).for_each(|r| keys.push(raw.id(r).as_bytes()));
+            } else {
+                perm.iter()
+                    .for_each(|&r| keys.push(raw.id(r as usize).as_bytes()));
+            }
+            keys
+        },
+    );
+    if identity {
+        let contacts = Contacts {
             id: ids,
             account: raw.account,
             fields: raw.fields,
             account_start,
         };
+        return (contacts, keys);
     }
-    Contacts {
+    let contacts = Contacts {
         id: par_gather(&ids, &perm, Sym::MISSING),
         account: par_gather(&raw.account, &perm, u32::MAX),
         fields: raw.fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
-    }
+    };
+    (contacts, keys)
 }
 
 /// Rows per piece when account groups are sorted in parallel.
@@ -256,15 +277,6 @@ pub(crate) fn permute_range<T: Clone>(v: &mut [T], start: usize, order: &[u32]) 
 
 fn is_identity(perm: &[u32]) -> bool {
     perm.iter().enumerate().all(|(i, &r)| r as usize == i)
-}
-
-/// The contact ids of every account, for joining events to contacts.
-pub(crate) fn contact_keys(contacts: &Contacts, interner: &Interner) -> ContactKeys {
-    let mut keys = ContactKeys::with_capacity(contacts.id.len());
-    for &s in &contacts.id {
-        keys.push(interner.resolve(s).as_bytes(), s);
-    }
-    keys
 }
 
 /// Account id → row, for the contacts and events loads.

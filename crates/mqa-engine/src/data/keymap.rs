@@ -4,7 +4,7 @@
 //! slot, so a lookup touches one or two cache lines instead of walking the
 //! shared interner.
 
-use crate::intern::{hash_bytes, table_hash, Sym};
+use crate::intern::{hash_bytes, table_hash};
 use hashbrown::HashTable;
 use std::ops::Range;
 
@@ -156,7 +156,7 @@ impl AccountKeys {
 /// Contact ids in grouped order (the contacts of one account side by side).
 #[derive(Default)]
 pub(crate) struct ContactKeys {
-    keys: Vec<(InlineKey<24>, Sym)>,
+    keys: Vec<InlineKey<24>>,
     overflow: Vec<Box<[u8]>>,
 }
 
@@ -168,20 +168,20 @@ impl ContactKeys {
         }
     }
 
-    pub(crate) fn push(&mut self, key: &[u8], sym: Sym) {
+    pub(crate) fn push(&mut self, key: &[u8]) {
         let k = InlineKey::new(key, &mut self.overflow);
-        self.keys.push((k, sym));
+        self.keys.push(k);
     }
 
-    /// The row and id symbol of the contact in `rows` whose id is `key`.
+    /// The row of the contact in `rows` whose id is `key`.
     #[inline]
-    pub(crate) fn find(&self, rows: Range<usize>, key: &[u8]) -> Option<(u32, Sym)> {
+    pub(crate) fn find(&self, rows: Range<usize>, key: &[u8]) -> Option<u32> {
         let start = rows.start;
         let slice = self.keys.get(rows)?;
         slice
             .iter()
-            .position(|(k, _)| k.matches(key, &self.overflow))
-            .and_then(|i| slice.get(i).map(|&(_, sym)| ((start + i) as u32, sym)))
+            .position(|k| k.matches(key, &self.overflow))
+            .map(|i| (start + i) as u32)
     }
 }
 
@@ -225,14 +225,14 @@ mod tests {
         let long_b = "x".repeat(20) + "-tail-b";
         let twenty_four = "exactly-twenty-four-byte";
         let mut c = ContactKeys::with_capacity(4);
-        for (k, key) in ["", twenty_four, &long_a, &long_b].iter().enumerate() {
-            c.push(key.as_bytes(), Sym(k as u32 + 10));
+        for key in ["", twenty_four, &long_a, &long_b] {
+            c.push(key.as_bytes());
         }
-        assert_eq!(c.find(0..4, b""), Some((0, Sym(10))));
-        assert_eq!(c.find(0..4, twenty_four.as_bytes()), Some((1, Sym(11))));
+        assert_eq!(c.find(0..4, b""), Some(0));
+        assert_eq!(c.find(0..4, twenty_four.as_bytes()), Some(1));
         assert_eq!(c.find(0..4, b"exactly-twenty-four-bytE"), None);
-        assert_eq!(c.find(0..4, long_a.as_bytes()), Some((2, Sym(12))));
-        assert_eq!(c.find(0..4, long_b.as_bytes()), Some((3, Sym(13))));
+        assert_eq!(c.find(0..4, long_a.as_bytes()), Some(2));
+        assert_eq!(c.find(0..4, long_b.as_bytes()), Some(3));
         assert_eq!(c.find(0..3, long_b.as_bytes()), None);
         assert_eq!(c.find(2..9, long_b.as_bytes()), None);
 

@@ -251,9 +251,8 @@ pub fn load_dataset(
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
     lap("  contacts: rows");
-    let contacts = assemble::contacts(raw, accounts.len(), interner);
+    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
-    let contact_keys = assemble::contact_keys(&contacts, interner);
     lap("  contacts: index");
 
     let spec = TableSpec {

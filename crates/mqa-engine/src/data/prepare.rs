@@ -89,7 +89,9 @@ pub(crate) struct Prepared {
     pub account: Vec<u32>,
     /// Events: contact row (`u32::MAX`: anonymous, or no contact of the account).
     pub contact: Vec<u32>,
-    /// Events: the contact's symbol, `LOCAL | n` for a text of `dict`, or missing.
+    /// Events: `LOCAL | n` (a text of `dict`) for a `contact_id` that names
+    /// no contact of the account; missing otherwise (anonymous, or a known
+    /// contact, whose id comes from its row).
     pub contact_id: Vec<Sym>,
     /// Events: `at`.
     pub at: Vec<Micros>,
@@ -255,7 +257,8 @@ fn check_row<V: RowView>(
                         keys.find(s.contacts_start as usize..s.contacts_end as usize, &c)
                     });
                     match found {
-                        Some(hit) => hit,
+                        // Its id is read from its row after the load.
+                        Some(row) => (row, Sym::MISSING),
                         None => (u32::MAX, Sym(LOCAL | out.dict.put_bytes(&c))),
                     }
                 }
