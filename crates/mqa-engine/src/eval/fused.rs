@@ -55,6 +55,10 @@ struct Group<'e> {
     /// The members' distinct windows in seconds (timed walks; one unused
     /// entry otherwise).
     windows: Vec<i64>,
+    /// Events walks: which contacts the records of a window engage, as
+    /// (index into `windows`, index of the marks in [`FusedScratch`]).
+    /// Engaged walks: the index of their marks.
+    marks: Vec<(usize, usize)>,
     /// The per-record members' distinct decays (timed walks only).
     decays: Vec<DecayKind>,
     members: Vec<Member<'e>>,
@@ -118,7 +122,8 @@ pub(crate) struct FusedScratch {
     starts: Vec<usize>,
     /// Per decay of the group: the row its factor was computed for, and the factor.
     factors: Vec<(usize, f64)>,
-    marks: Vec<bool>,
+    /// Per engaged window: which of the account's contacts are engaged.
+    marks: Vec<Vec<bool>>,
 }
 
 impl<'e> Evaluator<'e> {
@@ -158,6 +163,7 @@ impl<'e> Evaluator<'e> {
         for g in &mut plan.groups {
             g.dispatch();
         }
+        mark_engaged(&mut plan.groups);
         plan
     }
 
@@ -231,6 +237,7 @@ fn add_member<'e>(groups: &mut Vec<Group<'e>>, scan: &Scan, decay: DecayKind, mu
                 walk,
                 key: None,
                 always: 0,
+                marks: Vec::new(),
                 windows: Vec::new(),
                 decays: Vec::new(),
                 members: Vec::new(),
@@ -250,6 +257,51 @@ fn add_member<'e>(groups: &mut Vec<Group<'e>>, scan: &Scan, decay: DecayKind, mu
         }
     }
     g.members.push(m);
+}
+
+/// Has the (first) events walk mark the contacts each engaged walk reads,
+/// so that the account's events are walked once; the events walk goes
+/// first.
+fn mark_engaged(groups: &mut Vec<Group<'_>>) {
+    let windows: Vec<i64> = groups
+        .iter()
+        .filter_map(|g| match g.walk {
+            Walk::Engaged(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    if windows.is_empty() {
+        return;
+    }
+    let events = match groups.iter().position(|g| g.walk == Walk::Events) {
+        Some(i) => i,
+        None => {
+            groups.push(Group {
+                walk: Walk::Events,
+                key: None,
+                always: 0,
+                marks: Vec::new(),
+                windows: Vec::new(),
+                decays: Vec::new(),
+                members: Vec::new(),
+            });
+            groups.len() - 1
+        }
+    };
+    let first = groups.remove(events);
+    groups.insert(0, first);
+    let mut slots: Vec<i64> = Vec::new();
+    for g in groups.iter_mut().skip(1) {
+        if let Walk::Engaged(w) = g.walk {
+            g.marks = vec![(0, index_of(&mut slots, w))];
+        }
+    }
+    if let Some(ev) = groups.first_mut() {
+        for (slot, w) in slots.into_iter().enumerate() {
+            let window = index_of(&mut ev.windows, w);
+            ev.marks.push((window, slot));
+        }
+    }
 }
 
 /// The text column and constant a condition starts with (`col == s`, or

@@ -57,7 +57,11 @@ impl<'e> Evaluator<'e> {
             Walk::Events => {
                 let r = self.data.events.of_account(a);
                 let ats = self.data.events.at.get(r.clone()).unwrap_or(&[]);
-                self.walk_timed(g, r.start, ats, fs);
+                if g.marks.is_empty() {
+                    self.walk_timed(g, r.start, ats, fs);
+                } else {
+                    self.walk_events_marking(g, a, r.start, ats, fs);
+                }
             }
             Walk::Source(s) => {
                 if let Some(Some(src)) = self.sources.get(s as usize) {
@@ -71,16 +75,22 @@ impl<'e> Evaluator<'e> {
                     self.feed(g, row, None, fs);
                 }
             }
-            Walk::Engaged(window) => {
-                let mut marks = std::mem::take(&mut fs.marks);
-                self.engaged_marks(a, window, &mut marks);
+            Walk::Engaged(_) => {
+                // Marked by the events walk, which goes first.
+                let slot = g.marks.first().map_or(usize::MAX, |m| m.1);
+                let marks = match fs.marks.get_mut(slot) {
+                    Some(m) => std::mem::take(m),
+                    None => Vec::new(),
+                };
                 let start = self.data.contacts.of_account(a).start;
                 for (i, m) in marks.iter().enumerate() {
                     if *m {
                         self.feed(g, start + i, None, fs);
                     }
                 }
-                fs.marks = marks;
+                if let Some(m) = fs.marks.get_mut(slot) {
+                    *m = marks;
+                }
             }
         }
         for (m, st) in g.members.iter().zip(&fs.states) {
@@ -97,6 +107,23 @@ impl<'e> Evaluator<'e> {
     /// each member from the first row of its own window
     /// (`as_of − window < at ≤ as_of`, as [`Evaluator::event_rows`]).
     fn walk_timed(&self, g: &Group<'e>, base: usize, ats: &[i64], fs: &mut FusedScratch) {
+        let end = self.window_starts(g, base, ats, fs);
+        let first = fs.starts.iter().copied().min().unwrap_or(end);
+        for row in first..end {
+            let at = ats.get(row - base).copied();
+            self.feed(g, row, at, fs);
+        }
+    }
+
+    /// The first row of each of the group's windows into `fs.starts` and
+    /// each member's state; returns the end of the rows (`at ≤ as_of`).
+    fn window_starts(
+        &self,
+        g: &Group<'e>,
+        base: usize,
+        ats: &[i64],
+        fs: &mut FusedScratch,
+    ) -> usize {
         let end = base + ats.partition_point(|&t| t <= self.as_of);
         fs.starts.clear();
         for &w in &g.windows {
@@ -106,10 +133,50 @@ impl<'e> Evaluator<'e> {
         for (st, m) in fs.states.iter_mut().zip(&g.members) {
             st.start = fs.starts.get(m.window).copied().unwrap_or(usize::MAX);
         }
+        end
+    }
+
+    /// [`Self::walk_timed`] over the account's events that also marks, per
+    /// engaged window, the account's contacts with an event in it (as
+    /// [`Evaluator::engaged_marks`]).
+    fn walk_events_marking(
+        &self,
+        g: &Group<'e>,
+        a: usize,
+        base: usize,
+        ats: &[i64],
+        fs: &mut FusedScratch,
+    ) {
+        let cr = self.data.contacts.of_account(a);
+        if fs.marks.len() < g.marks.len() {
+            fs.marks.resize_with(g.marks.len(), Vec::new);
+        }
+        for m in &mut fs.marks {
+            m.clear();
+            m.resize(cr.len(), false);
+        }
+        let end = self.window_starts(g, base, ats, fs);
         let first = fs.starts.iter().copied().min().unwrap_or(end);
         for row in first..end {
             let at = ats.get(row - base).copied();
             self.feed(g, row, at, fs);
+            let c = self
+                .data
+                .events
+                .contact
+                .get(row)
+                .copied()
+                .unwrap_or(u32::MAX) as usize;
+            if !cr.contains(&c) {
+                continue;
+            }
+            for &(window, slot) in &g.marks {
+                if fs.starts.get(window).is_some_and(|&s| row >= s) {
+                    if let Some(m) = fs.marks.get_mut(slot).and_then(|m| m.get_mut(c - cr.start)) {
+                        *m = true;
+                    }
+                }
+            }
         }
     }
 
