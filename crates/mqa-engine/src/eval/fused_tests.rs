@@ -196,12 +196,37 @@ fn write_data(dir: &std::path::Path) -> Feed {
     )
 }
 
+/// A model that reads engaged contacts only (its events pass walks the
+/// events for the marks alone), in two windows.
+const ENGAGED_ONLY: &str = r#"
+schema account { domain: text }
+schema contact { role: text  department: text }
+schema event { kind: text  tier: text  value: number }
+source intent = plugin "feed" { path: "x" }
+model m {
+  threshold 0
+  window 60d
+  block b within 7d {
+    1 when any(engaged where role == "vp")
+    1 per engaged where department == "it"
+  }
+  block c {
+    1 when distinct(engaged.department) >= 2
+    1 when count(engaged where role == "user") >= 1
+  }
+}
+"#;
+
 fn session(dir: &std::path::Path) -> Session {
-    let file = mqa_syntax::SourceFile::new("t.mqa", RULES.to_string());
+    session_of(dir, RULES)
+}
+
+fn session_of(dir: &std::path::Path, rules: &str) -> Session {
+    let file = mqa_syntax::SourceFile::new("t.mqa", rules.to_string());
     let ast = mqa_syntax::parse(&file).unwrap();
     let plugins: HashMap<String, Vec<(String, FieldType)>> =
         [("feed".to_string(), fields())].into_iter().collect();
-    let compiled = mqa_compiler::compile(&ast, RULES, &plugins);
+    let compiled = mqa_compiler::compile(&ast, rules, &plugins);
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
     let feed: SourceInput = Ok(Box::new(write_data(dir)));
     Session::load(
@@ -296,6 +321,31 @@ fn fused_scans_equal_the_interpreter_to_the_bit() {
         fractional > 300,
         "decayed sums should be seen ({fractional})"
     );
+}
+
+#[test]
+fn engaged_contacts_marked_by_an_events_pass_with_no_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session_of(dir.path(), ENGAGED_ONLY);
+    let ev = s.evaluator();
+    let g = &s.program.models[0];
+    assert_eq!(ev.fused_nodes(0), 4);
+    // The events pass (marks only) and one pass per engaged window.
+    assert_eq!(ev.fused_groups(0), 3);
+    let mut fast = Scratch::default();
+    let mut slow = Scratch::default();
+    let mut fired = 0;
+    for a in 0..s.data.accounts.len() {
+        ev.run_nodes(0, a, &mut fast);
+        slow.slots = fast.slots.clone();
+        for (i, n) in g.nodes.iter().enumerate() {
+            if let Some(want) = interpreted(&ev, n, a, &mut slow) {
+                assert_eq!(fast.slots[i], want, "account {a}, {}", g.labels[i]);
+                fired += usize::from(want.is_true() || want.num().is_some_and(|x| x > 0.0));
+            }
+        }
+    }
+    assert!(fired > 50, "{fired}");
 }
 
 #[test]
