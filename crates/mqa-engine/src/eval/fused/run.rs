@@ -124,7 +124,14 @@ impl<'e> Evaluator<'e> {
         ats: &[i64],
         fs: &mut FusedScratch,
     ) -> usize {
-        let end = base + ats.partition_point(|&t| t <= self.as_of);
+        // Records after `as_of` are not loaded: the last record usually
+        // answers (one load, not a binary search's chain of them).
+        let end = base
+            + if ats.last().is_none_or(|&t| t <= self.as_of) {
+                ats.len()
+            } else {
+                ats.partition_point(|&t| t <= self.as_of)
+            };
         fs.starts.clear();
         for &w in &g.windows {
             let floor = self.window_floor(w);
