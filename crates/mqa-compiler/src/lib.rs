@@ -15,6 +15,7 @@ pub mod graph;
 mod model;
 mod names;
 mod record;
+mod scan;
 pub mod suggest;
 mod types;
 
