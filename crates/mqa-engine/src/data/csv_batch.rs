@@ -198,6 +198,9 @@ impl CsvBatch {
     }
 }
 
+#[path = "csv_plain.rs"]
+mod plain;
+
 /// Calls `f(position, is_newline)` for each `,` and `\n` of `bytes`, in
 /// order. Eight bytes at a time: the bytes equal to `,` or `\n` are found
 /// with word arithmetic (exact, no false hits), then the matches are

@@ -151,7 +151,18 @@ struct Cursor {
 }
 
 /// Checks every row of `batch`, into `out` (cleared first; its buffers are reused).
-pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Prepared) -> Prepared {
+pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, out: Prepared) -> Prepared {
+    prepare_batch_with(batch, spec, out, true)
+}
+
+/// [`prepare_batch`]; `plain`: whether valid UTF-8 plain CSV batches take
+/// [`check_plain`] first (false only to test that path against the general one).
+fn prepare_batch_with(
+    batch: &RowBatch,
+    spec: &TableSpec<'_>,
+    mut out: Prepared,
+    plain: bool,
+) -> Prepared {
     out.clear(spec);
     let mut cur = Cursor {
         utf8_ok: false,
@@ -165,7 +176,16 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, mut out: Pre
             // Cells of a valid UTF-8 batch (split at ASCII bytes) are valid too.
             let bytes = b.records_bytes();
             cur.utf8_ok = bytes.is_ascii() || std::str::from_utf8(bytes).is_ok();
-            b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
+            let plain = plain
+                && cur.utf8_ok
+                && b.for_each_plain(
+                    &mut (&mut out, &mut cur),
+                    |(out, cur), line, cells| check_plain(line, cells, spec, out, cur),
+                    |(out, cur), row| prepare_row(row, spec, out, cur),
+                );
+            if !plain {
+                b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
+            }
         }
         RowBatch::Jsonl(b) => {
             for i in 0..b.len() {
@@ -242,6 +262,100 @@ fn check_row<V: RowView>(
                 .ok_or_else(|| format!("unknown account_id `{}`", String::from_utf8_lossy(a)))?,
         ),
     };
+    keep_row(
+        row.line(),
+        &id,
+        slot,
+        contact_text.as_deref(),
+        at,
+        spec,
+        out,
+        cur,
+    );
+    Ok(())
+}
+
+/// [`check_row`] for a row of a plain, valid UTF-8 CSV batch whose field
+/// count is right (`cells`: its wanted columns), on the usual values only:
+/// false when any check would fail or needs the general path, which then
+/// checks the row from the start (so rejects and their reasons are its).
+/// On false, `out` holds nothing of the row but texts in `dict`.
+#[inline]
+fn check_plain(
+    line: u64,
+    cells: &[&[u8]],
+    spec: &TableSpec<'_>,
+    out: &mut Prepared,
+    cur: &mut Cursor,
+) -> bool {
+    let cell = |k: usize| -> &[u8] { cells.get(k).copied().unwrap_or_default() };
+    let id = cell(0);
+    if id.is_empty() {
+        return false;
+    }
+    let account_text = match spec.kind {
+        TableKind::Accounts => None,
+        _ => match cell(1) {
+            [] => return false,
+            a => Some(a),
+        },
+    };
+    let mut contact_text = None;
+    let mut at = TIME_MISSING;
+    if spec.kind == TableKind::Events {
+        contact_text = Some(cell(2)).filter(|c| !c.is_empty());
+        at = match parse_utc_seconds(cell(3), &mut cur.day) {
+            Some(t) => t,
+            None => return false,
+        };
+    }
+    let first = spec.kind.builtins().len();
+    for (k, ((name, ty), col)) in spec.fields.iter().zip(out.fields.iter_mut()).enumerate() {
+        if push_field(
+            col,
+            name,
+            *ty,
+            Cell::Bytes(cell(first + k)),
+            &mut out.dict,
+            true,
+        )
+        .is_err()
+        {
+            for c in &mut out.fields {
+                c.truncate(cur.kept);
+            }
+            return false;
+        }
+    }
+    let slot = match account_text {
+        None => None,
+        Some(a) => match account(spec, cur, a) {
+            Some(s) => Some(s),
+            None => {
+                for c in &mut out.fields {
+                    c.truncate(cur.kept);
+                }
+                return false;
+            }
+        },
+    };
+    keep_row(line, id, slot, contact_text, at, spec, out, cur);
+    true
+}
+
+/// Appends a row that passed every check (its values only when it is kept).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn keep_row(
+    line: u64,
+    id: &[u8],
+    slot: Option<AccountSlot>,
+    contact_text: Option<&[u8]>,
+    at: Micros,
+    spec: &TableSpec<'_>,
+    out: &mut Prepared,
+    cur: &mut Cursor,
+) {
     let kept = spec.kind != TableKind::Events || at <= spec.as_of;
     if kept {
         cur.kept += 1;
@@ -254,12 +368,12 @@ fn check_row<V: RowView>(
                 None => (u32::MAX, Sym::MISSING),
                 Some(c) => {
                     let found = slot.zip(spec.contacts).and_then(|(s, keys)| {
-                        keys.find(s.contacts_start as usize..s.contacts_end as usize, &c)
+                        keys.find(s.contacts_start as usize..s.contacts_end as usize, c)
                     });
                     match found {
                         // Its id is read from its row after the load.
                         Some(row) => (row, Sym::MISSING),
-                        None => (u32::MAX, Sym(LOCAL | out.dict.put_bytes(&c))),
+                        None => (u32::MAX, Sym(LOCAL | out.dict.put_bytes(c))),
                     }
                 }
             };
@@ -272,13 +386,12 @@ fn check_row<V: RowView>(
             c.truncate(cur.kept);
         }
     }
-    out.ids.extend_from_slice(&id);
+    out.ids.extend_from_slice(id);
     out.claims.push(Claim {
-        line: row.line(),
+        line,
         id_end: out.ids.len() as u32,
-        hash: hash_bytes(&id),
+        hash: hash_bytes(id),
     });
-    Ok(())
 }
 
 /// Appends a declared field's cell to its column; the usual cases (a text
@@ -465,6 +578,10 @@ fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32], tmp: &mut Vec<T>) {
     tmp.extend(order.iter().filter_map(|&i| v.get(i as usize).copied()));
     std::mem::swap(v, tmp);
 }
+
+#[cfg(test)]
+#[path = "prepare_tests.rs"]
+mod plain_tests;
 
 #[cfg(test)]
 mod sort_tests {
