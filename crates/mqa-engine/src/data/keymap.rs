@@ -49,10 +49,7 @@ impl<const N: usize> InlineKey<N> {
         if s.len() <= N {
             // Ids of one account often share a long prefix: their last bytes
             // tell them apart in one comparison.
-            if s.len() >= 8 && self.data.get(s.len() - 8..s.len()) != s.get(s.len() - 8..) {
-                return false;
-            }
-            return self.data.get(..s.len()) == Some(s);
+            return self.data.get(..s.len()).is_some_and(|d| same_bytes(d, s));
         }
         if self.data.get(..Self::HEAD) != s.get(..Self::HEAD) {
             return false;
@@ -65,6 +62,33 @@ impl<const N: usize> InlineKey<N> {
             .get(u32::from_le_bytes(idx) as usize)
             .is_some_and(|l| **l == *s)
     }
+}
+
+/// `a == b`, for keys of 8 to 16 bytes (the usual ids) by two word
+/// compares instead of a `memcmp` call (longer keys: the last word first). Ids of one account often share a
+/// long prefix: the last word tells them apart first.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| -> u64 {
+        s.get(i..i + 8).map_or(0, |w| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(w);
+            u64::from_le_bytes(x)
+        })
+    };
+    word(a, n - 8) == word(b, n - 8)
+        && (if n <= 16 {
+            word(a, 0) == word(b, 0)
+        } else {
+            a == b
+        })
 }
 
 /// What a lookup of an account id gives.
@@ -217,6 +241,35 @@ mod tests {
                 contacts_end: 7
             })
         );
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let keys: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"acc-7-0",
+            b"acc-7-00",
+            b"acc-7-01",
+            b"bcc-7-00",
+            b"acc-7-00000-c12",
+            b"acc-7-00000-c1234",
+            b"bcc-7-00000-c1234",
+        ];
+        for a in keys {
+            for b in keys {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        // Every length 8..=24, differing at each position.
+        for n in 8..=24 {
+            let a: Vec<u8> = (0..n as u8).collect();
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] ^= 0x40;
+                assert!(!same_bytes(&a, &b) && same_bytes(&a, &a), "{n} {i}");
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::column::{Column, Staged, TIME_MISSING};
 use super::dict::LocalDict;
-use super::keymap::{AccountKeys, AccountSlot, ContactKeys};
+use super::keymap::{same_bytes, AccountKeys, AccountSlot, ContactKeys};
 use super::rows::{RowBatch, RowView};
 use super::values::{cell_text, parse_int, parse_number, parse_utc_seconds, stage, Cell, DayCache};
 use crate::intern::{hash_bytes, Sym};
@@ -439,7 +439,7 @@ fn push_field(
 #[inline]
 fn account(spec: &TableSpec<'_>, cur: &mut Cursor, key: &[u8]) -> Option<AccountSlot> {
     if let Some(slot) = cur.last_slot {
-        if cur.last_key == key {
+        if same_bytes(&cur.last_key, key) {
             return slot;
         }
         // Rows often follow the accounts file's order: try the next account.

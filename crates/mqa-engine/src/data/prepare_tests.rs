@@ -274,3 +274,97 @@ fn plain_fast_path_equals_general_checks_for_contacts_and_accounts() {
     let (plain, plain_rejects, _) = both_ways(s.as_bytes(), &spec, 100_000);
     assert!(plain >= 2 && plain_rejects >= 2);
 }
+
+/// Times the row checks of `$MQA_ROWS_BENCH/events.csv` (with its accounts
+/// and contacts files) on one thread, the plain path against the general
+/// one: `MQA_ROWS_BENCH=bench/data/100000 cargo test --release -p mqa-engine
+/// --lib time_event_rows -- --ignored --nocapture` (`MQA_ROWS_ONLY=plain`
+/// or `general` to time one path, for a profile).
+#[test]
+#[ignore]
+#[allow(clippy::print_stderr)]
+fn time_event_rows() {
+    let Ok(dir) = std::env::var("MQA_ROWS_BENCH") else {
+        return;
+    };
+    let dir = Path::new("../..").join(dir);
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let (accounts_csv, contacts_csv, events) = (
+        read("accounts.csv"),
+        read("contacts.csv"),
+        read("events.csv"),
+    );
+    let mut accounts = AccountKeys::with_capacity(1 << 17);
+    for (row, line) in accounts_csv.split(|&b| b == b'\n').skip(1).enumerate() {
+        if let Some(id) = line
+            .split(|&b| b == b',')
+            .next()
+            .filter(|id| !id.is_empty())
+        {
+            accounts.insert(id, row as u32);
+        }
+    }
+    // Contacts grouped by account row (the file is in account order).
+    let mut contacts = ContactKeys::with_capacity(1 << 20);
+    let mut start = vec![0u32];
+    let mut last_row = 0u32;
+    let mut count = 0u32;
+    for line in contacts_csv.split(|&b| b == b'\n').skip(1) {
+        let mut f = line.split(|&b| b == b',');
+        let (Some(id), Some(acc)) = (f.next(), f.next()) else {
+            continue;
+        };
+        let row = accounts.get(acc).unwrap().row;
+        assert!(row >= last_row, "contacts in account order");
+        while last_row < row {
+            start.push(count);
+            last_row += 1;
+        }
+        contacts.push(id);
+        count += 1;
+    }
+    while start.len() < 1 << 17 {
+        start.push(count);
+    }
+    accounts.set_contacts(&start);
+    let fields = vec![
+        ("kind".to_string(), FieldType::Text),
+        ("asset_tier".to_string(), FieldType::Text),
+    ];
+    let spec = TableSpec {
+        kind: TableKind::Events,
+        fields: &fields,
+        accounts: Some(&accounts),
+        contacts: Some(&contacts),
+        as_of: mqa_syntax::time::parse_timestamp("2026-11-01T00:00:00Z").unwrap(),
+        size_hint: None,
+        lines: false,
+    };
+    let wanted = ["id", "account_id", "contact_id", "at", "kind", "asset_tier"];
+    let mut batches = Vec::new();
+    let mut r = CsvRows::new(&events[..], Path::new("events.csv"), &wanted).unwrap();
+    while let Some(b) = r.next_csv_batch(None).unwrap() {
+        batches.push(RowBatch::Csv(b));
+    }
+    let mut out = Prepared::default();
+    let mut best = [f64::MAX; 2];
+    for _ in 0..7 {
+        for (k, plain) in [(0, false), (1, true)] {
+            if std::env::var("MQA_ROWS_ONLY").is_ok_and(|o| (o == "plain") != plain) {
+                continue;
+            }
+            let t = std::time::Instant::now();
+            let mut rows = 0;
+            for b in &batches {
+                out = prepare_batch_with(b, &spec, out, plain);
+                rows += out.rows();
+            }
+            let ns = t.elapsed().as_nanos() as f64 / rows as f64;
+            best[k] = best[k].min(ns);
+        }
+    }
+    eprintln!(
+        "event rows: general {:.1} ns a row, plain {:.1} ns a row",
+        best[0], best[1]
+    );
+}
