@@ -179,19 +179,32 @@ impl Default for DayCache {
 /// which decides).
 #[inline]
 pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] =
-        b
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', _, _, _, _, _, _, _, _, b'Z'] = b
     else {
         return None;
     };
+    // `HH:MM:SS` as one word: digits become 0..=9 and the colons 0, and
+    // any other byte gives a byte of 10 or more.
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b.get(11..19)?);
+    let x = u64::from_le_bytes(w) ^ 0x3030_3a30_303a_3030;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if (x | x.wrapping_add(0x7676_7676_7676_7676)) & HIGH != 0 || x & 0x0000_ff00_00ff_0000 != 0 {
+        return None;
+    }
+    let digit = |i: u32| ((x >> (8 * i)) & 0xff) as u32;
+    let (h, mi, se) = (
+        digit(0) * 10 + digit(1),
+        digit(3) * 10 + digit(4),
+        digit(6) * 10 + digit(7),
+    );
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
     let two = |a: u8, b: u8| -> Option<u32> {
         (a.is_ascii_digit() && b.is_ascii_digit())
             .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
     };
-    let (h, mi, se) = (two(h0, h1)?, two(i0, i1)?, two(s0, s1)?);
-    if h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
     let key = u128::from_le_bytes([y0, y1, y2, y3, m0, m1, d0, d1, 1, 0, 0, 0, 0, 0, 0, 0]);
     let at = ((key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
     let day = match cache.slots.get(at) {
