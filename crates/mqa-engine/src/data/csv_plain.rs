@@ -43,6 +43,7 @@ impl CsvBatch {
         let mut start = self.span.0;
         let mut field = start;
         let mut n = 0usize;
+        let mut cells: Vec<&[u8]> = vec![&[]; wanted];
         let mut record = |state: &mut S,
                           pos: &[(usize, usize); PLAIN_CELLS],
                           n: usize,
@@ -50,11 +51,10 @@ impl CsvBatch {
                           start: usize,
                           end: usize| {
             if n == self.width {
-                let mut cells: [&[u8]; PLAIN_CELLS] = [&[]; PLAIN_CELLS];
-                for (c, &(a, b)) in cells.iter_mut().zip(pos).take(wanted) {
+                for (c, &(a, b)) in cells.iter_mut().zip(pos) {
                     *c = bytes.get(a..b).unwrap_or_default();
                 }
-                if fast(state, line, cells.get(..wanted).unwrap_or_default()) {
+                if fast(state, line, &cells) {
                     return;
                 }
             }
