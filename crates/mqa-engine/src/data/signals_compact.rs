@@ -43,6 +43,11 @@ impl TextDict {
     pub(crate) fn get(&self, i: u32) -> &str {
         self.texts.get(i as usize)
     }
+
+    /// How many distinct texts.
+    pub(crate) fn len(&self) -> usize {
+        self.texts.len()
+    }
 }
 
 /// One column of a [`CompactBatch`].

@@ -178,13 +178,36 @@ pub fn build_signal_input(
 
     let index = key_index(join, accounts, domain_column);
     let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
+    // The symbol of each dictionary text of a text field, once interned
+    // (a batch repeats its topics on every record).
+    let mut memo = TextMemo {
+        syms: vec![None; batch.texts.len()],
+    };
     // Records of one key usually come together: the last key's accounts.
     let mut last: Option<(u32, &[(Sym, u32)])> = None;
+    // The last key's text (records of one key usually come together).
+    let mut last_key: Option<(u32, &str)> = None;
     for i in 0..n {
         let key_no = batch.account.get(i).copied().unwrap_or(NO_TEXT);
-        let key = batch.key(i);
+        let key = match last_key {
+            Some((k, text)) if k == key_no => text,
+            _ => {
+                let text = batch.key(i);
+                last_key = Some((key_no, text));
+                text
+            }
+        };
         let t = batch.at.get(i).copied().unwrap_or(TIME_MISSING);
-        let checked = check_record(&batch, i, key, t, field_types, interner, &mut staged);
+        let checked = check_record(
+            &batch,
+            i,
+            key,
+            t,
+            field_types,
+            interner,
+            &mut memo,
+            &mut staged,
+        );
         if let Err(reason) = checked {
             let reason = format!("record {}: {reason}", i + 1);
             rejects
@@ -254,6 +277,13 @@ fn shape_problem(batch: &SignalBatch, field_types: &[(String, FieldType)]) -> Op
 }
 
 /// Checks record `i` and stages its field values.
+/// Symbols of a batch's dictionary texts staged as `text` values, by
+/// dictionary number.
+struct TextMemo {
+    syms: Vec<Option<Sym>>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn check_record(
     batch: &CompactBatch,
     i: usize,
@@ -261,6 +291,7 @@ fn check_record(
     t: Micros,
     field_types: &[(String, FieldType)],
     interner: &mut Interner,
+    memo: &mut TextMemo,
     staged: &mut Vec<Staged>,
 ) -> Result<(), String> {
     if key.is_empty() {
@@ -271,6 +302,21 @@ fn check_record(
     }
     staged.clear();
     for (col, (name, ty)) in batch.columns.iter().zip(field_types) {
+        if let (CompactColumn::Text(v), FieldType::Text) = (col, *ty) {
+            // A text field's value depends only on its text: interned once.
+            if let Some(&n) = v.get(i).filter(|&&n| n != NO_TEXT) {
+                if let Some(Some(sym)) = memo.syms.get(n as usize) {
+                    staged.push(Staged::Text(*sym));
+                    continue;
+                }
+                let value = stage_value(name, *ty, batch, col, i, interner)?;
+                if let (Staged::Text(sym), Some(slot)) = (&value, memo.syms.get_mut(n as usize)) {
+                    *slot = Some(*sym);
+                }
+                staged.push(value);
+                continue;
+            }
+        }
         staged.push(stage_value(name, *ty, batch, col, i, interner)?);
     }
     Ok(())
