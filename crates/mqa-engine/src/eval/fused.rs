@@ -64,6 +64,21 @@ struct Group<'e> {
     members: Vec<Member<'e>>,
 }
 
+impl Group<'_> {
+    /// A group with no members yet.
+    fn new(walk: Walk) -> Self {
+        Group {
+            walk,
+            key: None,
+            always: 0,
+            marks: Vec::new(),
+            windows: Vec::new(),
+            decays: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+}
+
 /// A group's key column, and per constant the members it goes to.
 #[derive(Debug)]
 struct Key<'e> {
@@ -233,15 +248,7 @@ fn add_member<'e>(groups: &mut Vec<Group<'e>>, scan: &Scan, decay: DecayKind, mu
     {
         Some(i) => i,
         None => {
-            groups.push(Group {
-                walk,
-                key: None,
-                always: 0,
-                marks: Vec::new(),
-                windows: Vec::new(),
-                decays: Vec::new(),
-                members: Vec::new(),
-            });
+            groups.push(Group::new(walk));
             groups.len() - 1
         }
     };
@@ -276,15 +283,7 @@ fn mark_engaged(groups: &mut Vec<Group<'_>>) {
     let events = match groups.iter().position(|g| g.walk == Walk::Events) {
         Some(i) => i,
         None => {
-            groups.push(Group {
-                walk: Walk::Events,
-                key: None,
-                always: 0,
-                marks: Vec::new(),
-                windows: Vec::new(),
-                decays: Vec::new(),
-                members: Vec::new(),
-            });
+            groups.push(Group::new(Walk::Events));
             groups.len() - 1
         }
     };

@@ -49,19 +49,24 @@ impl<'e> Evaluator<'e> {
         start..end.max(start)
     }
 
+    /// The contact row of event `row` (`u32::MAX` when it has none).
+    #[inline]
+    pub(crate) fn event_contact(&self, row: usize) -> usize {
+        self.data
+            .events
+            .contact
+            .get(row)
+            .copied()
+            .unwrap_or(u32::MAX) as usize
+    }
+
     /// Marks which of account `a`'s contacts have an event in the window.
     pub(crate) fn engaged_marks(&self, a: usize, window_secs: i64, marks: &mut Vec<bool>) {
         let cr = self.data.contacts.of_account(a);
         marks.clear();
         marks.resize(cr.len(), false);
         for row in self.event_rows(a, window_secs) {
-            let c = self
-                .data
-                .events
-                .contact
-                .get(row)
-                .copied()
-                .unwrap_or(u32::MAX) as usize;
+            let c = self.event_contact(row);
             if cr.contains(&c) {
                 if let Some(m) = marks.get_mut(c - cr.start) {
                     *m = true;

@@ -167,13 +167,7 @@ impl<'e> Evaluator<'e> {
         for row in first..end {
             let at = ats.get(row - base).copied();
             self.feed(g, row, at, fs);
-            let c = self
-                .data
-                .events
-                .contact
-                .get(row)
-                .copied()
-                .unwrap_or(u32::MAX) as usize;
+            let c = self.event_contact(row);
             if !cr.contains(&c) {
                 continue;
             }
