@@ -4,6 +4,7 @@
 use crate::eval::Decision;
 use crate::run::Session;
 use mqa_syntax::time::format_timestamp;
+use std::fmt::Write as _;
 use std::io::Write;
 
 /// One decision as the `csv`/`table` formats show it.
@@ -98,31 +99,9 @@ fn push_score6_fast(out: &mut String, v: f64) -> bool {
     if v < 0.0 && n != 0 {
         out.push('-');
     }
-    let (int, dec) = (n / 1_000_000, n % 1_000_000);
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut x = int;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
-    out.push('.');
-    let mut x = dec;
-    let mut frac_digits = [b'0'; 6];
-    for d in frac_digits.iter_mut().rev() {
-        *d = b'0' + (x % 10) as u8;
-        x /= 10;
-    }
-    for &d in &frac_digits {
-        out.push(char::from(d));
-    }
+    // Integers format exactly and fast (the float algorithm was the slow
+    // part); writing to a `String` cannot fail.
+    let _ = write!(out, "{}.{:06}", n / 1_000_000, n % 1_000_000);
     true
 }
 
