@@ -65,12 +65,10 @@ pub(crate) fn contacts(
     let (ids, keys) = rayon::join(
         || intern_ids(&raw, interner),
         || {
+            // In grouped order: grouped row `i` is file row `perm[i]`.
             let mut keys = ContactKeys::with_capacity(raw.len());
-            if identity {
-                (0..raw.len()).for_each(|r| keys.push(raw.id(r).as_bytes()));
-            } else {
-                perm.iter()
-                    .for_each(|&r| keys.push(raw.id(r as usize).as_bytes()));
+            for &r in &perm {
+                keys.push(raw.id(r as usize).as_bytes());
             }
             keys
         },

@@ -302,6 +302,23 @@ impl RowView for CsvRow<'_> {
 mod tests {
     use super::*;
 
+    /// `(position, is_newline)` of each delimiter, as `for_each_delimiter` finds them.
+    fn found(bytes: &[u8]) -> Vec<(usize, bool)> {
+        let mut got = Vec::new();
+        for_each_delimiter(bytes, |k, nl| got.push((k, nl)));
+        got
+    }
+
+    /// The same, byte by byte.
+    fn expected(bytes: &[u8]) -> Vec<(usize, bool)> {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b',' || b == b'\n')
+            .map(|(k, &b)| (k, b == b'\n'))
+            .collect()
+    }
+
     #[test]
     fn delimiters_in_order_across_blocks() {
         for len in [0, 1, 7, 8, 9, 63, 64, 65, 127, 128, 200] {
@@ -317,30 +334,18 @@ mod tests {
                     _ => b'x',
                 })
                 .collect();
-            let mut got = Vec::new();
-            for_each_delimiter(&bytes, |k, nl| got.push((k, nl)));
-            let want: Vec<(usize, bool)> = bytes
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b',' || b == b'\n')
-                .map(|(k, &b)| (k, b == b'\n'))
-                .collect();
-            assert_eq!(got, want, "{len} bytes");
+            assert_eq!(found(&bytes), expected(&bytes), "{len} bytes");
         }
         // Every byte value at every position of a word, next to a delimiter.
         for v in 0..=255u8 {
             for at in 0..9 {
                 let mut bytes = vec![v; 17];
                 bytes[at] = if at % 2 == 0 { b',' } else { b'\n' };
-                let mut got = Vec::new();
-                for_each_delimiter(&bytes, |k, nl| got.push((k, nl)));
-                let want: Vec<(usize, bool)> = bytes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &b)| b == b',' || b == b'\n')
-                    .map(|(k, &b)| (k, b == b'\n'))
-                    .collect();
-                assert_eq!(got, want, "byte {v:#x} around position {at}");
+                assert_eq!(
+                    found(&bytes),
+                    expected(&bytes),
+                    "byte {v:#x} around position {at}"
+                );
             }
         }
     }

@@ -145,32 +145,15 @@ pub(crate) fn describe_compact(batch: &CompactBatch, i: usize) -> String {
 
 /// Value `i` of a column as the rejects file shows it (empty when missing).
 fn value_text(c: &SignalColumn, i: usize) -> String {
+    fn shown<T: Copy>(v: &[Option<T>], i: usize, text: impl Fn(T) -> String) -> String {
+        v.get(i).copied().flatten().map(text).unwrap_or_default()
+    }
     match c {
         SignalColumn::Text(v) => v.get(i).unwrap_or_default().to_string(),
-        SignalColumn::Int(v) => v
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|x| x.to_string())
-            .unwrap_or_default(),
-        SignalColumn::Number(v) => v
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|x| x.to_string())
-            .unwrap_or_default(),
-        SignalColumn::Bool(v) => v
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|x| x.to_string())
-            .unwrap_or_default(),
-        SignalColumn::Time(v) => v
-            .get(i)
-            .copied()
-            .flatten()
-            .map(format_timestamp)
-            .unwrap_or_default(),
+        SignalColumn::Int(v) => shown(v, i, |x| x.to_string()),
+        SignalColumn::Number(v) => shown(v, i, |x| x.to_string()),
+        SignalColumn::Bool(v) => shown(v, i, |x| x.to_string()),
+        SignalColumn::Time(v) => shown(v, i, format_timestamp),
     }
 }
 

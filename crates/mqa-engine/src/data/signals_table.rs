@@ -180,9 +180,7 @@ pub fn build_signal_input(
     let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
     // The symbol of each dictionary text of a text field, once interned
     // (a batch repeats its topics on every record).
-    let mut memo = TextMemo {
-        syms: vec![None; batch.texts.len()],
-    };
+    let mut memo: Vec<Option<Sym>> = vec![None; batch.texts.len()];
     // Records of one key usually come together: the last key's accounts.
     let mut last: Option<(u32, &[(Sym, u32)])> = None;
     // The last key's text (records of one key usually come together).
@@ -277,12 +275,6 @@ fn shape_problem(batch: &SignalBatch, field_types: &[(String, FieldType)]) -> Op
 }
 
 /// Checks record `i` and stages its field values.
-/// Symbols of a batch's dictionary texts staged as `text` values, by
-/// dictionary number.
-struct TextMemo {
-    syms: Vec<Option<Sym>>,
-}
-
 #[allow(clippy::too_many_arguments)]
 fn check_record(
     batch: &CompactBatch,
@@ -291,7 +283,7 @@ fn check_record(
     t: Micros,
     field_types: &[(String, FieldType)],
     interner: &mut Interner,
-    memo: &mut TextMemo,
+    memo: &mut [Option<Sym>],
     staged: &mut Vec<Staged>,
 ) -> Result<(), String> {
     if key.is_empty() {
@@ -305,12 +297,12 @@ fn check_record(
         if let (CompactColumn::Text(v), FieldType::Text) = (col, *ty) {
             // A text field's value depends only on its text: interned once.
             if let Some(&n) = v.get(i).filter(|&&n| n != NO_TEXT) {
-                if let Some(Some(sym)) = memo.syms.get(n as usize) {
+                if let Some(Some(sym)) = memo.get(n as usize) {
                     staged.push(Staged::Text(*sym));
                     continue;
                 }
                 let value = stage_value(name, *ty, batch, col, i, interner)?;
-                if let (Staged::Text(sym), Some(slot)) = (&value, memo.syms.get_mut(n as usize)) {
+                if let (Staged::Text(sym), Some(slot)) = (&value, memo.get_mut(n as usize)) {
                     *slot = Some(*sym);
                 }
                 staged.push(value);
