@@ -64,9 +64,9 @@ impl<const N: usize> InlineKey<N> {
     }
 }
 
-/// `a == b`, for keys of 8 to 16 bytes (the usual ids) by two word
-/// compares instead of a `memcmp` call (longer keys: the last word first). Ids of one account often share a
-/// long prefix: the last word tells them apart first.
+/// `a == b`: keys of 8 to 16 bytes (the usual ids) by two word compares
+/// instead of a `memcmp` call, longer ones by their last word first (ids of
+/// one account often share a long prefix; their ends tell them apart).
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();

@@ -135,6 +135,14 @@ impl Prepared {
         }
     }
 
+    /// Drops the field values staged for a row that is not kept (the
+    /// columns go back to the `kept` rows before it).
+    fn drop_staged(&mut self, kept: usize) {
+        for c in &mut self.fields {
+            c.truncate(kept);
+        }
+    }
+
     /// Rows read (kept, after `as_of`, or rejected).
     pub(crate) fn rows(&self) -> u64 {
         (self.claims.len() + self.rejects.len()) as u64
@@ -203,9 +211,7 @@ fn prepare_batch_with(
 
 fn prepare_row<V: RowView>(row: &V, spec: &TableSpec<'_>, out: &mut Prepared, cur: &mut Cursor) {
     if let Err(reason) = check_row(row, spec, out, cur) {
-        for c in &mut out.fields {
-            c.truncate(cur.kept);
-        }
+        out.drop_staged(cur.kept);
         out.rejects.push(RowReject {
             line: row.line(),
             raw: row.raw_range(),
@@ -322,9 +328,7 @@ fn check_plain(
         )
         .is_err()
         {
-            for c in &mut out.fields {
-                c.truncate(cur.kept);
-            }
+            out.drop_staged(cur.kept);
             return false;
         }
     }
@@ -333,9 +337,7 @@ fn check_plain(
         Some(a) => match account(spec, cur, a) {
             Some(s) => Some(s),
             None => {
-                for c in &mut out.fields {
-                    c.truncate(cur.kept);
-                }
+                out.drop_staged(cur.kept);
                 return false;
             }
         },
@@ -383,9 +385,7 @@ fn keep_row(
             out.at.push(at);
         }
     } else {
-        for c in &mut out.fields {
-            c.truncate(cur.kept);
-        }
+        out.drop_staged(cur.kept);
     }
     out.ids.extend_from_slice(id);
     out.claims.push(Claim {
