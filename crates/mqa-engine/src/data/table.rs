@@ -117,10 +117,19 @@ enum Msg {
     Failed(LoadError),
 }
 
+/// Batches that may exist at once beyond one per worker. Commits are in
+/// file order, so a worker descheduled in the middle of batch `n` holds up
+/// every later batch; with few spare batches the reader then runs out of
+/// buffers and the other workers sit idle. 24 (a batch is a 1 MB block and
+/// its checked columns) took the events of 100 000 accounts from 0.34 to
+/// 0.32 s and the whole run from 0.75 to 0.69 s, for 12 MB more peak
+/// memory (medians of 10 alternating runs, 2 cores), against 3.
+const SPARE_BATCHES: usize = 24;
+
 /// Reads the file on one thread and checks batches on `workers` threads
 /// while this thread commits the checked batches in order (and hands their
-/// buffers back to the reader). At most `workers + 3` batches exist at
-/// once.
+/// buffers back to the reader). At most `workers + SPARE_BATCHES` batches
+/// exist at once.
 fn parallel(
     reader: &mut dyn BatchReader,
     first: [RowBatch; 2],
@@ -129,7 +138,7 @@ fn parallel(
     b: &mut Builder,
     interner: &mut Interner,
 ) -> Result<(), LoadError> {
-    let max_batches = workers + 3;
+    let max_batches = workers + SPARE_BATCHES;
     let path = b.path();
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
