@@ -52,43 +52,56 @@ pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
     )
 }
 
-/// Contacts grouped by account, file order within an account, and their
-/// ids for the events load. The ids are interned while the keys are built
-/// (from the file's texts) on another thread.
-pub(crate) fn contacts(
-    raw: RawTable,
-    accounts: usize,
-    interner: &mut Interner,
-) -> (Contacts, ContactKeys) {
+/// How a contacts table is grouped by account: the permutation (grouped
+/// row → file row), the CSR starts, and whether the file was grouped already.
+pub(crate) struct ContactOrder {
+    perm: Vec<u32>,
+    pub(crate) account_start: Vec<u32>,
+    identity: bool,
+}
+
+/// The grouping of the contacts by account, and their ids (in grouped
+/// order) for the events load. Their ids are interned separately
+/// ([`intern_ids`]), while the events are read, and put in place by
+/// [`contacts`].
+pub(crate) fn contact_keys(raw: &RawTable, accounts: usize) -> (ContactOrder, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
     let identity = is_identity(&perm);
-    let (ids, keys) = rayon::join(
-        || intern_ids(&raw, interner),
-        || {
-            // In grouped order: grouped row `i` is file row `perm[i]`.
-            let mut keys = ContactKeys::with_capacity(raw.len());
-            for &r in &perm {
-                keys.push(raw.id(r as usize).as_bytes());
-            }
-            keys
-        },
-    );
+    // In grouped order: grouped row `i` is file row `perm[i]`.
+    let mut keys = ContactKeys::with_capacity(raw.len());
+    for &r in &perm {
+        keys.push(raw.id(r as usize).as_bytes());
+    }
+    let order = ContactOrder {
+        perm,
+        account_start,
+        identity,
+    };
+    (order, keys)
+}
+
+/// Contacts grouped by account, file order within an account; `ids` are
+/// the interned ids of `raw`'s rows, in file order.
+pub(crate) fn contacts(raw: RawTable, order: ContactOrder, ids: Vec<Sym>) -> Contacts {
+    let ContactOrder {
+        perm,
+        account_start,
+        identity,
+    } = order;
     if identity {
-        let contacts = Contacts {
+        return Contacts {
             id: ids,
             account: raw.account,
             fields: raw.fields,
             account_start,
         };
-        return (contacts, keys);
     }
-    let contacts = Contacts {
+    Contacts {
         id: par_gather(&ids, &perm, Sym::MISSING),
         account: par_gather(&raw.account, &perm, u32::MAX),
         fields: raw.fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
-    };
-    (contacts, keys)
+    }
 }
 
 /// Rows per piece when account groups are sorted in parallel.

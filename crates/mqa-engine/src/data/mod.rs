@@ -227,7 +227,7 @@ pub fn load_dataset(
         size_hint: None,
         lines: true,
     };
-    let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
+    let (raw, s) = load_table(acc_file, &spec, interner, rejects, &mut |_| {})?;
     summary.files.push(s);
     lap("  accounts: rows");
     let mut accounts = Accounts {
@@ -248,11 +248,11 @@ pub fn load_dataset(
         size_hint: None,
         lines: false,
     };
-    let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
+    let (raw_contacts, s) = load_table(con_file, &spec, interner, rejects, &mut |_| {})?;
     summary.files.push(s);
     lap("  contacts: rows");
-    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
-    account_keys.set_contacts(&contacts.account_start);
+    let (order, contact_keys) = assemble::contact_keys(&raw_contacts, accounts.len());
+    account_keys.set_contacts(&order.account_start);
     lap("  contacts: index");
 
     let spec = TableSpec {
@@ -264,11 +264,23 @@ pub fn load_dataset(
         size_hint: None,
         lines: false,
     };
-    let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
+    // The contacts' ids are interned by the loading thread while the first
+    // batches of events are read and checked (before any event text is
+    // interned, so symbols are numbered as if it were done first).
+    let mut contact_ids = None;
+    let mut intern_contacts = |i: &mut Interner| {
+        contact_ids = Some(assemble::intern_ids(&raw_contacts, i));
+    };
+    let (raw, s) = load_table(ev_file, &spec, interner, rejects, &mut intern_contacts)?;
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
-    lap("  events: rows");
+    let ids = match contact_ids {
+        Some(ids) => ids,
+        None => assemble::intern_ids(&raw_contacts, interner),
+    };
+    let contacts = assemble::contacts(raw_contacts, order, ids);
+    lap("  events: rows (and contact ids)");
     let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
     lap("  group events");
 
@@ -302,6 +314,7 @@ fn load_table(
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
+    meanwhile: &mut table::Meanwhile<'_>,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let src = open(input)?;
     let size_hint = if input.gzip {
@@ -325,5 +338,13 @@ fn load_table(
     };
     let mut rows = reader(src)?;
     let reopen = || reader(open(input)?);
-    load_file(rows.as_mut(), &reopen, &input.path, spec, interner, rejects)
+    load_file(
+        rows.as_mut(),
+        &reopen,
+        &input.path,
+        spec,
+        interner,
+        rejects,
+        meanwhile,
+    )
 }

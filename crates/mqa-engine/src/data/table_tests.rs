@@ -126,6 +126,11 @@ fn run_format(
             )?)
         })
     };
+    let mut calls = 0;
+    let mut meanwhile = |i: &mut Interner| {
+        calls += 1;
+        i.intern("meanwhile");
+    };
     let (t, s) = pool
         .install(|| {
             let mut rows = open()?;
@@ -136,9 +141,14 @@ fn run_format(
                 &spec,
                 &mut interner,
                 &mut rejects,
+                &mut meanwhile,
             )
         })
         .unwrap();
+    // `meanwhile` ran once, before any text of the file was interned.
+    assert_eq!(calls, 1);
+    let marker = interner.get("meanwhile").unwrap();
+    assert!(marker < interner.get("page_view").unwrap());
     let ids = (0..t.len()).map(|r| t.id(r).to_string()).collect();
     (t, s, rejects, ids)
 }
