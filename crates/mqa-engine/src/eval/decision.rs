@@ -15,11 +15,100 @@ pub struct Decision {
     pub score: f64,
     pub qualified: bool,
     /// Values of the model's grades, in declaration order.
-    pub grades: Vec<Sym>,
+    pub grades: InlineList<Sym, 4>,
     /// Indices (into the model's gates) of failed gates, in declaration order.
-    pub failed_gates: Vec<u16>,
+    pub failed_gates: InlineList<u16, 8>,
     /// Index of the chosen route (only when qualified).
     pub route: Option<u16>,
+}
+
+/// A short list kept inside the decision: up to `N` values need no
+/// allocation (the usual case: a model has a few grades and gates), more
+/// go to the heap. Reads as a slice (`iter`, `first`, `len`, indexing).
+#[derive(Clone)]
+pub struct InlineList<T: Copy, const N: usize>(Repr<T, N>);
+
+#[derive(Clone)]
+enum Repr<T, const N: usize> {
+    Empty,
+    /// The first `.0` values are the list's.
+    Inline(u8, [T; N]),
+    Heap(Vec<T>),
+}
+
+impl<T: Copy, const N: usize> InlineList<T, N> {
+    /// An empty list.
+    pub fn new() -> Self {
+        InlineList(Repr::Empty)
+    }
+
+    /// Appends a value.
+    pub fn push(&mut self, x: T) {
+        match &mut self.0 {
+            Repr::Empty if N == 0 => self.0 = Repr::Heap(vec![x]),
+            Repr::Empty => self.0 = Repr::Inline(1, [x; N]),
+            Repr::Inline(len, items) => match items.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = x;
+                    *len += 1;
+                }
+                None => {
+                    let mut v = items.to_vec();
+                    v.push(x);
+                    self.0 = Repr::Heap(v);
+                }
+            },
+            Repr::Heap(v) => v.push(x),
+        }
+    }
+}
+
+impl<T: Copy, const N: usize> Default for InlineList<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Copy, const N: usize> std::ops::Deref for InlineList<T, N> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match &self.0 {
+            Repr::Empty => &[],
+            Repr::Inline(len, items) => items.get(..usize::from(*len)).unwrap_or(&[]),
+            Repr::Heap(v) => v,
+        }
+    }
+}
+
+impl<'a, T: Copy, const N: usize> IntoIterator for &'a InlineList<T, N> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<T: Copy, const N: usize> FromIterator<T> for InlineList<T, N> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut l = Self::new();
+        for x in iter {
+            l.push(x);
+        }
+        l
+    }
+}
+
+impl<T: Copy + PartialEq, const N: usize> PartialEq for InlineList<T, N> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+/// Shown as the list it holds (as a `Vec` would be).
+impl<T: Copy + std::fmt::Debug, const N: usize> std::fmt::Debug for InlineList<T, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl<'e> Evaluator<'e> {
@@ -53,7 +142,7 @@ impl<'e> Evaluator<'e> {
             Value::Num(v) => v,
             _ => f64::NAN,
         };
-        let mut failed_gates = Vec::new();
+        let mut failed_gates = InlineList::new();
         for (i, gate) in g.gates.iter().enumerate() {
             if !slot(gate.condition).is_true() {
                 failed_gates.push(u16::try_from(i).unwrap_or(u16::MAX));
@@ -85,5 +174,29 @@ impl<'e> Evaluator<'e> {
             failed_gates,
             route,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InlineList;
+
+    #[test]
+    fn inline_list_reads_as_the_values_pushed_past_its_capacity() {
+        for n in 0..12u16 {
+            let mut none: InlineList<u16, 0> = InlineList::new();
+            let mut l: InlineList<u16, 4> = InlineList::new();
+            let mut v = Vec::new();
+            for x in 0..n {
+                l.push(x * 3);
+                none.push(x * 3);
+                v.push(x * 3);
+                assert_eq!(&*l, v.as_slice());
+                assert_eq!(&*none, v.as_slice());
+            }
+            assert_eq!(format!("{l:?}"), format!("{v:?}"));
+            assert_eq!(l, v.iter().copied().collect::<InlineList<u16, 4>>());
+            assert_eq!(l.is_empty(), n == 0);
+        }
     }
 }
