@@ -25,9 +25,20 @@ impl TextBuf {
         }
     }
 
+    #[inline]
     fn push(&mut self, s: &str) {
         self.data.extend_from_slice(s.as_bytes());
         self.offsets.push(self.data.len() as u64);
+    }
+
+    /// Room for `rows` more strings as long, on average, as those so far.
+    fn reserve(&mut self, rows: usize) {
+        let so_far = self.offsets.len().saturating_sub(1);
+        self.offsets.reserve(rows);
+        if so_far > 0 {
+            let per_row = self.data.len().div_ceil(so_far);
+            self.data.reserve(rows.saturating_mul(per_row));
+        }
     }
 
     fn get(&self, i: usize) -> Option<&str> {
@@ -78,7 +89,20 @@ impl Column {
         }
     }
 
+    fn reserve(&mut self, rows: usize) {
+        match &mut self.data {
+            ColumnData::Text(t) => t.reserve(rows),
+            ColumnData::Ints(a) => a.reserve(rows),
+            ColumnData::Numbers(a) => a.reserve(rows),
+            ColumnData::Bools(a) => a.reserve(rows),
+        }
+        if let Some(valid) = &mut self.validity {
+            valid.reserve(rows);
+        }
+    }
+
     /// Appends `v`, which the caller has checked fits `self.ty`; `row` is the new row's index.
+    #[inline]
     fn push(&mut self, v: Value<'_>, row: usize) {
         let present = !matches!(v, Value::Missing);
         match (&mut self.data, v) {
@@ -184,6 +208,7 @@ impl Batch {
     /// (microseconds since the Unix epoch, UTC) and one value per schema
     /// field, in schema order. On a wrong value count, a value of the wrong
     /// type or an empty key, nothing is appended and the error says why.
+    #[inline]
     pub fn push_row(&mut self, account: &str, at: i64, values: &[Value<'_>]) -> Result<(), String> {
         if account.is_empty() {
             return Err("a record's account key is empty (report the row as a reject)".into());
@@ -214,6 +239,18 @@ impl Batch {
             c.push(*v, row);
         }
         Ok(())
+    }
+
+    /// Makes room for about `rows` more records: the per-record arrays
+    /// exactly, each text column (and the account keys) at the average
+    /// length of its texts so far. Growing a batch row by row also works;
+    /// this spares the copies of growing when the count is known in advance.
+    pub fn reserve(&mut self, rows: usize) {
+        self.account.reserve(rows);
+        self.at.reserve(rows);
+        for c in &mut self.columns {
+            c.reserve(rows);
+        }
     }
 
     /// Records an input row that could not be read.

@@ -346,6 +346,45 @@ fn push_row_checks_the_schema_and_keeps_the_batch_intact() {
 }
 
 #[test]
+fn reserving_room_keeps_the_rows_and_the_ffi_view() {
+    let row = |i: usize| {
+        [
+            Value::Text(["topic", ""][i % 2]),
+            [Value::Missing, Value::Int(i as i64), Value::Int(i as i64)][i % 3],
+            Value::Number(i as f64),
+            Value::Bool(i & 1 == 1),
+            Value::Time(i as i64),
+        ]
+    };
+    let mut b = Batch::new(FIELDS);
+    b.reserve(10);
+    for i in 0..3 {
+        b.push_row(&format!("acct{i}"), i as i64, &row(i)).unwrap();
+    }
+    // With a validity array, texts and rows so far: room for more of each.
+    b.reserve(1000);
+    for i in 3..1003 {
+        b.push_row(&format!("acct{i}"), i as i64, &row(i)).unwrap();
+    }
+    assert_eq!(b.len(), 1003);
+    for i in [0, 1, 2, 3, 500, 1002] {
+        assert_eq!(b.account(i), Some(format!("acct{i}").as_str()));
+        assert_eq!(b.at(i), Some(i as i64));
+        for (f, v) in row(i).into_iter().enumerate() {
+            assert_eq!(b.value(i, f), Some(v), "row {i} field {f}");
+        }
+    }
+    let ffi = b.into_ffi();
+    assert_eq!(ffi.rows, 1003);
+    // SAFETY: `into_ffi` made the batch; the offsets array has rows + 1 entries.
+    let last = unsafe { *ffi.account.offsets.add(1003) };
+    assert_eq!(last as usize, ffi.account.data_len);
+    let mut ffi = ffi;
+    // SAFETY: a batch made by `into_ffi`, freed once.
+    unsafe { crate::batch::free_ffi(&mut ffi) };
+}
+
+#[test]
 fn request_helpers() {
     let r = Request {
         account_keys: vec![],

@@ -27,16 +27,17 @@
 //! The crate is a `cdylib` (the plugin) and an `rlib` (so benches and tests
 //! can call [`read_intent`] directly).
 
+mod reader;
 mod records;
 
-use std::borrow::Cow;
+use std::io::Read;
 
 use mqa_plugin_sdk::{
-    export_plugin, Batch, Field, FieldType, JoinKey, Metadata, Reject, Request, SignalPlugin, Value,
+    export_plugin, Batch, Field, FieldType, JoinKey, Metadata, Request, SignalPlugin,
 };
-use mqa_syntax::time::parse_timestamp;
 
-use records::{Record, Records};
+use reader::IntentReader;
+use records::strip_bom;
 
 /// The declared schema: `topic: text, score: number`.
 pub const FIELDS: &[Field] = &[
@@ -50,7 +51,9 @@ pub const FIELDS: &[Field] = &[
     },
 ];
 
-const COLUMNS: [&str; 4] = ["domain", "topic", "score", "week"];
+/// How many bytes of the file are read (and parsed) at a time: small enough
+/// to stay in the CPU cache and to spare a file-sized buffer.
+const PIECE: usize = 256 * 1024;
 
 /// An open intent export: the file's path.
 #[derive(Debug)]
@@ -89,152 +92,120 @@ impl SignalPlugin for IntentCsv {
     }
 
     fn fetch(&mut self, request: &Request) -> Result<Batch, String> {
-        let data = std::fs::read(&self.path)
+        let mut file = std::fs::File::open(&self.path)
             .map_err(|e| format!("cannot read intent file `{}`: {e}", self.path))?;
-        read_intent(&data, &self.path, request)
+        let size = file.metadata().map_or(0, |m| m.len());
+        read_intent_from(&mut file, &self.path, request, size)
     }
 }
 
 export_plugin!(IntentCsv);
 
-/// A cell shown in a reason: quoted and escaped.
-fn show(b: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(b))
-}
-
-/// Indexes of `domain`, `topic`, `score`, `week` in the header record.
-fn header_columns(rec: &Record<'_>, origin: &str) -> Result<[usize; 4], String> {
-    let mut idx = [usize::MAX; 4];
-    for (i, f) in rec.fields.iter().enumerate() {
-        if let Some(c) = COLUMNS
-            .iter()
-            .position(|c| c.as_bytes().eq_ignore_ascii_case(f))
-        {
-            if let Some(slot) = idx.get_mut(c).filter(|s| **s == usize::MAX) {
-                *slot = i;
-            } else {
-                return Err(format!(
-                    "`{origin}` line {}: the header names `{}` twice",
-                    rec.line,
-                    COLUMNS.get(c).unwrap_or(&"")
-                ));
-            }
-        }
-    }
-    if let Some(missing) = idx.iter().position(|i| *i == usize::MAX) {
-        return Err(format!(
-            "`{origin}` line {}: the header has no `{}` column (expected domain,topic,score,week)",
-            rec.line,
-            COLUMNS.get(missing).unwrap_or(&"")
-        ));
-    }
-    Ok(idx)
-}
-
-/// Why a row is rejected (the caller adds line, origin and raw text).
-type RowResult<'a> = Result<(&'a str, i64, Value<'a>, Value<'a>), String>;
-
-/// Reads one data row into (domain, at, topic, score).
-fn read_row<'r>(rec: &'r Record<'_>, cols: &[usize; 4], width: usize) -> RowResult<'r> {
-    if let Some(e) = rec.error {
-        return Err(e.to_string());
-    }
-    if rec.fields.len() != width {
-        return Err(format!(
-            "expected {width} fields (as in the header), found {}",
-            rec.fields.len()
-        ));
-    }
-    let cell = |c: usize| -> Result<&'r str, String> {
-        let b: &'r Cow<'_, [u8]> = cols
-            .get(c)
-            .and_then(|&i| rec.fields.get(i))
-            .ok_or("missing field")?;
-        std::str::from_utf8(b).map_err(|_| {
-            format!(
-                "the `{}` cell is not UTF-8 text",
-                COLUMNS.get(c).unwrap_or(&"")
-            )
-        })
-    };
-    let (domain, topic, score, week) = (cell(0)?, cell(1)?, cell(2)?, cell(3)?);
-    if domain.is_empty() {
-        return Err("empty domain".to_string());
-    }
-    if week.is_empty() {
-        return Err("empty week".to_string());
-    }
-    let at = match parse_timestamp(week) {
-        Some(t) if week.len() == 10 => t,
-        _ => {
-            return Err(format!(
-                "week {} is not a date (YYYY-MM-DD)",
-                show(week.as_bytes())
-            ))
-        }
-    };
-    let score = if score.is_empty() {
-        Value::Missing
-    } else {
-        match score.parse::<f64>() {
-            Ok(s) if s.is_finite() && (0.0..=100.0).contains(&s) => Value::Number(s),
-            Ok(s) if s.is_finite() => return Err(format!("score {score} is outside 0–100")),
-            _ => return Err(format!("score {} is not a number", show(score.as_bytes()))),
-        }
-    };
-    let topic = if topic.is_empty() {
-        Value::Missing
-    } else {
-        Value::Text(topic)
-    };
-    Ok((domain, at, topic, score))
-}
-
 /// Parses a whole intent export. `origin` (the path) names the file in
 /// messages and rejects. Returns the rows `request` wants, plus every
 /// rejected row; fails only when the header is missing or incomplete.
 pub fn read_intent(data: &[u8], origin: &str, request: &Request) -> Result<Batch, String> {
-    let mut records = Records::new(data);
-    let mut rec = Record::default();
-    let cols = loop {
-        if !records.next_into(&mut rec) {
-            return Err(format!(
-                "`{origin}` is empty: expected the header domain,topic,score,week"
-            ));
+    read_slice(data, origin, request, PIECE)
+}
+
+/// [`read_intent`] in pieces of about `piece` bytes.
+fn read_slice(
+    data: &[u8],
+    origin: &str,
+    request: &Request,
+    piece_len: usize,
+) -> Result<Batch, String> {
+    let data = strip_bom(data);
+    let mut reader = IntentReader::new(origin, request, data.len() as u64);
+    // In pieces of whole lines, so each piece's UTF-8 check and parse run
+    // while it is in the cache.
+    let mut pos = 0;
+    let mut window = piece_len;
+    loop {
+        let rest = data.get(pos..).unwrap_or_default();
+        let last = rest.len() <= window;
+        let piece = if last {
+            rest
+        } else {
+            let head = rest.get(..window).unwrap_or_default();
+            head.get(..head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1))
+                .unwrap_or_default()
+        };
+        let used = reader.feed(piece, last)?;
+        if last {
+            return reader.finish();
         }
-        if !rec.raw.is_empty() {
-            break header_columns(&rec, origin)?;
-        }
-    };
-    let width = rec.fields.len();
-    let keys = request.key_set();
-    // About one record per 48 bytes when every account is wanted.
-    let rows_guess = if keys.is_none() { data.len() / 48 } else { 0 };
-    let mut batch = Batch::with_capacity(FIELDS, rows_guess);
-    while records.next_into(&mut rec) {
-        if rec.raw.is_empty() {
-            continue;
-        }
-        match read_row(&rec, &cols, width) {
-            Ok((domain, at, topic, score)) => {
-                let wanted = request.wants_time(at)
-                    && match &keys {
-                        None => true,
-                        Some(k) => k.contains(domain),
-                    };
-                if wanted {
-                    batch.push_row(domain, at, &[topic, score])?;
+        pos += used;
+        // No whole record in the window: widen it.
+        window = if used == 0 { window * 2 } else { piece_len };
+    }
+}
+
+/// [`read_intent`] on a stream, read a piece at a time (the buffer grows
+/// only for a record longer than a piece). `size_hint` is the stream's
+/// length if known (0 if not): the batch is sized from it.
+pub fn read_intent_from(
+    input: &mut impl Read,
+    origin: &str,
+    request: &Request,
+    size_hint: u64,
+) -> Result<Batch, String> {
+    read_stream(input, origin, request, size_hint, PIECE)
+}
+
+/// [`read_intent_from`] with a buffer of `piece` bytes to start with.
+fn read_stream(
+    input: &mut impl Read,
+    origin: &str,
+    request: &Request,
+    size_hint: u64,
+    piece: usize,
+) -> Result<Batch, String> {
+    let mut reader = IntentReader::new(origin, request, size_hint);
+    // At least 3 bytes, so the first read holds any byte order mark whole.
+    let mut buf = vec![0u8; piece.max(3)];
+    let mut filled = 0;
+    let mut first = true;
+    loop {
+        let mut end_of_file = false;
+        while let Some(space) = buf.get_mut(filled..).filter(|s| !s.is_empty()) {
+            match input.read(space) {
+                Ok(0) => {
+                    end_of_file = true;
+                    break;
                 }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot read intent file `{origin}`: {e}")),
             }
-            Err(reason) => batch.reject(Reject {
-                origin: origin.to_string(),
-                line: rec.line,
-                raw: String::from_utf8_lossy(rec.raw).into_owned(),
-                reason,
-            }),
+        }
+        let data = buf.get(..filled).unwrap_or_default();
+        let from = if first {
+            filled - strip_bom(data).len()
+        } else {
+            0
+        };
+        first = false;
+        let data = data.get(from..).unwrap_or_default();
+        // Whole lines only, unless this is the end of the file.
+        let piece = if end_of_file {
+            data
+        } else {
+            data.get(..data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1))
+                .unwrap_or_default()
+        };
+        let used = reader.feed(piece, end_of_file)?;
+        if end_of_file {
+            return reader.finish();
+        }
+        let keep = from + used;
+        buf.copy_within(keep..filled, 0);
+        filled -= keep;
+        if filled == buf.len() {
+            // No whole record in the buffer: make room for a longer one.
+            buf.resize(buf.len() * 2, 0);
         }
     }
-    Ok(batch)
 }
 
 #[cfg(test)]
