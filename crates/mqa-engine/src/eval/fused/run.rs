@@ -1,12 +1,38 @@
-//! The fused pass of one group for one account: the records of the
-//! group's walk in their order, each given to the members its key value
-//! (and the `always` mask) names, with the operations of the interpreter.
+//! The fused groups of one account: a group's windows' first rows (and
+//! an events group's engaged-contact marks), then each member in a loop of
+//! its own over its window's records, in their order, with the operations
+//! of the interpreter.
 
-use super::{Acc, FusedScratch, Group, ModelPlan, State, Walk};
+use super::{Acc, FusedScratch, Group, Member, ModelPlan, State, Walk, NO_FACTOR};
 use crate::eval::scan::{MICROS, SMALL_DISTINCT};
 use crate::eval::value::Value;
 use crate::eval::Evaluator;
 use mqa_compiler::graph::{AggKind, DecayKind};
+
+/// The times of a walk's records: `ats[row - base]` (none when untimed).
+#[derive(Clone, Copy)]
+struct Times<'a> {
+    ats: &'a [i64],
+    base: usize,
+}
+
+impl Times<'_> {
+    const NONE: Times<'static> = Times { ats: &[], base: 0 };
+
+    #[inline(always)]
+    fn at(self, row: usize) -> Option<i64> {
+        row.checked_sub(self.base)
+            .and_then(|i| self.ats.get(i))
+            .copied()
+    }
+}
+
+/// The decay factors of a group's records, computed once per record and
+/// decay: `cache[d][row - first]`.
+struct Factors<'a> {
+    cache: &'a mut [Vec<f64>],
+    first: usize,
+}
 
 impl<'e> Evaluator<'e> {
     /// Computes the fused nodes of `plan` for account `a` into `slots`.
@@ -18,235 +44,234 @@ impl<'e> Evaluator<'e> {
         slots: &mut [Value<'e>],
     ) {
         for g in &plan.groups {
-            self.run_group(g, a, fs);
-            for (m, st) in g.members.iter().zip(&fs.states) {
-                let keys = fs.keys.get(m.node).map_or(0, Vec::len);
-                if let Some(slot) = slots.get_mut(m.node) {
-                    write_result(&m.acc, st, keys, slot);
+            match g.walk {
+                Walk::Events => {
+                    let r = self.data.events.of_account(a);
+                    let ats = self.data.events.at.get(r.clone()).unwrap_or(&[]);
+                    let times = Times { ats, base: r.start };
+                    let end = self.window_starts(g, times, &mut fs.starts);
+                    if !g.marks.is_empty() {
+                        self.mark_engaged(g, a, end, fs);
+                    }
+                    self.run_timed(g, times, end, fs, slots);
                 }
-            }
-        }
-    }
-
-    /// One pass over the group's records of account `a`.
-    fn run_group(&self, g: &Group<'e>, a: usize, fs: &mut FusedScratch) {
-        // Reset in place (a `State` built whole and copied in costs a
-        // store-forwarding stall per member).
-        fs.states.resize(g.members.len(), State::default());
-        for (st, m) in fs.states.iter_mut().zip(&g.members) {
-            st.start = 0;
-            st.n = 0;
-            st.sum = 0.0;
-            st.best = None;
-            st.flag = matches!(m.acc, Acc::All);
-            st.sorted = false;
-        }
-        for m in &g.members {
-            if matches!(m.acc, Acc::DistinctText(_) | Acc::DistinctNum(_)) {
-                if fs.keys.len() <= m.node {
-                    fs.keys.resize_with(m.node + 1, Vec::new);
-                }
-                if let Some(k) = fs.keys.get_mut(m.node) {
-                    k.clear();
-                }
-            }
-        }
-        fs.factors.clear();
-        fs.factors.resize(g.decays.len(), (usize::MAX, 0.0));
-        match g.walk {
-            Walk::Events => {
-                let r = self.data.events.of_account(a);
-                let ats = self.data.events.at.get(r.clone()).unwrap_or(&[]);
-                if g.marks.is_empty() {
-                    self.walk_timed(g, r.start, ats, fs);
-                } else {
-                    self.walk_events_marking(g, a, r.start, ats, fs);
-                }
-            }
-            Walk::Source(s) => {
-                if let Some(Some(src)) = self.sources.get(s as usize) {
-                    let r = src.table.of_account(a);
-                    let ats = src.table.at.get(r.clone()).unwrap_or(&[]);
-                    self.walk_timed(g, r.start, ats, fs);
-                }
-            }
-            Walk::Contacts => {
-                for row in self.data.contacts.of_account(a) {
-                    self.feed(g, row, None, fs);
-                }
-            }
-            Walk::Engaged(_) => {
-                // Marked by the events walk, which goes first.
-                let slot = g.marks.first().map_or(usize::MAX, |m| m.1);
-                let marks = match fs.marks.get_mut(slot) {
-                    Some(m) => std::mem::take(m),
-                    None => Vec::new(),
-                };
-                let start = self.data.contacts.of_account(a).start;
-                for (i, m) in marks.iter().enumerate() {
-                    if *m {
-                        self.feed(g, start + i, None, fs);
+                Walk::Source(s) => {
+                    if let Some(Some(src)) = self.sources.get(s as usize) {
+                        let r = src.table.of_account(a);
+                        let ats = src.table.at.get(r.clone()).unwrap_or(&[]);
+                        let times = Times { ats, base: r.start };
+                        let end = self.window_starts(g, times, &mut fs.starts);
+                        self.run_timed(g, times, end, fs, slots);
+                    } else {
+                        self.run_untimed(g, 0..0, fs, slots);
                     }
                 }
-                if let Some(m) = fs.marks.get_mut(slot) {
-                    *m = marks;
+                Walk::Contacts => {
+                    self.run_untimed(g, self.data.contacts.of_account(a), fs, slots);
                 }
-            }
-        }
-        for (m, st) in g.members.iter().zip(&fs.states) {
-            if st.sorted {
-                if let Some(k) = fs.keys.get_mut(m.node) {
-                    k.sort_unstable();
-                    k.dedup();
+                Walk::Engaged(_) => {
+                    // Marked by the events walk, which goes first.
+                    let slot = g.marks.first().map_or(usize::MAX, |m| m.1);
+                    let start = self.data.contacts.of_account(a).start;
+                    let mut rows = std::mem::take(&mut fs.rows);
+                    rows.clear();
+                    if let Some(marks) = fs.marks.get(slot) {
+                        let marked = marks.iter().enumerate().filter(|(_, m)| **m);
+                        rows.extend(marked.map(|(i, _)| start + i));
+                    }
+                    self.run_untimed(g, rows.iter().copied(), fs, slots);
+                    fs.rows = rows;
                 }
             }
         }
     }
 
-    /// Walks the timed records `base..` (times `ats`) in the longest window;
-    /// each member from the first row of its own window
-    /// (`as_of − window < at ≤ as_of`, as [`Evaluator::event_rows`]).
-    fn walk_timed(&self, g: &Group<'e>, base: usize, ats: &[i64], fs: &mut FusedScratch) {
-        let end = self.window_starts(g, base, ats, fs);
-        let first = fs.starts.iter().copied().min().unwrap_or(end);
-        for row in first..end {
-            let at = ats.get(row - base).copied();
-            self.feed(g, row, at, fs);
-        }
-    }
-
-    /// The first row of each of the group's windows into `fs.starts` and
-    /// each member's state; returns the end of the rows (`at ≤ as_of`).
-    fn window_starts(
-        &self,
-        g: &Group<'e>,
-        base: usize,
-        ats: &[i64],
-        fs: &mut FusedScratch,
-    ) -> usize {
+    /// The first row of each of the group's windows into `starts`; returns
+    /// the end of the rows (`at ≤ as_of`): a window's rows are
+    /// `as_of − window < at ≤ as_of`, as [`Evaluator::event_rows`].
+    fn window_starts(&self, g: &Group<'e>, times: Times<'_>, starts: &mut Vec<usize>) -> usize {
+        let ats = times.ats;
         // Records after `as_of` are not loaded: the last record usually
         // answers (one load, not a binary search's chain of them).
-        let end = base
+        let end = times.base
             + if ats.last().is_none_or(|&t| t <= self.as_of) {
                 ats.len()
             } else {
                 ats.partition_point(|&t| t <= self.as_of)
             };
-        fs.starts.clear();
+        starts.clear();
         for &w in &g.windows {
             let floor = self.window_floor(w);
-            fs.starts.push(base + ats.partition_point(|&t| t <= floor));
-        }
-        for (st, m) in fs.states.iter_mut().zip(&g.members) {
-            st.start = fs.starts.get(m.window).copied().unwrap_or(usize::MAX);
+            starts.push(times.base + ats.partition_point(|&t| t <= floor));
         }
         end
     }
 
-    /// [`Self::walk_timed`] over the account's events that also marks, per
-    /// engaged window, the account's contacts with an event in it (as
-    /// [`Evaluator::engaged_marks`]).
-    fn walk_events_marking(
-        &self,
-        g: &Group<'e>,
-        a: usize,
-        base: usize,
-        ats: &[i64],
-        fs: &mut FusedScratch,
-    ) {
-        let cr = self.data.contacts.of_account(a);
+    /// Marks, per engaged window, which of account `a`'s contacts have an
+    /// event in it (as [`Evaluator::engaged_marks`]); the events end at `end`.
+    fn mark_engaged(&self, g: &Group<'e>, a: usize, end: usize, fs: &mut FusedScratch) {
+        let contacts = self.data.contacts.of_account(a);
         if fs.marks.len() < g.marks.len() {
             fs.marks.resize_with(g.marks.len(), Vec::new);
         }
-        for m in &mut fs.marks {
-            m.clear();
-            m.resize(cr.len(), false);
-        }
-        let end = self.window_starts(g, base, ats, fs);
-        let first = fs.starts.iter().copied().min().unwrap_or(end);
-        for row in first..end {
-            let at = ats.get(row - base).copied();
-            self.feed(g, row, at, fs);
-            let c = self.event_contact(row);
-            if !cr.contains(&c) {
+        let col = &self.data.events.contact;
+        for &(w, slot) in &g.marks {
+            let from = fs.starts.get(w).copied().unwrap_or(end);
+            let Some(marks) = fs.marks.get_mut(slot) else {
                 continue;
-            }
-            for &(window, slot) in &g.marks {
-                if fs.starts.get(window).is_some_and(|&s| row >= s) {
-                    if let Some(m) = fs.marks.get_mut(slot).and_then(|m| m.get_mut(c - cr.start)) {
-                        *m = true;
-                    }
+            };
+            marks.clear();
+            marks.resize(contacts.len(), false);
+            let of = col
+                .get(from.min(col.len())..end.min(col.len()))
+                .unwrap_or(&[]);
+            for &c in of {
+                // A contact before the account's first wraps past the end
+                // (as does `u32::MAX`, no contact of the account).
+                if let Some(m) = marks.get_mut((c as usize).wrapping_sub(contacts.start)) {
+                    *m = true;
                 }
             }
         }
     }
 
-    /// Gives one record (row `row`, time `at` when timed) to every member.
-    #[inline(always)]
-    fn feed(&self, g: &Group<'e>, row: usize, at: Option<i64>, fs: &mut FusedScratch) {
-        let FusedScratch {
-            states,
-            keys,
-            factors,
-            ..
-        } = fs;
-        let mut mask = g.always;
-        if let Some(key) = &g.key {
-            if let Some(&k) = key.col.get(row) {
-                for &(s, bits) in &key.table {
-                    if k == s {
-                        mask |= bits;
-                    }
-                }
+    /// Each member of a timed group over its window's rows (up to `end`).
+    fn run_timed(
+        &self,
+        g: &Group<'e>,
+        times: Times<'_>,
+        end: usize,
+        fs: &mut FusedScratch,
+        slots: &mut [Value<'e>],
+    ) {
+        let first = fs.starts.iter().copied().min().unwrap_or(end);
+        if fs.factors.len() < g.decays.len() {
+            fs.factors.resize_with(g.decays.len(), Vec::new);
+        }
+        for f in fs.factors.iter_mut().take(g.decays.len()) {
+            f.clear();
+            f.resize(end.saturating_sub(first), f64::from_bits(NO_FACTOR));
+        }
+        let mut factors = Factors {
+            cache: &mut fs.factors,
+            first,
+        };
+        for (m, init) in g.members.iter().zip(&g.init) {
+            let from = fs.starts.get(m.window).copied().unwrap_or(end);
+            let st = self.scan(m, *init, from..end, times, g, &mut factors, &mut fs.keys);
+            if let Some(slot) = slots.get_mut(m.node) {
+                write_result(&m.acc, &st, slot);
             }
         }
-        while mask != 0 {
-            let i = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            let (Some(m), Some(st)) = (g.members.get(i), states.get_mut(i)) else {
-                continue;
-            };
-            if row < st.start {
-                continue;
+    }
+
+    /// Each member of an untimed group (contacts, engaged contacts) over `rows`.
+    fn run_untimed(
+        &self,
+        g: &Group<'e>,
+        rows: impl Iterator<Item = usize> + Clone,
+        fs: &mut FusedScratch,
+        slots: &mut [Value<'e>],
+    ) {
+        let mut factors = Factors {
+            cache: &mut [],
+            first: 0,
+        };
+        for (m, init) in g.members.iter().zip(&g.init) {
+            let st = self.scan(
+                m,
+                *init,
+                rows.clone(),
+                Times::NONE,
+                g,
+                &mut factors,
+                &mut fs.keys,
+            );
+            if let Some(slot) = slots.get_mut(m.node) {
+                write_result(&m.acc, &st, slot);
             }
-            match m.acc {
-                // `any` stops testing once true, `all` once false.
-                Acc::Any if st.flag => continue,
-                Acc::All if !st.flag => continue,
-                _ => {}
+        }
+    }
+
+    /// Member `m` over `rows` (in order), from its starting state `st`.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &self,
+        m: &Member<'e>,
+        st: State,
+        rows: impl Iterator<Item = usize> + Clone,
+        times: Times<'_>,
+        g: &Group<'e>,
+        factors: &mut Factors<'_>,
+        keys: &mut Vec<u64>,
+    ) -> State {
+        let i = self.interner;
+        // The condition as `Pred::holds_row` tests it: the leading
+        // `field == "constant"` first (its constant is not missing).
+        match (m.key, &m.pred) {
+            (None, None) => self.scan_by(&m.acc, st, rows, times, g, factors, keys, |_| true),
+            (Some((col, s)), None) => {
+                self.scan_by(&m.acc, st, rows, times, g, factors, keys, |row| {
+                    col.get(row) == Some(&s)
+                })
             }
-            let pass = m
-                .pred
-                .as_ref()
-                .is_none_or(|p| p.holds_row(self.interner, row));
-            if !pass {
-                if let Acc::All = m.acc {
-                    st.flag = false;
-                }
-                continue;
+            (None, Some(p)) => self.scan_by(&m.acc, st, rows, times, g, factors, keys, |row| {
+                p.holds_row(i, row)
+            }),
+            (Some((col, s)), Some(p)) => {
+                self.scan_by(&m.acc, st, rows, times, g, factors, keys, |row| {
+                    col.get(row) == Some(&s) && p.holds_row(i, row)
+                })
             }
-            match m.acc {
-                Acc::Count => st.n += 1,
-                Acc::Any => st.flag = true,
-                Acc::All => {}
-                Acc::DistinctText(col) => {
-                    if let Some(&s) = col.get(row) {
-                        if !s.is_missing() {
-                            add_key(st, keys.get_mut(m.node), u64::from(s.0));
-                        }
+        }
+    }
+
+    /// [`Self::scan`] with the member's condition given as `holds`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn scan_by(
+        &self,
+        acc: &Acc<'e>,
+        mut st: State,
+        mut rows: impl Iterator<Item = usize> + Clone,
+        times: Times<'_>,
+        g: &Group<'e>,
+        factors: &mut Factors<'_>,
+        keys: &mut Vec<u64>,
+        holds: impl Fn(usize) -> bool,
+    ) -> State {
+        match *acc {
+            Acc::Count => {
+                for row in rows {
+                    if holds(row) {
+                        st.n += 1;
                     }
                 }
-                Acc::DistinctNum(col) => {
-                    if let Some(&x) = col.get(row) {
-                        if !x.is_nan() {
-                            let k = if x == 0.0 { 0 } else { x.to_bits() };
-                            add_key(st, keys.get_mut(m.node), k);
-                        }
+            }
+            // `any` stops at the first record that passes, `all` at the
+            // first that fails.
+            Acc::Any => st.flag = rows.any(holds),
+            Acc::All => st.flag = rows.all(holds),
+            Acc::DistinctText(col) => {
+                let keyed = rows.filter_map(|row| match col.get(row) {
+                    Some(&s) if !s.is_missing() && holds(row) => Some(u64::from(s.0)),
+                    _ => None,
+                });
+                st.n = distinct(keyed, keys);
+            }
+            Acc::DistinctNum(col) => {
+                let keyed = rows.filter_map(|row| match col.get(row) {
+                    Some(&x) if !x.is_nan() && holds(row) => {
+                        Some(if x == 0.0 { 0 } else { x.to_bits() })
                     }
-                }
-                Acc::Numbers(kind, col) => {
+                    _ => None,
+                });
+                st.n = distinct(keyed, keys);
+            }
+            Acc::Numbers(kind, col) => {
+                for row in rows {
                     if let Some(&x) = col.get(row) {
-                        if !x.is_nan() {
+                        if !x.is_nan() && holds(row) {
                             st.sum += x;
                             st.n += 1;
                             st.best = Some(match st.best {
@@ -257,23 +282,45 @@ impl<'e> Evaluator<'e> {
                         }
                     }
                 }
-                Acc::Points { points, decay, .. } => {
-                    let p = match (decay, at) {
-                        (Some(d), Some(at)) => match factors.get_mut(d) {
-                            Some(f) => {
-                                if f.0 != row {
-                                    let kind = g.decays.get(d).copied().unwrap_or(DecayKind::None);
-                                    *f = (row, self.decay_factor(kind, at));
-                                }
-                                points * f.1
-                            }
-                            None => points,
-                        },
-                        _ => points,
-                    };
-                    st.sum += p;
+            }
+            Acc::Points { points, decay, .. } => {
+                for row in rows {
+                    if holds(row) {
+                        st.sum += match (decay, times.at(row)) {
+                            (Some(d), Some(at)) => points * self.factor(g, factors, d, row, at),
+                            _ => points,
+                        };
+                    }
                 }
             }
+        }
+        st
+    }
+
+    /// Decay `d`'s factor for record `row` at `at`, computed once per record.
+    #[inline(always)]
+    fn factor(
+        &self,
+        g: &Group<'e>,
+        factors: &mut Factors<'_>,
+        d: usize,
+        row: usize,
+        at: i64,
+    ) -> f64 {
+        let kind = || g.decays.get(d).copied().unwrap_or(DecayKind::None);
+        let first = factors.first;
+        match factors
+            .cache
+            .get_mut(d)
+            .and_then(|c| c.get_mut(row.wrapping_sub(first)))
+        {
+            Some(f) => {
+                if f.to_bits() == NO_FACTOR {
+                    *f = self.decay_factor(kind(), at);
+                }
+                *f
+            }
+            None => self.decay_factor(kind(), at),
         }
     }
 
@@ -291,29 +338,34 @@ impl<'e> Evaluator<'e> {
     }
 }
 
-/// Adds a distinct key as `aggregate` does: searched while few, else
-/// collected for sorting.
-#[inline]
-fn add_key(st: &mut State, keys: Option<&mut Vec<u64>>, k: u64) {
-    let Some(keys) = keys else {
-        return;
-    };
-    if st.sorted || keys.len() >= SMALL_DISTINCT {
-        st.sorted = true;
-        keys.push(k);
-    } else if !keys.contains(&k) {
-        keys.push(k);
+/// How many distinct values `values` has, as `aggregate` counts them: kept
+/// distinct by search while few, past `SMALL_DISTINCT` collected and sorted.
+#[inline(always)]
+fn distinct(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
+    keys.clear();
+    let mut sorted = false;
+    for k in values {
+        if sorted || keys.len() >= SMALL_DISTINCT {
+            sorted = true;
+            keys.push(k);
+        } else if !keys.contains(&k) {
+            keys.push(k);
+        }
     }
+    if sorted {
+        keys.sort_unstable();
+        keys.dedup();
+    }
+    keys.len() as u64
 }
 
-/// Writes a member's value after the pass (`keys`: how many distinct
-/// keys it found) into its slot, in place (see `nodes.rs`).
+/// Writes a member's value (from its state after the scan) into its slot,
+/// in place (see `nodes.rs`).
 #[inline(always)]
-fn write_result(acc: &Acc<'_>, st: &State, keys: usize, slot: &mut Value<'_>) {
+fn write_result(acc: &Acc<'_>, st: &State, slot: &mut Value<'_>) {
     match acc {
-        Acc::Count => *slot = Value::Num(st.n as f64),
+        Acc::Count | Acc::DistinctText(_) | Acc::DistinctNum(_) => *slot = Value::Num(st.n as f64),
         Acc::Any | Acc::All => *slot = Value::Bool(st.flag),
-        Acc::DistinctText(_) | Acc::DistinctNum(_) => *slot = Value::Num(keys as f64),
         Acc::Numbers(kind, _) => match kind {
             AggKind::Sum => *slot = Value::Num(st.sum),
             AggKind::Avg => {
