@@ -161,69 +161,87 @@ pub fn parse_time(b: &[u8]) -> Result<Micros, &'static str> {
 /// a lot).
 #[derive(Debug, Clone)]
 pub(crate) struct DayCache {
-    /// `(date text as a number, day in micros)`; 0 = empty (no date reads as 0).
-    slots: Box<[(u128, Micros)]>,
+    /// `(YYYY-MM- as a word, DD as a number, day in micros)`; DD 0 = empty
+    /// (two ASCII digits never read as 0).
+    slots: Box<[(u64, u16, Micros)]>,
 }
 
 impl Default for DayCache {
     fn default() -> Self {
         DayCache {
-            slots: vec![(0, 0); 256].into_boxed_slice(),
+            slots: vec![(0, 0, 0); 256].into_boxed_slice(),
         }
     }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` exactly, the usual spelling in exports: the value
 /// [`parse_timestamp`] gives, found without building a `&str`, each date
-/// converted once. `None` for any other spelling (left to [`parse_time`],
-/// which decides).
+/// checked and converted once (a date found in the cache is the same text
+/// as one checked before). `None` for any other spelling (left to
+/// [`parse_time`], which decides).
 #[inline]
 pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', _, _, _, _, _, _, _, _, b'Z'] = b
-    else {
+    let b: &[u8; 20] = b.try_into().ok()?;
+    let &[_, _, _, _, _, _, _, _, d0, d1, b'T', _, _, _, _, _, _, _, _, b'Z'] = b else {
         return None;
+    };
+    let word = |i: usize| -> u64 {
+        b.get(i..i + 8).map_or(0, |s| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(s);
+            u64::from_le_bytes(w)
+        })
     };
     // `HH:MM:SS` as one word: digits become 0..=9 and the colons 0, and
     // any other byte gives a byte of 10 or more.
-    let mut w = [0u8; 8];
-    w.copy_from_slice(b.get(11..19)?);
-    let x = u64::from_le_bytes(w) ^ 0x3030_3a30_303a_3030;
+    let x = word(11) ^ 0x3030_3a30_303a_3030;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     if (x | x.wrapping_add(0x7676_7676_7676_7676)) & HIGH != 0 || x & 0x0000_ff00_00ff_0000 != 0 {
         return None;
     }
-    let digit = |i: u32| ((x >> (8 * i)) & 0xff) as u32;
-    let (h, mi, se) = (
-        digit(0) * 10 + digit(1),
-        digit(3) * 10 + digit(4),
-        digit(6) * 10 + digit(7),
-    );
+    // Tens at bytes 0, 3 and 6, ones after them: the three numbers at bytes 0, 3 and 6.
+    const TENS: u64 = 0x00ff_0000_ff00_00ff;
+    let v = (x & TENS) * 10 + ((x >> 8) & TENS);
+    let (h, mi, se) = (v & 0xff, (v >> 24) & 0xff, (v >> 48) & 0xff);
     if h > 23 || mi > 59 || se > 60 {
         return None;
     }
-    let two = |a: u8, b: u8| -> Option<u32> {
-        (a.is_ascii_digit() && b.is_ascii_digit())
-            .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
-    };
-    let key = u128::from_le_bytes([y0, y1, y2, y3, m0, m1, d0, d1, 1, 0, 0, 0, 0, 0, 0, 0]);
-    let at = ((key as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
+    let date = word(0);
+    let dd = u16::from_le_bytes([d0, d1]);
+    // `YYYYMMDD` (the dashes left out) as one word.
+    let key = (date & 0xffff_ffff) | ((date >> 40) & 0xffff) << 32 | u64::from(dd) << 48;
+    let at = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
     let day = match cache.slots.get(at) {
-        Some(&(k, day)) if k == key => day,
+        Some(&(w, d, day)) if w == date && d == dd => day,
         _ => {
-            let y = i64::from(two(y0, y1)? * 100 + two(y2, y3)?);
-            let (mo, d) = (two(m0, m1)?, two(d0, d1)?);
-            if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
-                return None;
-            }
-            let day = days_from_civil(y, mo, d) * MICROS_PER_DAY;
+            let day = day_of(b)?;
             if let Some(slot) = cache.slots.get_mut(at) {
-                *slot = (key, day);
+                *slot = (date, dd, day);
             }
             day
         }
     };
-    let secs = i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se);
+    let secs = (h * 3600 + mi * 60 + se) as i64;
     Some(day + secs * MICROS_PER_SECOND)
+}
+
+/// The day (in micros) of the `YYYY-MM-DD` that starts `b`, when valid.
+#[cold]
+#[inline(never)]
+fn day_of(b: &[u8; 20]) -> Option<Micros> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, ..] = b else {
+        return None;
+    };
+    let two = |a: u8, b: u8| -> Option<u32> {
+        (a.is_ascii_digit() && b.is_ascii_digit())
+            .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+    };
+    let y = i64::from(two(y0, y1)? * 100 + two(y2, y3)?);
+    let (mo, d) = (two(m0, m1)?, two(d0, d1)?);
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * MICROS_PER_DAY)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
