@@ -106,6 +106,7 @@ pub(crate) struct Prepared {
     /// allocator change page protections thousands of times a run).
     order: Vec<u32>,
     keys: Vec<(i64, u32)>,
+    packed: Vec<u64>,
     tmp_u32: Vec<u32>,
     tmp_sym: Vec<Sym>,
     tmp_i64: Vec<i64>,
