@@ -200,6 +200,7 @@ impl CsvBatch {
 
 #[path = "csv_plain.rs"]
 mod plain;
+pub(crate) use plain::PlainRow;
 
 /// Calls `f(position, is_newline)` for each `,` and `\n` of `bytes`, in
 /// order. Eight bytes at a time: the bytes equal to `,` or `\n` are found

@@ -107,6 +107,7 @@ pub(crate) struct Prepared {
     order: Vec<u32>,
     keys: Vec<(i64, u32)>,
     packed: Vec<u64>,
+    roles: Vec<plain::Role>,
     tmp_u32: Vec<u32>,
     tmp_sym: Vec<Sym>,
     tmp_i64: Vec<i64>,
@@ -166,7 +167,7 @@ pub(crate) fn prepare_batch(batch: &RowBatch, spec: &TableSpec<'_>, out: Prepare
 }
 
 /// [`prepare_batch`]; `plain`: whether valid UTF-8 plain CSV batches take
-/// [`check_plain`] first (false only to test that path against the general one).
+/// [`plain::check_plain`] first (false only to test that path against the general one).
 fn prepare_batch_with(
     batch: &RowBatch,
     spec: &TableSpec<'_>,
@@ -186,13 +187,17 @@ fn prepare_batch_with(
             // Cells of a valid UTF-8 batch (split at ASCII bytes) are valid too.
             let bytes = b.records_bytes();
             cur.utf8_ok = bytes.is_ascii() || std::str::from_utf8(bytes).is_ok();
+            let (map, width) = b.columns();
+            let mut roles = std::mem::take(&mut out.roles);
+            plain::roles(spec, map, width, &mut roles);
             let plain = plain
                 && cur.utf8_ok
                 && b.for_each_plain(
                     &mut (&mut out, &mut cur),
-                    |(out, cur), line, cells| check_plain(line, cells, spec, out, cur),
+                    |(out, cur), row| plain::check_plain(row, &roles, spec, out, cur),
                     |(out, cur), row| prepare_row(row, spec, out, cur),
                 );
+            out.roles = roles;
             if !plain {
                 b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
             }
@@ -273,6 +278,7 @@ fn check_row<V: RowView>(
     keep_row(
         row.line(),
         &id,
+        None,
         slot,
         contact_text.as_deref(),
         at,
@@ -283,76 +289,14 @@ fn check_row<V: RowView>(
     Ok(())
 }
 
-/// [`check_row`] for a row of a plain, valid UTF-8 CSV batch whose field
-/// count is right (`cells`: its wanted columns), on the usual values only:
-/// false when any check would fail or needs the general path, which then
-/// checks the row from the start (so rejects and their reasons are its).
-/// On false, `out` holds nothing of the row but texts in `dict`.
-#[inline]
-fn check_plain(
-    line: u64,
-    cells: &[&[u8]],
-    spec: &TableSpec<'_>,
-    out: &mut Prepared,
-    cur: &mut Cursor,
-) -> bool {
-    let cell = |k: usize| -> &[u8] { cells.get(k).copied().unwrap_or_default() };
-    let id = cell(0);
-    if id.is_empty() {
-        return false;
-    }
-    let account_text = match spec.kind {
-        TableKind::Accounts => None,
-        _ => match cell(1) {
-            [] => return false,
-            a => Some(a),
-        },
-    };
-    let mut contact_text = None;
-    let mut at = TIME_MISSING;
-    if spec.kind == TableKind::Events {
-        contact_text = Some(cell(2)).filter(|c| !c.is_empty());
-        at = match parse_utc_seconds(cell(3), &mut cur.day) {
-            Some(t) => t,
-            None => return false,
-        };
-    }
-    let first = spec.kind.builtins().len();
-    for (k, ((name, ty), col)) in spec.fields.iter().zip(out.fields.iter_mut()).enumerate() {
-        if push_field(
-            col,
-            name,
-            *ty,
-            Cell::Bytes(cell(first + k)),
-            &mut out.dict,
-            true,
-        )
-        .is_err()
-        {
-            out.drop_staged(cur.kept);
-            return false;
-        }
-    }
-    let slot = match account_text {
-        None => None,
-        Some(a) => match account(spec, cur, a) {
-            Some(s) => Some(s),
-            None => {
-                out.drop_staged(cur.kept);
-                return false;
-            }
-        },
-    };
-    keep_row(line, id, slot, contact_text, at, spec, out, cur);
-    true
-}
-
-/// Appends a row that passed every check (its values only when it is kept).
+/// Appends a row that passed every check (its values only when it is
+/// kept). `id16`, when known: sixteen bytes of the batch that start with the id.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn keep_row(
     line: u64,
     id: &[u8],
+    id16: Option<&[u8; 16]>,
     slot: Option<AccountSlot>,
     contact_text: Option<&[u8]>,
     at: Micros,
@@ -388,7 +332,15 @@ fn keep_row(
     } else {
         out.drop_staged(cur.kept);
     }
-    out.ids.extend_from_slice(id);
+    match id16 {
+        // Sixteen bytes that start with the id: a fixed copy, not a call.
+        Some(w) if id.len() <= w.len() => {
+            let at = out.ids.len();
+            out.ids.extend_from_slice(w);
+            out.ids.truncate(at + id.len());
+        }
+        _ => out.ids.extend_from_slice(id),
+    }
     out.claims.push(Claim {
         line,
         id_end: out.ids.len() as u32,
@@ -462,6 +414,8 @@ fn account(spec: &TableSpec<'_>, cur: &mut Cursor, key: &[u8]) -> Option<Account
     slot
 }
 
+#[path = "prepare_plain.rs"]
+mod plain;
 #[path = "prepare_sort.rs"]
 mod sort;
 
