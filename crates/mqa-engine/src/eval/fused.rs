@@ -20,6 +20,7 @@
 mod plan;
 mod run;
 
+use super::nodes::Op;
 use super::pred::{Pred, Read};
 use super::Evaluator;
 use crate::intern::Sym;
@@ -31,9 +32,9 @@ use plan::{add_member, mark_engaged};
 pub(crate) struct ModelPlan<'e> {
     groups: Vec<Group<'e>>,
     /// The constant nodes.
-    pub(crate) consts: Vec<usize>,
-    /// The other nodes left to the node-by-node evaluation, in order.
-    pub(crate) steps: Vec<usize>,
+    pub(crate) consts: Vec<Op<'e>>,
+    /// The other nodes, evaluated one by one in order.
+    pub(crate) ops: Vec<Op<'e>>,
 }
 
 /// The records a group walks.
@@ -168,8 +169,8 @@ impl<'e> Evaluator<'e> {
         for (i, n) in g.nodes.iter().enumerate() {
             match self.member(m, i, n) {
                 Some((scan, decay, member)) => add_member(&mut plan.groups, scan, decay, member),
-                None if matches!(n, Node::Const(_)) => plan.consts.push(i),
-                None => plan.steps.push(i),
+                None if matches!(n, Node::Const(_)) => plan.consts.push(self.compile_op(m, i, n)),
+                None => plan.ops.push(self.compile_op(m, i, n)),
             }
         }
         mark_engaged(&mut plan.groups);

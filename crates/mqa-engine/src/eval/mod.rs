@@ -228,26 +228,18 @@ impl<'e> Evaluator<'e> {
         let (Some(g), Some(plan)) = (self.program.models.get(model), self.plans.get(model)) else {
             return;
         };
-        scratch.slots.clear();
-        scratch.slots.resize(g.nodes.len(), Value::Missing);
-        for &i in &plan.consts {
-            if let Some(Node::Const(c)) = g.nodes.get(i) {
-                match c {
-                    Const::Number(x) => nodes::set_num(&mut scratch.slots, i, *x),
-                    _ => {
-                        if let Some(s) = scratch.slots.get_mut(i) {
-                            *s = self.const_value(model, i, c);
-                        }
-                    }
-                }
-            }
+        // Every slot is written below (each node is a constant, a fused
+        // scan or an op) before it is read: no reset between accounts.
+        if scratch.slots.len() != g.nodes.len() {
+            scratch.slots.clear();
+            scratch.slots.resize(g.nodes.len(), Value::Missing);
+        }
+        for op in &plan.consts {
+            self.run_op(model, op, a, scratch);
         }
         self.run_fused(plan, a, &mut scratch.fused, &mut scratch.slots);
-        for &i in &plan.steps {
-            let Some(node) = g.nodes.get(i) else {
-                continue;
-            };
-            self.step(model, i, node, a, scratch);
+        for op in &plan.ops {
+            self.run_op(model, op, a, scratch);
         }
     }
 
