@@ -38,11 +38,13 @@ enum Repr<T, const N: usize> {
 
 impl<T: Copy, const N: usize> InlineList<T, N> {
     /// An empty list.
+    #[inline]
     pub fn new() -> Self {
         InlineList(Repr::Empty)
     }
 
     /// Appends a value.
+    #[inline]
     pub fn push(&mut self, x: T) {
         match &mut self.0 {
             Repr::Empty if N == 0 => self.0 = Repr::Heap(vec![x]),
@@ -71,6 +73,7 @@ impl<T: Copy, const N: usize> Default for InlineList<T, N> {
 
 impl<T: Copy, const N: usize> std::ops::Deref for InlineList<T, N> {
     type Target = [T];
+    #[inline]
     fn deref(&self) -> &[T] {
         match &self.0 {
             Repr::Empty => &[],
@@ -89,6 +92,7 @@ impl<'a, T: Copy, const N: usize> IntoIterator for &'a InlineList<T, N> {
 }
 
 impl<T: Copy, const N: usize> FromIterator<T> for InlineList<T, N> {
+    #[inline]
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut l = Self::new();
         for x in iter {

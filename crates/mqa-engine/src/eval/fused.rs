@@ -236,3 +236,7 @@ impl<'e> Evaluator<'e> {
 #[cfg(test)]
 #[path = "fused_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "fused/distinct_tests.rs"]
+mod distinct_tests;

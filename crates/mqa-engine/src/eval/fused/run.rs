@@ -7,7 +7,9 @@ use super::{Acc, FusedScratch, Group, Member, ModelPlan, State, Walk, NO_FACTOR}
 use crate::eval::scan::{MICROS, SMALL_DISTINCT};
 use crate::eval::value::Value;
 use crate::eval::Evaluator;
+use crate::intern::Sym;
 use mqa_compiler::graph::{AggKind, DecayKind};
+use std::ops::Range;
 
 /// The times of a walk's records: `ats[row - base]` (none when untimed).
 #[derive(Clone, Copy)]
@@ -158,7 +160,7 @@ impl<'e> Evaluator<'e> {
         };
         for (m, init) in g.members.iter().zip(&g.init) {
             let from = fs.starts.get(m.window).copied().unwrap_or(end);
-            let st = self.scan(m, *init, from..end, times, g, &mut factors, &mut fs.keys);
+            let st = self.scan_range(m, *init, from..end, times, g, &mut factors, &mut fs.keys);
             if let Some(slot) = slots.get_mut(m.node) {
                 write_result(&m.acc, &st, slot);
             }
@@ -190,6 +192,36 @@ impl<'e> Evaluator<'e> {
             if let Some(slot) = slots.get_mut(m.node) {
                 write_result(&m.acc, &st, slot);
             }
+        }
+    }
+
+    /// [`Self::scan`] over consecutive rows: the rows whose value of the
+    /// member's key column is its constant are picked first, in a loop over
+    /// the column (not for `all`, which fails at a row without it).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_range(
+        &self,
+        m: &Member<'e>,
+        st: State,
+        rows: Range<usize>,
+        times: Times<'_>,
+        g: &Group<'e>,
+        factors: &mut Factors<'_>,
+        keys: &mut Vec<u64>,
+    ) -> State {
+        let Some((col, s)) = m.key.filter(|_| !matches!(m.acc, Acc::All)) else {
+            return self.scan(m, st, rows, times, g, factors, keys);
+        };
+        // Rows past the column have no value: never the constant.
+        let from = rows.start.min(col.len());
+        let to = rows.end.min(col.len()).max(from);
+        let keyed = col.get(from..to).unwrap_or(&[]).iter().zip(from..);
+        let keyed = keyed.filter(move |(k, _)| **k == s).map(|(_, row)| row);
+        match &m.pred {
+            None => self.scan_by(&m.acc, st, keyed, times, g, factors, keys, |_| true),
+            Some(p) => self.scan_by(&m.acc, st, keyed, times, g, factors, keys, |row| {
+                p.holds_row(self.interner, row)
+            }),
         }
     }
 
@@ -254,10 +286,10 @@ impl<'e> Evaluator<'e> {
             Acc::All => st.flag = rows.all(holds),
             Acc::DistinctText(col) => {
                 let keyed = rows.filter_map(|row| match col.get(row) {
-                    Some(&s) if !s.is_missing() && holds(row) => Some(u64::from(s.0)),
+                    Some(&s) if !s.is_missing() && holds(row) => Some(s),
                     _ => None,
                 });
-                st.n = distinct(keyed, keys);
+                st.n = distinct_syms(keyed, keys);
             }
             Acc::DistinctNum(col) => {
                 let keyed = rows.filter_map(|row| match col.get(row) {
@@ -338,11 +370,48 @@ impl<'e> Evaluator<'e> {
     }
 }
 
+/// Distinct symbols [`distinct_syms`] keeps in an array.
+const FEW: usize = 8;
+
+/// How many distinct symbols (none missing) `values` has: the first
+/// [`FEW`] kept in an array that is compared with each value at once (no
+/// search), the others by [`distinct`].
+#[inline(always)]
+fn distinct_syms(mut values: impl Iterator<Item = Sym>, keys: &mut Vec<u64>) -> u64 {
+    // Free places hold `Sym::MISSING`, which no value is.
+    let mut few = [Sym::MISSING.0; FEW];
+    let mut n = 0;
+    while let Some(s) = values.next() {
+        if few.iter().fold(false, |seen, &x| seen | (x == s.0)) {
+            continue;
+        }
+        match few.get_mut(n) {
+            Some(place) => {
+                *place = s.0;
+                n += 1;
+            }
+            None => {
+                keys.clear();
+                keys.extend(few.iter().map(|&x| u64::from(x)));
+                let rest = values.map(|s| u64::from(s.0));
+                return distinct_more(std::iter::once(u64::from(s.0)).chain(rest), keys);
+            }
+        }
+    }
+    n as u64
+}
+
 /// How many distinct values `values` has, as `aggregate` counts them: kept
 /// distinct by search while few, past `SMALL_DISTINCT` collected and sorted.
 #[inline(always)]
 fn distinct(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
     keys.clear();
+    distinct_more(values, keys)
+}
+
+/// [`distinct`] with the distinct values found so far in `keys`.
+#[inline(always)]
+fn distinct_more(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
     let mut sorted = false;
     for k in values {
         if sorted || keys.len() >= SMALL_DISTINCT {

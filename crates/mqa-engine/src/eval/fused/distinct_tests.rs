@@ -1,0 +1,116 @@
+//! `distinct` in the fused scans: counts of 0 to 45 distinct texts (past the
+//! array of the first few and past the searched short list) in every
+//! order, with repeats, missing values and conditions, equal the
+//! interpreter's.
+
+use crate::data::{load_dataset, LoadOptions, MemoryRejects};
+use crate::eval::value::Value;
+use crate::eval::{prepare, Evaluator, Scratch};
+use crate::intern::Interner;
+use crate::run::data_schema;
+use mqa_compiler::graph::Node;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+const RULES: &str = r#"
+schema account { }
+schema contact { department: text }
+schema event { kind: text  tier: text }
+model m {
+  threshold 0
+  window 90d
+  block b {
+    1 when distinct(events.contact_id) >= 1
+    1 when distinct(events.kind) >= 1
+    1 when distinct(events.kind within 20d) >= 1
+    1 when distinct(events.kind where tier == "high") >= 1
+    1 when distinct(contacts.department) >= 1
+    1 when distinct(engaged.department) >= 1
+  }
+}
+"#;
+
+#[test]
+fn distinct_texts_past_the_array_and_the_short_list() {
+    let file = mqa_syntax::SourceFile::new("t.mqa", RULES.to_string());
+    let ast = mqa_syntax::parse(&file).unwrap();
+    let plugins: HashMap<String, Vec<(String, mqa_syntax::FieldType)>> = HashMap::new();
+    let program = mqa_compiler::compile(&ast, RULES, &plugins)
+        .program
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut acc, mut con) = (
+        String::from("id\n"),
+        String::from("id,account_id,department\n"),
+    );
+    let mut ev = String::from("id,account_id,contact_id,at,kind,tier\n");
+    let mut e = 0;
+    for a in 0..48usize {
+        let _ = writeln!(acc, "a{a}");
+        // Up to `a` distinct values among `2a + 3` records (none for `a0`),
+        // in an order of their own.
+        let m = a.max(1);
+        for c in 0..m {
+            let _ = writeln!(con, "a{a}-c{c},a{a},d{}", (c * 5 + a) % m);
+        }
+        for k in 0..(2 * a + 3) * usize::from(a > 0) {
+            let contact = if k % 9 == 4 {
+                String::new()
+            } else {
+                format!("a{a}-c{}", (k * 7 + a) % m)
+            };
+            let kind = if k % 11 == 3 {
+                String::new()
+            } else {
+                format!("k{}", (k * 13 + a) % m)
+            };
+            let day = 1 + (k * 17 + a) % 60;
+            let tier = ["high", "low"][(k + a) % 2];
+            let _ = writeln!(
+                ev,
+                "e{e},a{a},{contact},2026-08-{:02}T00:00:00Z,{kind},{tier}",
+                1 + day % 28
+            );
+            let _ = writeln!(
+                ev,
+                "f{e},a{a},{contact},2026-10-{:02}T12:00:00Z,{kind},{tier}",
+                1 + (day * 3) % 30
+            );
+            e += 1;
+        }
+    }
+    std::fs::write(dir.path().join("accounts.csv"), acc).unwrap();
+    std::fs::write(dir.path().join("contacts.csv"), con).unwrap();
+    std::fs::write(dir.path().join("events.csv"), ev).unwrap();
+    let mut interner = Interner::new();
+    let as_of = mqa_syntax::time::parse_timestamp("2026-11-01").unwrap();
+    let data = load_dataset(
+        dir.path(),
+        &data_schema(&program),
+        &LoadOptions::new(as_of),
+        &mut interner,
+        &mut MemoryRejects::new(),
+    )
+    .unwrap();
+    let prepared = prepare(&program, &mut interner);
+    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of);
+    assert_eq!(ev.fused_nodes(0), 6);
+    let g = &program.models[0];
+    let (mut fast, mut slow) = (Scratch::default(), Scratch::default());
+    let mut counts = Vec::new();
+    for a in 0..data.accounts.len() {
+        ev.run_nodes(0, a, &mut fast);
+        for (i, n) in g.nodes.iter().enumerate() {
+            if let Node::Aggregate { kind, scan, field } = n {
+                let want = ev.aggregate(*kind, scan, field.as_ref(), a, &mut slow);
+                assert_eq!(fast.slots[i], want, "account {a}, {}", g.labels[i]);
+                if let Value::Num(x) = want {
+                    counts.push(x as usize);
+                }
+            }
+        }
+    }
+    for n in [0, 1, 7, 8, 9, 31, 32, 33, 40] {
+        assert!(counts.contains(&n), "a count of {n} is seen: {counts:?}");
+    }
+}
