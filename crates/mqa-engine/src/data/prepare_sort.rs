@@ -36,22 +36,30 @@ pub(super) fn sort_runs(out: &mut Prepared) {
     let mut moved = false;
     let mut s = 0usize;
     while s < n {
-        let a = account.get(s).copied();
-        let mut e = s + 1;
-        while e < n && account.get(e).copied() == a {
+        // The run of one account: whether its times rise, and their range.
+        let (Some(&a), Some(&first)) = (account.get(s), at.get(s)) else {
+            break;
+        };
+        let (mut e, mut rising, mut lo, mut hi, mut prev) = (s + 1, true, first, first, first);
+        let rest = account.get(e..).unwrap_or_default();
+        for (&b, &t) in rest.iter().zip(at.get(e..).unwrap_or_default()) {
+            if b != a {
+                break;
+            }
+            rising &= prev < t;
+            lo = lo.min(t);
+            hi = hi.max(t);
+            prev = t;
             e += 1;
         }
         let run = at.get(s..e).unwrap_or_default();
-        if run.windows(2).all(|w| w[0] < w[1]) {
+        if rising {
             order.extend(s as u32..e as u32);
             s = e;
             continue;
         }
         // `(at - min) << bits | place in the run` when it fits a word: one
         // integer sort orders by `(at, row)`.
-        let (lo, hi) = run
-            .iter()
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         let bits = usize::BITS - (e - s - 1).leading_zeros();
         let range = hi.wrapping_sub(lo) as u64;
         if bits < 64 && range >> (64 - bits) == 0 {
@@ -63,15 +71,23 @@ pub(super) fn sort_runs(out: &mut Prepared) {
                     .map(|(k, &t)| (t.wrapping_sub(lo) as u64) << bits | k as u64),
             );
             packed.sort_unstable();
-            // Equal times (rare) by id.
+            // Equal times (rare) and moved rows, in one pass (a time is
+            // below 2^63, never `u64::MAX`).
+            let (mut tie, mut was) = (false, u64::MAX);
+            for (k, &key) in packed.iter().enumerate() {
+                tie |= key >> bits == was;
+                was = key >> bits;
+                moved |= (key & mask) as usize != k;
+            }
             let mut i = 0;
-            while i < packed.len() {
+            while tie && i < packed.len() {
                 let t = packed.get(i).map_or(0, |k| k >> bits);
                 let mut j = i + 1;
                 while packed.get(j).is_some_and(|k| k >> bits == t) {
                     j += 1;
                 }
                 if j - i > 1 {
+                    // Equal times by id, then row.
                     if let Some(tie) = packed.get_mut(i..j) {
                         tie.sort_unstable_by(|x, y| {
                             let (x, y) = ((x & mask) as usize, (y & mask) as usize);
@@ -81,10 +97,6 @@ pub(super) fn sort_runs(out: &mut Prepared) {
                 }
                 i = j;
             }
-            moved |= packed
-                .iter()
-                .enumerate()
-                .any(|(k, &key)| (key & mask) as usize != k);
             order.extend(packed.iter().map(|&key| (s + (key & mask) as usize) as u32));
         } else {
             keys.clear();
