@@ -273,6 +273,42 @@ mod tests {
     }
 
     #[test]
+    fn contact_find_is_the_first_equal_key_of_the_range() {
+        // Ids of one account share a prefix and differ at the start, the
+        // end or the middle; lengths 0 to 30 around the 8..=16 words.
+        let mut ids: Vec<Vec<u8>> = Vec::new();
+        for len in [0usize, 1, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 30] {
+            for at in [0, len / 2, len.saturating_sub(1)] {
+                let mut id: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                ids.push(id.clone());
+                if let Some(b) = id.get_mut(at) {
+                    *b = b'#';
+                    ids.push(id);
+                }
+            }
+        }
+        let mut c = ContactKeys::with_capacity(ids.len());
+        for id in &ids {
+            c.push(id);
+        }
+        let mut probes = ids.clone();
+        probes.extend(ids.iter().map(|id| [id.as_slice(), b"z"].concat()));
+        probes.extend(ids.iter().filter_map(|id| id.get(1..).map(<[u8]>::to_vec)));
+        for start in [0, 3, 10] {
+            for end in [start, start + 1, start + 7, ids.len()] {
+                for p in &probes {
+                    let expected = ids[start..end]
+                        .iter()
+                        .position(|id| id == p)
+                        .map(|i| (start + i) as u32);
+                    assert_eq!(c.find(start..end, p), expected, "{start}..{end} {p:?}");
+                }
+            }
+        }
+        assert_eq!(c.find(5..ids.len() + 1, b"abcdefgh"), None);
+    }
+
+    #[test]
     fn long_keys_compare_whole() {
         let long_a = "x".repeat(20) + "-tail-a";
         let long_b = "x".repeat(20) + "-tail-b";
