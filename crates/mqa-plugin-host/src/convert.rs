@@ -1,9 +1,11 @@
 //! Checks a plugin's [`MqaBatch`] against every rule of the ABI (lengths,
 //! offsets, UTF-8, type codes, booleans, non-empty keys) into a borrowed
 //! [`BatchView`], which is then copied into host memory: as the engine's
-//! [`SignalBatch`] or as a [`ColumnarBatch`], both with a few `memcpy`s (each
-//! text column's bytes are copied once, its offsets rebased). A batch that
-//! breaks a rule is refused whole; the message says which column and row.
+//! [`SignalBatch`] (each text column read straight into a [`TextValues`],
+//! which stores each distinct text once: the repeats of a key or a topic are
+//! never copied) or as a [`ColumnarBatch`] (a few `memcpy`s: each text
+//! column's bytes copied once, its offsets rebased). A batch that breaks a
+//! rule is refused whole; the message says which column and row.
 
 use mqa_engine::signals::{SignalBatch, SignalColumn, SignalReject, TextValues};
 use mqa_plugin_sdk::abi::{MqaBatch, MqaColumn, MqaReject, MqaStr, MqaText};
@@ -15,6 +17,8 @@ use crate::columnar::{ColumnarBatch, HostColumn, HostText, HostValues};
 pub(crate) struct TextView<'a> {
     offsets: &'a [u64],
     data: &'a [u8],
+    /// `data` as text, when all of it is UTF-8 (else only the ranges are).
+    text: Option<&'a str>,
 }
 
 impl TextView<'_> {
@@ -48,22 +52,34 @@ impl TextView<'_> {
         HostText::from_parts(offsets, data)
     }
 
-    /// The engine's text column: one copy of the bytes, the end offsets
-    /// rebased to 0, `validity` (0 = missing) as flags.
+    /// String `row` (checked by `text_view`).
+    #[inline]
+    fn get(&self, row: usize) -> Option<&str> {
+        let a = usize::try_from(*self.offsets.get(row)?).ok()?;
+        let b = usize::try_from(*self.offsets.get(row + 1)?).ok()?;
+        match self.text {
+            Some(all) => all.get(a..b),
+            None => std::str::from_utf8(self.data.get(a..b)?).ok(),
+        }
+    }
+
+    /// The engine's text column, `validity` (0 = missing) applied: each
+    /// distinct text copied once.
     fn to_values(&self, validity: Option<&[u8]>, what: &str) -> Result<TextValues, String> {
-        let Some((first, data)) = self.copy_bytes() else {
-            return Ok(TextValues::new());
-        };
-        // `text_view` checked first <= o <= data_len, so `o - first` fits a usize.
-        let ends = self
-            .offsets
-            .get(1..)
-            .unwrap_or_default()
-            .iter()
-            .map(|&o| (o - first) as usize)
-            .collect();
-        let present = validity.map(|v| v.iter().map(|&b| b != 0).collect());
-        TextValues::from_parts(data, ends, present).map_err(|e| format!("{what}: {e}"))
+        let rows = self.offsets.len().saturating_sub(1);
+        let mut values = TextValues::with_capacity(rows, 0);
+        for row in 0..rows {
+            if validity.is_some_and(|v| v.get(row) == Some(&0)) {
+                values.push(None);
+                continue;
+            }
+            // `text_view` checked every range, so this does not fail.
+            let text = self
+                .get(row)
+                .ok_or_else(|| format!("{what}: row {} is not UTF-8", row + 1))?;
+            values.push(Some(text));
+        }
+        Ok(values)
     }
 }
 
@@ -125,6 +141,7 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
         return Ok(TextView {
             offsets: &[],
             data: &[],
+            text: None,
         });
     }
     // SAFETY: forwarded caller guarantee.
@@ -143,7 +160,8 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
         prev = o;
     }
     // Fast path: the whole buffer is UTF-8, so only the cut points need checking.
-    if let Ok(all) = std::str::from_utf8(data) {
+    let text = std::str::from_utf8(data).ok();
+    if let Some(all) = text {
         if let Some(i) = offsets
             .iter()
             .position(|&o| !all.is_char_boundary(o as usize))
@@ -161,7 +179,11 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
             }
         }
     }
-    Ok(TextView { offsets, data })
+    Ok(TextView {
+        offsets,
+        data,
+        text,
+    })
 }
 
 fn type_code(t: FieldType) -> u32 {
@@ -325,9 +347,9 @@ impl BatchView<'_> {
             .collect()
     }
 
-    /// Copies into the engine's batch: per text column one copy of its bytes
-    /// and its rebased offsets, no allocation per value. Fails only if the
-    /// copy breaks an invariant [`view_batch`] already checked.
+    /// Copies into the engine's batch: each text column's distinct texts
+    /// once plus a number per value, no allocation per value. Fails only if
+    /// the copy breaks an invariant [`view_batch`] already checked.
     pub(crate) fn to_signal_batch(&self) -> Result<SignalBatch, String> {
         let account = self.account.to_values(None, "account")?;
         let columns = self

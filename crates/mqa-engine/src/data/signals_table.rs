@@ -5,14 +5,13 @@
 //! and grouped by account, sorted by `at` (stable: batch order on ties).
 
 use super::assemble::group_by_account;
-use super::column::{Column, Staged, BOOL_MISSING, TIME_MISSING};
+use super::column::{Column, TIME_MISSING};
 use super::error::LoadError;
 use super::rejects::RejectSink;
-use super::signals_compact::{describe, describe_compact, CompactBatch, CompactColumn, NO_TEXT};
-use super::values::stage_bytes;
+use super::signals_compact::{compact, describe, FieldReader};
 use super::Accounts;
 use crate::intern::{Interner, Sym};
-use crate::signals::{JoinKey, SignalBatch, SignalColumn};
+use crate::signals::{JoinKey, SignalBatch, TextValues};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
 use std::ops::Range;
@@ -72,14 +71,92 @@ pub enum SignalInput {
 
 /// A well-shaped batch, compacted (opaque outside the loader).
 #[derive(Debug)]
-pub struct CompactInput(CompactBatch);
+pub struct CompactInput(SignalBatch);
 
 impl SignalInput {
     /// Checks the batch's shape against the declared fields and compacts it.
-    pub fn new(batch: SignalBatch, field_types: &[(String, FieldType)]) -> SignalInput {
+    pub fn new(mut batch: SignalBatch, field_types: &[(String, FieldType)]) -> SignalInput {
         match shape_problem(&batch, field_types) {
             Some(problem) => SignalInput::Malformed(batch, problem),
-            None => SignalInput::Compact(CompactInput(CompactBatch::new(batch))),
+            None => {
+                compact(&mut batch);
+                SignalInput::Compact(CompactInput(batch))
+            }
+        }
+    }
+}
+
+/// The account rows each distinct key of a batch matches: rows of key
+/// number `k` are `rows[start[k]..start[k + 1]]`, ascending.
+struct KeyRows {
+    start: Vec<u32>,
+    rows: Vec<u32>,
+    /// The number of the empty key, if a record has one.
+    empty: Option<u32>,
+}
+
+impl KeyRows {
+    /// Matches every account's key (its id or domain, per `join`) against
+    /// the batch's distinct keys: one lookup per account in the batch's own
+    /// small table of keys, none in the interner.
+    fn new(
+        join: JoinKey,
+        accounts: &Accounts,
+        domain_column: Option<usize>,
+        batch_keys: &mut TextValues,
+        interner: &Interner,
+    ) -> KeyRows {
+        let keys: &[Sym] = match join {
+            JoinKey::Id => &accounts.id,
+            JoinKey::Domain => match domain_column.and_then(|c| accounts.fields.get(c)) {
+                Some(Column::Text(v)) => v,
+                _ => &[],
+            },
+        };
+        let distinct = batch_keys.distinct();
+        let key_of_row: Vec<u32> = keys
+            .iter()
+            .map(|&s| match s.is_missing() {
+                true => u32::MAX,
+                false => batch_keys.find(interner.resolve(s)).unwrap_or(u32::MAX),
+            })
+            .collect();
+        let mut start = vec![0u32; distinct + 1];
+        for &k in &key_of_row {
+            if let Some(c) = start.get_mut(k as usize + 1) {
+                *c += 1;
+            }
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut next = start.clone();
+        let mut rows = vec![0u32; start.last().copied().unwrap_or(0) as usize];
+        for (row, &k) in key_of_row.iter().enumerate() {
+            if let Some(n) = next.get_mut(k as usize) {
+                if let Some(slot) = rows.get_mut(*n as usize) {
+                    *slot = row as u32;
+                }
+                *n += 1;
+            }
+        }
+        KeyRows {
+            start,
+            rows,
+            empty: batch_keys.find(""),
+        }
+    }
+
+    /// The rows key number `k` matches; `None` for the empty key.
+    #[inline]
+    fn of(&self, k: u32) -> Option<&[u32]> {
+        if self.empty == Some(k) {
+            return None;
+        }
+        let k = k as usize;
+        match (self.start.get(k), self.start.get(k + 1)) {
+            (Some(&a), Some(&b)) => self.rows.get(a as usize..b as usize),
+            _ => Some(&[]),
         }
     }
 }
@@ -131,7 +208,7 @@ pub fn build_signal_input(
     let sink = |source| LoadError::RejectSink { source };
     let (n, source_rejects) = match &input {
         SignalInput::Malformed(b, _) => (b.account.len(), &b.rejects),
-        SignalInput::Compact(CompactInput(b)) => (b.len(), &b.rejects),
+        SignalInput::Compact(CompactInput(b)) => (b.account.len(), &b.rejects),
     };
     let mut summary = SignalSummary {
         read: (n + source_rejects.len()) as u64,
@@ -148,13 +225,6 @@ pub fn build_signal_input(
             .map_err(sink)?;
         summary.rejected += 1;
     }
-    let mut fields: Vec<Column> = field_types
-        .iter()
-        .map(|(_, ty)| Column::new(*ty, 0))
-        .collect();
-    let mut at: Vec<Micros> = Vec::new();
-    let mut pairs_account: Vec<u32> = Vec::new();
-    let mut pairs_record: Vec<u32> = Vec::new();
 
     let batch = match input {
         SignalInput::Malformed(batch, problem) => {
@@ -168,48 +238,45 @@ pub fn build_signal_input(
                     .map_err(sink)?;
                 summary.rejected += 1;
             }
-            return Ok((
-                finish(fields, at, pairs_account, pairs_record, accounts.len()),
-                summary,
-            ));
+            let fields = field_types
+                .iter()
+                .map(|(_, ty)| Column::new(*ty, 0))
+                .collect();
+            let table = SignalTable {
+                account_start: vec![0; accounts.len() + 1],
+                at: Vec::new(),
+                fields,
+            };
+            return Ok((table, summary));
         }
         SignalInput::Compact(CompactInput(b)) => b,
     };
 
-    let index = key_index(join, accounts, domain_column);
-    let mut staged: Vec<Staged> = Vec::with_capacity(field_types.len());
-    // The symbol of each dictionary text of a text field, once interned
-    // (a batch repeats its topics on every record).
-    let mut memo: Vec<Option<Sym>> = vec![None; batch.texts.len()];
-    // Records of one key usually come together: the last key's accounts.
-    let mut last: Option<(u32, &[(Sym, u32)])> = None;
-    // The last key's text (records of one key usually come together).
-    let mut last_key: Option<(u32, &str)> = None;
+    let mut batch = batch;
+    let key_rows = KeyRows::new(join, accounts, domain_column, &mut batch.account, interner);
+    let mut readers: Vec<FieldReader<'_>> = batch
+        .columns
+        .iter()
+        .zip(field_types)
+        .map(|(c, f)| FieldReader::new(c, f))
+        .collect();
+    // `(account row, record)` for every account a used record goes to; most
+    // records are used, by one account each.
+    let mut pairs_account: Vec<u32> = Vec::with_capacity(n);
+    let mut pairs_record: Vec<u32> = Vec::with_capacity(n);
     for i in 0..n {
-        let key_no = batch.account.get(i).copied().unwrap_or(NO_TEXT);
-        let key = match last_key {
-            Some((k, text)) if k == key_no => text,
-            _ => {
-                let text = batch.key(i);
-                last_key = Some((key_no, text));
-                text
-            }
-        };
         let t = batch.at.get(i).copied().unwrap_or(TIME_MISSING);
-        let checked = check_record(
-            &batch,
-            i,
-            key,
-            t,
-            field_types,
-            interner,
-            &mut memo,
-            &mut staged,
-        );
+        // A missing or empty key: `None`.
+        let rows = batch.account.code(i).and_then(|k| key_rows.of(k));
+        let checked = match rows {
+            None => Err("empty account".to_string()),
+            Some(_) if t == TIME_MISSING => Err("empty at".to_string()),
+            Some(_) => readers.iter_mut().try_for_each(|r| r.check(i, interner)),
+        };
         if let Err(reason) = checked {
             let reason = format!("record {}: {reason}", i + 1);
             rejects
-                .reject(origin, 0, &reason, &describe_compact(&batch, i))
+                .reject(origin, 0, &reason, &describe(&batch, i))
                 .map_err(sink)?;
             summary.rejected += 1;
             continue;
@@ -218,36 +285,27 @@ pub fn build_signal_input(
             summary.after_as_of += 1;
             continue;
         }
-        let rows = match last {
-            Some((k, rows)) if k == key_no => rows,
-            _ => {
-                let rows = match interner.get(key) {
-                    Some(s) => matching(&index, s),
-                    None => &[],
-                };
-                last = Some((key_no, rows));
-                rows
-            }
-        };
-        if rows.is_empty() {
+        let Some(matched) = rows.filter(|m| !m.is_empty()) else {
             summary.unmatched += 1;
             continue;
-        }
+        };
         summary.used += 1;
-        let rec = at.len() as u32;
-        at.push(t);
-        for (col, v) in fields.iter_mut().zip(staged.drain(..)) {
-            col.push(v);
-        }
-        for &(_, row) in rows {
+        for &row in matched {
             pairs_account.push(row);
-            pairs_record.push(rec);
+            pairs_record.push(i as u32);
         }
     }
-    Ok((
-        finish(fields, at, pairs_account, pairs_record, accounts.len()),
-        summary,
-    ))
+    let (order, account_start) =
+        group_and_sort(&pairs_account, pairs_record, &batch.at, accounts.len());
+    let table = SignalTable {
+        at: order
+            .iter()
+            .map(|&i| batch.at.get(i as usize).copied().unwrap_or(TIME_MISSING))
+            .collect(),
+        fields: readers.iter().map(|r| r.column(&order)).collect(),
+        account_start,
+    };
+    Ok((table, summary))
 }
 
 /// Why the batch's columns do not line up with its records or the declared fields.
@@ -274,160 +332,69 @@ fn shape_problem(batch: &SignalBatch, field_types: &[(String, FieldType)]) -> Op
     None
 }
 
-/// Checks record `i` and stages its field values.
-#[allow(clippy::too_many_arguments)]
-fn check_record(
-    batch: &CompactBatch,
-    i: usize,
-    key: &str,
-    t: Micros,
-    field_types: &[(String, FieldType)],
-    interner: &mut Interner,
-    memo: &mut [Option<Sym>],
-    staged: &mut Vec<Staged>,
-) -> Result<(), String> {
-    if key.is_empty() {
-        return Err("empty account".to_string());
-    }
-    if t == TIME_MISSING {
-        return Err("empty at".to_string());
-    }
-    staged.clear();
-    for (col, (name, ty)) in batch.columns.iter().zip(field_types) {
-        if let (CompactColumn::Text(v), FieldType::Text) = (col, *ty) {
-            // A text field's value depends only on its text: interned once.
-            if let Some(&n) = v.get(i).filter(|&&n| n != NO_TEXT) {
-                if let Some(Some(sym)) = memo.get(n as usize) {
-                    staged.push(Staged::Text(*sym));
-                    continue;
-                }
-                let value = stage_value(name, *ty, batch, col, i, interner)?;
-                if let (Staged::Text(sym), Some(slot)) = (&value, memo.get_mut(n as usize)) {
-                    *slot = Some(*sym);
-                }
-                staged.push(value);
-                continue;
-            }
-        }
-        staged.push(stage_value(name, *ty, batch, col, i, interner)?);
-    }
-    Ok(())
-}
-
-/// Record `i` of a batch column as a value of the declared type. Text values
-/// are parsed as a CSV cell would be (so a text column may feed any type).
-fn stage_value(
-    name: &str,
-    ty: FieldType,
-    batch: &CompactBatch,
-    col: &CompactColumn,
-    i: usize,
-    interner: &mut Interner,
-) -> Result<Staged, String> {
-    let missing = Staged::missing(ty, Sym::MISSING);
-    let bad = |what: &str| format!("{name}: {what} is not {}", ty.as_str());
-    let col = match col {
-        CompactColumn::Text(v) => {
-            return match batch.text(v, i) {
-                None | Some("") => Ok(missing),
-                Some(s) => stage_bytes(name, ty, s.as_bytes(), interner, true),
-            }
-        }
-        CompactColumn::Other(c) => c,
-    };
-    match (col, ty) {
-        (SignalColumn::Text(v), _) => match v.get(i) {
-            None | Some("") => Ok(missing),
-            Some(s) => stage_bytes(name, ty, s.as_bytes(), interner, true),
-        },
-        (SignalColumn::Int(v), FieldType::Int | FieldType::Number) => Ok(v
-            .get(i)
-            .copied()
-            .flatten()
-            .map_or(missing, |x| Staged::Number(x as f64))),
-        (SignalColumn::Number(v), FieldType::Int | FieldType::Number) => {
-            match v.get(i).copied().flatten() {
-                None => Ok(missing),
-                Some(x) if !x.is_finite() => Err(bad(&x.to_string())),
-                Some(x) if ty == FieldType::Int && x.fract() != 0.0 => Err(bad(&x.to_string())),
-                Some(x) => Ok(Staged::Number(x)),
-            }
-        }
-        (SignalColumn::Bool(v), FieldType::Bool) => Ok(Staged::Bool(
-            v.get(i).copied().flatten().map_or(BOOL_MISSING, u8::from),
-        )),
-        (SignalColumn::Time(v), FieldType::Time) => {
-            Ok(v.get(i).copied().flatten().map_or(missing, Staged::Time))
-        }
-        (c, _) => Err(format!(
-            "{name}: the source gave {} values for a {} field",
-            column_kind(c),
-            ty.as_str()
-        )),
-    }
-}
-
-fn column_kind(c: &SignalColumn) -> &'static str {
-    match c {
-        SignalColumn::Text(_) => "text",
-        SignalColumn::Int(_) => "int",
-        SignalColumn::Number(_) => "number",
-        SignalColumn::Bool(_) => "bool",
-        SignalColumn::Time(_) => "time",
-    }
-}
-
-/// `(key, account row)` of every account with a key, sorted by key.
-fn key_index(join: JoinKey, accounts: &Accounts, domain_column: Option<usize>) -> Vec<(Sym, u32)> {
-    let keys: &[Sym] = match join {
-        JoinKey::Id => &accounts.id,
-        JoinKey::Domain => match domain_column.and_then(|c| accounts.fields.get(c)) {
-            Some(Column::Text(v)) => v,
-            _ => &[],
-        },
-    };
-    let mut index: Vec<(Sym, u32)> = keys
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.is_missing())
-        .map(|(row, &s)| (s, row as u32))
-        .collect();
-    index.sort_unstable();
-    index
-}
-
-/// The entries of `index` with key `s`.
-fn matching(index: &[(Sym, u32)], s: Sym) -> &[(Sym, u32)] {
-    let lo = index.partition_point(|&(k, _)| k < s);
-    let hi = index.partition_point(|&(k, _)| k <= s);
-    index.get(lo..hi).unwrap_or_default()
-}
-
-/// Groups the `(account, record)` pairs by account, sorts each group by `at`
-/// (stable), and gathers the records.
-fn finish(
-    fields: Vec<Column>,
-    at: Vec<Micros>,
-    pairs_account: Vec<u32>,
+/// Groups the `(account, record)` pairs by account and sorts each group by
+/// `at` (records of the same time in batch order): the records in that
+/// order, and where each account's start (`len = accounts + 1`).
+fn group_and_sort(
+    pairs_account: &[u32],
     pairs_record: Vec<u32>,
+    at: &[Micros],
     accounts: usize,
-) -> SignalTable {
-    let (perm, account_start) = group_by_account(&pairs_account, accounts);
-    let mut order: Vec<u32> = perm
-        .iter()
-        .map(|&p| pairs_record.get(p as usize).copied().unwrap_or(u32::MAX))
-        .collect();
+) -> (Vec<u32>, Vec<u32>) {
+    let (mut order, account_start) = group_by_account(pairs_account, accounts);
+    for p in &mut order {
+        *p = pairs_record.get(*p as usize).copied().unwrap_or(u32::MAX);
+    }
+    drop(pairs_record);
     for w in account_start.windows(2) {
         if let Some(slice) = order.get_mut(w[0] as usize..w[1] as usize) {
-            slice.sort_by_key(|&r| at.get(r as usize).copied().unwrap_or(TIME_MISSING));
+            sort_by_time(slice, at);
         }
     }
-    SignalTable {
-        at: order
-            .iter()
-            .map(|&r| at.get(r as usize).copied().unwrap_or(TIME_MISSING))
-            .collect(),
-        fields: fields.iter().map(|c| c.gather(&order)).collect(),
-        account_start,
+    (order, account_start)
+}
+
+/// Sorts one account's records (batch indexes, in batch order) by time,
+/// records of the same time in batch order.
+fn sort_by_time(records: &mut [u32], at: &[Micros]) {
+    let time = |r: u32| at.get(r as usize).copied().unwrap_or(TIME_MISSING);
+    let falls = records
+        .windows(2)
+        .filter(|w| time(w[0]) > time(w[1]))
+        .count();
+    if falls == 0 {
+        return;
+    }
+    // Exports often list an account's records newest first: reversed, they
+    // are nearly in order (ties are put back in batch order by the record
+    // number, which grows in batch order).
+    if falls * 2 > records.len() {
+        records.reverse();
+    }
+    let key = |r: u32| (time(r), r);
+    if records.len() > 32 {
+        records.sort_unstable_by_key(|&r| key(r));
+        return;
+    }
+    // Insertion: a few moves for records nearly in order.
+    for j in 1..records.len() {
+        let Some(&r) = records.get(j) else { break };
+        let mut p = j;
+        while let Some(&q) = p.checked_sub(1).and_then(|p| records.get(p)) {
+            if key(q) <= key(r) {
+                break;
+            }
+            if let Some(slot) = records.get_mut(p) {
+                *slot = q;
+            }
+            p -= 1;
+        }
+        if let Some(slot) = records.get_mut(p) {
+            *slot = r;
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "signals_table_tests.rs"]
+mod tests;

@@ -1,16 +1,27 @@
-//! [`TextValues`]: a column of texts stored end to end in one buffer (plus
-//! where each ends and which are missing), so a batch of a million texts is
-//! three allocations, not a million.
+//! [`TextValues`]: a column of texts with each distinct text stored once
+//! (in first-seen order, end to end in one buffer) and every value a
+//! number into those texts. A batch of a million texts is a few
+//! allocations, not a million, and a column that repeats its texts (an
+//! intent export repeats each account's domain on consecutive rows and a
+//! few dozen topics everywhere) costs 4 bytes a value plus its distinct
+//! texts; the loader joins on those numbers without comparing texts again.
 
 use std::fmt;
 
-/// Texts stored end to end: text `i` is `bytes[ends[i - 1]..ends[i]]` (from 0
-/// for the first); a missing text ([`TextValues::get`] gives `None`) is told
-/// apart from an empty one by a presence flag.
+use hashbrown::HashTable;
+
+use crate::intern::{hash_bytes, table_hash};
+
+/// The number of a missing value.
+const MISSING: u32 = u32::MAX;
+
+/// Texts stored once each, and per value the number of its text (or a
+/// missing value: [`TextValues::get`] gives `None`, which is not the same
+/// as an empty text). Holds up to 2^32 − 1 distinct texts.
 ///
 /// Equality compares values, not layout: two columns are equal when they
 /// have the same length and the same text (or the same missing value) at
-/// every index, whatever bytes a missing value's slot holds.
+/// every index, whatever order their distinct texts were stored in.
 ///
 /// ```
 /// use mqa_engine::signals::TextValues;
@@ -19,19 +30,26 @@ use std::fmt;
 /// t.push(Some("crm"));
 /// t.push(None);
 /// t.push(Some(""));
-/// assert_eq!(t.len(), 3);
+/// t.push(Some("crm"));
+/// assert_eq!(t.len(), 4);
 /// assert_eq!(t.get(0), Some("crm"));
 /// assert_eq!(t.get(1), None);
 /// assert_eq!(t.get(2), Some(""));
-/// assert_eq!(t, TextValues::from(vec![Some("crm"), None, Some("")]));
+/// assert_eq!(t.distinct(), 2, "crm is stored once");
+/// assert_eq!(t, TextValues::from(vec![Some("crm"), None, Some(""), Some("crm")]));
 /// ```
 #[derive(Clone, Default)]
 pub struct TextValues {
-    bytes: String,
-    /// `ends[i]`: where text `i` ends in `bytes`; non-decreasing, on char boundaries.
+    /// The distinct texts end to end, in first-seen order.
+    dict: String,
+    /// `ends[k]`: where distinct text `k` ends in `dict` (it starts where
+    /// text `k - 1` ends, or at 0).
     ends: Vec<usize>,
-    /// `None` while every text is present; then one flag per text, `false` = missing.
-    present: Option<Vec<bool>>,
+    /// Per value, the number of its text; [`MISSING`] for a missing value.
+    codes: Vec<u32>,
+    /// The number of each distinct text, by hash, while values are pushed
+    /// ([`TextValues::seal`] drops it; the next push rebuilds it).
+    index: HashTable<u32>,
 }
 
 /// Why [`TextValues::from_parts`] refused its parts.
@@ -63,16 +81,18 @@ impl TextValues {
         TextValues::default()
     }
 
-    /// An empty column with room for `texts` texts of `bytes` bytes in all.
+    /// An empty column with room for `texts` values whose distinct texts
+    /// take about `bytes` bytes in all.
     pub fn with_capacity(texts: usize, bytes: usize) -> TextValues {
         TextValues {
-            bytes: String::with_capacity(bytes),
-            ends: Vec::with_capacity(texts),
-            present: None,
+            dict: String::with_capacity(bytes),
+            ends: Vec::new(),
+            codes: Vec::with_capacity(texts),
+            index: HashTable::new(),
         }
     }
 
-    /// A column from its parts: `bytes` holds the texts end to end, `ends[i]`
+    /// A column from texts stored end to end: `bytes` holds them, `ends[i]`
     /// is where text `i` ends (non-decreasing, on char boundaries, the last
     /// one `bytes.len()`), and `present` (one flag per text, `false` =
     /// missing) is `None` when every text is present. A missing text's slot
@@ -117,74 +137,157 @@ impl TextValues {
                 });
             }
         }
-        Ok(TextValues {
-            bytes,
-            ends,
-            present,
-        })
+        let mut t = TextValues::with_capacity(ends.len(), 0);
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let present = match &present {
+                None => true,
+                Some(flags) => flags.get(i) == Some(&true),
+            };
+            // Checked above: `start..end` lies on char boundaries of `bytes`.
+            t.push(bytes.get(start..end).filter(|_| present));
+            start = end;
+        }
+        t.seal();
+        Ok(t)
     }
 
-    /// Number of texts (missing ones included).
+    /// Number of values (missing ones included).
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.codes.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.codes.is_empty()
     }
 
-    /// Whether text `i` exists and is not missing.
+    /// Number of distinct texts.
+    pub fn distinct(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether value `i` exists and is not missing.
     pub fn is_present(&self, i: usize) -> bool {
-        match &self.present {
-            None => i < self.ends.len(),
-            Some(flags) => flags.get(i).copied().unwrap_or(false),
-        }
+        self.codes.get(i).is_some_and(|&c| c != MISSING)
     }
 
-    /// Text `i`; `None` when it is missing (or `i` is out of range).
+    /// Value `i`; `None` when it is missing (or `i` is out of range).
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
-        if let Some(flags) = &self.present {
-            if !*flags.get(i)? {
-                return None;
-            }
-        }
-        let end = *self.ends.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)?,
-            None => 0,
-        };
-        self.bytes.get(start..end)
+        self.text(self.code(i)?)
     }
 
-    /// Every text in order (`None` = missing).
+    /// The number of value `i`'s text (below [`TextValues::distinct`]);
+    /// `None` when the value is missing (or `i` is out of range). Equal
+    /// texts have equal numbers.
+    #[inline]
+    pub fn code(&self, i: usize) -> Option<u32> {
+        self.codes.get(i).copied().filter(|&c| c != MISSING)
+    }
+
+    /// Distinct text number `k` (see [`TextValues::code`]).
+    #[inline]
+    pub fn text(&self, k: u32) -> Option<&str> {
+        text_of(&self.dict, &self.ends, k)
+    }
+
+    /// Every value in order (`None` = missing).
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// Appends a text (`None` = missing).
+    /// Appends a value (`None` = missing).
+    #[inline]
     pub fn push(&mut self, text: Option<&str>) {
-        let row = self.ends.len();
-        if let Some(s) = text {
-            self.bytes.push_str(s);
-        }
-        self.ends.push(self.bytes.len());
-        match (&mut self.present, text.is_some()) {
-            (Some(flags), present) => flags.push(present),
-            (None, true) => {}
-            (None, false) => {
-                let mut flags = vec![true; row];
-                flags.push(false);
-                self.present = Some(flags);
-            }
-        }
+        let code = match text {
+            None => MISSING,
+            Some(s) => self.number(s),
+        };
+        self.codes.push(code);
     }
 
-    /// Whether any text is missing.
-    pub fn has_missing(&self) -> bool {
-        self.present
-            .as_ref()
-            .is_some_and(|flags| flags.iter().any(|p| !p))
+    /// The number of `s`, storing it if it is new.
+    #[inline]
+    fn number(&mut self, s: &str) -> u32 {
+        // Values often repeat the one before (a key on consecutive records).
+        if let Some(&last) = self.codes.last() {
+            if last != MISSING && self.text(last) == Some(s) {
+                return last;
+            }
+        }
+        if self.index.len() != self.ends.len() {
+            self.reindex();
+        }
+        let hash = table_hash(hash_bytes(s.as_bytes()));
+        let (dict, ends) = (&self.dict, &self.ends);
+        if let Some(&k) = self
+            .index
+            .find(hash, |&k| text_of(dict, ends, k) == Some(s))
+        {
+            return k;
+        }
+        // Numbers stay below MISSING: 2^32 - 1 distinct texts do not fit
+        // in memory anyway (each costs its bytes plus 12 or more).
+        let k = self.ends.len() as u32;
+        self.dict.push_str(s);
+        self.ends.push(self.dict.len());
+        let (dict, ends) = (&self.dict, &self.ends);
+        self.index
+            .insert_unique(hash, k, |&j| rehash(text_of(dict, ends, j)));
+        k
     }
+
+    /// The number of text `s` (see [`TextValues::code`]), if a value has it.
+    pub fn find(&mut self, s: &str) -> Option<u32> {
+        if self.index.len() != self.ends.len() {
+            self.reindex();
+        }
+        let hash = table_hash(hash_bytes(s.as_bytes()));
+        let (dict, ends) = (&self.dict, &self.ends);
+        self.index
+            .find(hash, |&k| text_of(dict, ends, k) == Some(s))
+            .copied()
+    }
+
+    /// Rebuilds the index of distinct texts (after [`TextValues::seal`]).
+    fn reindex(&mut self) {
+        let (dict, ends) = (&self.dict, &self.ends);
+        let mut index = HashTable::with_capacity(ends.len());
+        for k in 0..ends.len() as u32 {
+            let hash = rehash(text_of(dict, ends, k));
+            index.insert_unique(hash, k, |&j| rehash(text_of(dict, ends, j)));
+        }
+        self.index = index;
+    }
+
+    /// Done pushing for now: frees the index of distinct texts and any
+    /// spare capacity (a later push rebuilds the index).
+    pub fn seal(&mut self) {
+        self.index = HashTable::new();
+        self.dict.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
+    /// Whether any value is missing.
+    pub fn has_missing(&self) -> bool {
+        self.codes.contains(&MISSING)
+    }
+}
+
+/// Distinct text `k` of a dictionary (`None` out of range).
+#[inline]
+fn text_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d str> {
+    let k = k as usize;
+    let end = *ends.get(k)?;
+    let start = match k.checked_sub(1) {
+        Some(p) => *ends.get(p)?,
+        None => 0,
+    };
+    dict.get(start..end)
+}
+
+fn rehash(text: Option<&str>) -> u64 {
+    table_hash(hash_bytes(text.unwrap_or_default().as_bytes()))
 }
 
 impl PartialEq for TextValues {

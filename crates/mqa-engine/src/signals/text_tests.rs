@@ -117,3 +117,75 @@ fn pushing_after_a_missing_value_keeps_the_flags_aligned() {
     let strings: TextValues = vec!["a".to_string(), "b".to_string()].into();
     assert_eq!(strings, vec!["a", "b"]);
 }
+
+#[test]
+fn each_distinct_text_is_stored_once_and_numbered_in_first_seen_order() {
+    let values = [
+        Some("b.example"),
+        Some("b.example"),
+        Some("a.example"),
+        None,
+        Some("b.example"),
+        Some(""),
+        Some("a.example"),
+        Some(""),
+    ];
+    let t = TextValues::from(values);
+    assert_eq!(t.distinct(), 3);
+    let codes: Vec<Option<u32>> = (0..t.len()).map(|i| t.code(i)).collect();
+    assert_eq!(
+        codes,
+        [
+            Some(0),
+            Some(0),
+            Some(1),
+            None,
+            Some(0),
+            Some(2),
+            Some(1),
+            Some(2)
+        ]
+    );
+    assert_eq!(
+        (t.text(0), t.text(1), t.text(2), t.text(3)),
+        (Some("b.example"), Some("a.example"), Some(""), None)
+    );
+    assert_eq!(t.iter().collect::<Vec<_>>(), values);
+    // Many texts, each repeated far apart: found through the index.
+    let many: Vec<String> = (0..5000).map(|i| format!("k{}", i % 1234)).collect();
+    let t: TextValues = many.iter().map(String::as_str).collect();
+    assert_eq!(t.distinct(), 1234);
+    assert_eq!(t.code(1234), t.code(0));
+    assert!(t.iter().zip(&many).all(|(a, b)| a == Some(b.as_str())));
+}
+
+#[test]
+fn a_sealed_column_takes_more_values_and_still_finds_its_texts() {
+    let mut t = TextValues::from_parts(
+        "xyzxy".into(),
+        vec![2, 3, 5, 5],
+        Some(vec![true, true, true, false]),
+    )
+    .unwrap();
+    assert_eq!(t.distinct(), 2, "from_parts numbers equal texts alike");
+    assert_eq!(t.code(0), t.code(2));
+    t.seal();
+    t.push(Some("z"));
+    t.push(Some("xy"));
+    t.push(Some("new"));
+    assert_eq!(t.code(4), t.code(1));
+    assert_eq!(t.code(5), t.code(0));
+    assert_eq!(t.distinct(), 3);
+    assert_eq!(
+        t,
+        TextValues::from([
+            Some("xy"),
+            Some("z"),
+            Some("xy"),
+            None,
+            Some("z"),
+            Some("xy"),
+            Some("new")
+        ])
+    );
+}
