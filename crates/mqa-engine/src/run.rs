@@ -337,6 +337,11 @@ impl Session {
                 out
             })
             .collect();
-        chunks.into_iter().flatten().collect()
+        // One allocation for all (`flatten` would grow it by doubling).
+        let mut all = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for c in chunks {
+            all.extend(c);
+        }
+        all
     }
 }

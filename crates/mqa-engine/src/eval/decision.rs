@@ -33,7 +33,7 @@ enum Repr<T, const N: usize> {
     Empty,
     /// The first `.0` values are the list's.
     Inline(u8, [T; N]),
-    Heap(Vec<T>),
+    Heap(Box<[T]>),
 }
 
 impl<T: Copy, const N: usize> InlineList<T, N> {
@@ -47,7 +47,7 @@ impl<T: Copy, const N: usize> InlineList<T, N> {
     #[inline]
     pub fn push(&mut self, x: T) {
         match &mut self.0 {
-            Repr::Empty if N == 0 => self.0 = Repr::Heap(vec![x]),
+            Repr::Empty if N == 0 => self.0 = Repr::Heap(Box::new([x])),
             Repr::Empty => self.0 = Repr::Inline(1, [x; N]),
             Repr::Inline(len, items) => match items.get_mut(usize::from(*len)) {
                 Some(slot) => {
@@ -57,10 +57,15 @@ impl<T: Copy, const N: usize> InlineList<T, N> {
                 None => {
                     let mut v = items.to_vec();
                     v.push(x);
-                    self.0 = Repr::Heap(v);
+                    self.0 = Repr::Heap(v.into_boxed_slice());
                 }
             },
-            Repr::Heap(v) => v.push(x),
+            // Past `N` (rare): a copy per value.
+            Repr::Heap(b) => {
+                let mut v = std::mem::take(b).into_vec();
+                v.push(x);
+                *b = v.into_boxed_slice();
+            }
         }
     }
 }
@@ -184,6 +189,11 @@ impl<'e> Evaluator<'e> {
 #[cfg(test)]
 mod tests {
     use super::InlineList;
+
+    #[test]
+    fn a_decision_is_no_larger_than_with_two_vecs() {
+        assert!(std::mem::size_of::<super::Decision>() <= 72);
+    }
 
     #[test]
     fn inline_list_reads_as_the_values_pushed_past_its_capacity() {

@@ -136,7 +136,15 @@ pub(crate) struct FusedScratch {
     /// The engaged contacts' rows (engaged walks).
     rows: Vec<usize>,
     /// Per engaged window: which of the account's contacts are engaged.
-    marks: Vec<Vec<bool>>,
+    marks: Vec<Marks>,
+}
+
+/// Which of an account's contacts are engaged: by place among the
+/// account's, one bit each when it has at most 64, else one `bool` each.
+#[derive(Debug, Default)]
+struct Marks {
+    bits: u64,
+    many: Vec<bool>,
 }
 
 impl<'e> Evaluator<'e> {

@@ -3,7 +3,7 @@
 //! its own over its window's records, in their order, with the operations
 //! of the interpreter.
 
-use super::{Acc, FusedScratch, Group, Member, ModelPlan, State, Walk, NO_FACTOR};
+use super::{Acc, FusedScratch, Group, Marks, Member, ModelPlan, State, Walk, NO_FACTOR};
 use crate::eval::scan::{MICROS, SMALL_DISTINCT};
 use crate::eval::value::Value;
 use crate::eval::Evaluator;
@@ -26,6 +26,67 @@ impl Times<'_> {
         row.checked_sub(self.base)
             .and_then(|i| self.ats.get(i))
             .copied()
+    }
+}
+
+/// The rows of a range whose value in a text column is a symbol, found
+/// eight at a time (the eight values compared at once, then the rows of
+/// the equal ones taken in order).
+#[derive(Clone)]
+struct KeyRows<'a> {
+    /// The column from the range's start; the next values to compare
+    /// start at `next`.
+    col: &'a [Sym],
+    s: Sym,
+    start: usize,
+    next: usize,
+    /// The equal values among the eight before `next`, by place.
+    found: u32,
+}
+
+impl<'a> KeyRows<'a> {
+    fn new(col: &'a [Sym], s: Sym, rows: Range<usize>) -> KeyRows<'a> {
+        // Rows past the column have no value: never the symbol.
+        let from = rows.start.min(col.len());
+        let to = rows.end.min(col.len()).max(from);
+        KeyRows {
+            col: col.get(from..to).unwrap_or(&[]),
+            s,
+            start: from,
+            next: 0,
+            found: 0,
+        }
+    }
+}
+
+impl Iterator for KeyRows<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.found != 0 {
+                let j = self.found.trailing_zeros() as usize;
+                self.found &= self.found - 1;
+                // The eight compared last start 8 before `next` (or at a
+                // multiple of 8 for the shorter last ones).
+                return Some(self.start + (self.next - 1) / 8 * 8 + j);
+            }
+            let rest = self.col.get(self.next..)?;
+            let s = self.s;
+            self.found = match <&[Sym; 8]>::try_from(rest.get(..8).unwrap_or(&[])) {
+                Ok(eight) => eight
+                    .iter()
+                    .enumerate()
+                    .fold(0, |f, (j, x)| f | (u32::from(*x == s) << j)),
+                Err(_) if rest.is_empty() => return None,
+                Err(_) => rest
+                    .iter()
+                    .enumerate()
+                    .fold(0, |f, (j, x)| f | (u32::from(*x == s) << j)),
+            };
+            self.next += rest.len().min(8);
+        }
     }
 }
 
@@ -74,12 +135,22 @@ impl<'e> Evaluator<'e> {
                 Walk::Engaged(_) => {
                     // Marked by the events walk, which goes first.
                     let slot = g.marks.first().map_or(usize::MAX, |m| m.1);
-                    let start = self.data.contacts.of_account(a).start;
+                    let contacts = self.data.contacts.of_account(a);
                     let mut rows = std::mem::take(&mut fs.rows);
                     rows.clear();
-                    if let Some(marks) = fs.marks.get(slot) {
-                        let marked = marks.iter().enumerate().filter(|(_, m)| **m);
-                        rows.extend(marked.map(|(i, _)| start + i));
+                    match fs.marks.get(slot) {
+                        Some(m) if contacts.len() <= 64 => {
+                            let mut bits = m.bits;
+                            while bits != 0 {
+                                rows.push(contacts.start + bits.trailing_zeros() as usize);
+                                bits &= bits - 1;
+                            }
+                        }
+                        Some(m) => {
+                            let marked = m.many.iter().enumerate().filter(|(_, m)| **m);
+                            rows.extend(marked.map(|(i, _)| contacts.start + i));
+                        }
+                        None => {}
                     }
                     self.run_untimed(g, rows.iter().copied(), fs, slots);
                     fs.rows = rows;
@@ -114,24 +185,38 @@ impl<'e> Evaluator<'e> {
     fn mark_engaged(&self, g: &Group<'e>, a: usize, end: usize, fs: &mut FusedScratch) {
         let contacts = self.data.contacts.of_account(a);
         if fs.marks.len() < g.marks.len() {
-            fs.marks.resize_with(g.marks.len(), Vec::new);
+            fs.marks.resize_with(g.marks.len(), Marks::default);
         }
         let col = &self.data.events.contact;
+        let n = contacts.len();
         for &(w, slot) in &g.marks {
             let from = fs.starts.get(w).copied().unwrap_or(end);
             let Some(marks) = fs.marks.get_mut(slot) else {
                 continue;
             };
-            marks.clear();
-            marks.resize(contacts.len(), false);
             let of = col
                 .get(from.min(col.len())..end.min(col.len()))
                 .unwrap_or(&[]);
-            for &c in of {
-                // A contact before the account's first wraps past the end
-                // (as does `u32::MAX`, no contact of the account).
-                if let Some(m) = marks.get_mut((c as usize).wrapping_sub(contacts.start)) {
-                    *m = true;
+            // The event's contact's place among the account's: one before
+            // the first wraps past the end (as does `u32::MAX`, no contact
+            // of the account).
+            let place = |c: u32| (c as usize).wrapping_sub(contacts.start);
+            if n <= 64 {
+                let mut bits = 0u64;
+                for &c in of {
+                    let i = place(c);
+                    if i < n {
+                        bits |= 1 << i;
+                    }
+                }
+                marks.bits = bits;
+            } else {
+                marks.many.clear();
+                marks.many.resize(n, false);
+                for &c in of {
+                    if let Some(m) = marks.many.get_mut(place(c)) {
+                        *m = true;
+                    }
                 }
             }
         }
@@ -212,11 +297,7 @@ impl<'e> Evaluator<'e> {
         let Some((col, s)) = m.key.filter(|_| !matches!(m.acc, Acc::All)) else {
             return self.scan(m, st, rows, times, g, factors, keys);
         };
-        // Rows past the column have no value: never the constant.
-        let from = rows.start.min(col.len());
-        let to = rows.end.min(col.len()).max(from);
-        let keyed = col.get(from..to).unwrap_or(&[]).iter().zip(from..);
-        let keyed = keyed.filter(move |(k, _)| **k == s).map(|(_, row)| row);
+        let keyed = KeyRows::new(col, s, rows);
         match &m.pred {
             None => self.scan_by(&m.acc, st, keyed, times, g, factors, keys, |_| true),
             Some(p) => self.scan_by(&m.acc, st, keyed, times, g, factors, keys, |row| {
