@@ -17,8 +17,6 @@ use crate::columnar::{ColumnarBatch, HostColumn, HostText, HostValues};
 pub(crate) struct TextView<'a> {
     offsets: &'a [u64],
     data: &'a [u8],
-    /// `data` as text, when all of it is UTF-8 (else only the ranges are).
-    text: Option<&'a str>,
 }
 
 impl TextView<'_> {
@@ -52,15 +50,16 @@ impl TextView<'_> {
         HostText::from_parts(offsets, data)
     }
 
-    /// String `row` (checked by `text_view`).
+    /// String `row`.
     #[inline]
     fn get(&self, row: usize) -> Option<&str> {
         let a = usize::try_from(*self.offsets.get(row)?).ok()?;
         let b = usize::try_from(*self.offsets.get(row + 1)?).ok()?;
-        match self.text {
-            Some(all) => all.get(a..b),
-            None => std::str::from_utf8(self.data.get(a..b)?).ok(),
-        }
+        let bytes = self.data.get(a..b)?;
+        // SAFETY: `text_view` checked that every range of the array is
+        // UTF-8 (the whole buffer at once with every offset on a char
+        // boundary, or range by range), and this is one of them.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
     }
 
     /// The engine's text column, `validity` (0 = missing) applied: each
@@ -76,7 +75,7 @@ impl TextView<'_> {
             // `text_view` checked every range, so this does not fail.
             let text = self
                 .get(row)
-                .ok_or_else(|| format!("{what}: row {} is not UTF-8", row + 1))?;
+                .ok_or_else(|| format!("{what}: row {} is out of bounds", row + 1))?;
             values.push(Some(text));
         }
         Ok(values)
@@ -141,7 +140,6 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
         return Ok(TextView {
             offsets: &[],
             data: &[],
-            text: None,
         });
     }
     // SAFETY: forwarded caller guarantee.
@@ -160,8 +158,7 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
         prev = o;
     }
     // Fast path: the whole buffer is UTF-8, so only the cut points need checking.
-    let text = std::str::from_utf8(data).ok();
-    if let Some(all) = text {
+    if let Ok(all) = std::str::from_utf8(data) {
         if let Some(i) = offsets
             .iter()
             .position(|&o| !all.is_char_boundary(o as usize))
@@ -179,11 +176,7 @@ unsafe fn text_view<'a>(t: &MqaText, rows: usize, what: &str) -> Result<TextView
             }
         }
     }
-    Ok(TextView {
-        offsets,
-        data,
-        text,
-    })
+    Ok(TextView { offsets, data })
 }
 
 fn type_code(t: FieldType) -> u32 {

@@ -199,30 +199,31 @@ impl TextValues {
     /// Appends a value (`None` = missing).
     #[inline]
     pub fn push(&mut self, text: Option<&str>) {
-        let code = match text {
-            None => MISSING,
-            Some(s) => self.number(s),
+        let code = match (text, self.codes.last()) {
+            (None, _) => MISSING,
+            // Values often repeat the one before (a key on consecutive records).
+            (Some(s), Some(&last))
+                if bytes_of(&self.dict, &self.ends, last) == Some(s.as_bytes()) =>
+            {
+                last
+            }
+            (Some(s), _) => self.number(s),
         };
         self.codes.push(code);
     }
 
     /// The number of `s`, storing it if it is new.
-    #[inline]
+    #[inline(never)]
     fn number(&mut self, s: &str) -> u32 {
-        // Values often repeat the one before (a key on consecutive records).
-        if let Some(&last) = self.codes.last() {
-            if last != MISSING && self.text(last) == Some(s) {
-                return last;
-            }
-        }
+        let s_bytes = s.as_bytes();
         if self.index.len() != self.ends.len() {
             self.reindex();
         }
-        let hash = table_hash(hash_bytes(s.as_bytes()));
+        let hash = table_hash(hash_bytes(s_bytes));
         let (dict, ends) = (&self.dict, &self.ends);
         if let Some(&k) = self
             .index
-            .find(hash, |&k| text_of(dict, ends, k) == Some(s))
+            .find(hash, |&k| bytes_of(dict, ends, k) == Some(s_bytes))
         {
             return k;
         }
@@ -233,7 +234,7 @@ impl TextValues {
         self.ends.push(self.dict.len());
         let (dict, ends) = (&self.dict, &self.ends);
         self.index
-            .insert_unique(hash, k, |&j| rehash(text_of(dict, ends, j)));
+            .insert_unique(hash, k, |&j| rehash(bytes_of(dict, ends, j)));
         k
     }
 
@@ -245,7 +246,7 @@ impl TextValues {
         let hash = table_hash(hash_bytes(s.as_bytes()));
         let (dict, ends) = (&self.dict, &self.ends);
         self.index
-            .find(hash, |&k| text_of(dict, ends, k) == Some(s))
+            .find(hash, |&k| bytes_of(dict, ends, k) == Some(s.as_bytes()))
             .copied()
     }
 
@@ -254,8 +255,8 @@ impl TextValues {
         let (dict, ends) = (&self.dict, &self.ends);
         let mut index = HashTable::with_capacity(ends.len());
         for k in 0..ends.len() as u32 {
-            let hash = rehash(text_of(dict, ends, k));
-            index.insert_unique(hash, k, |&j| rehash(text_of(dict, ends, j)));
+            let hash = rehash(bytes_of(dict, ends, k));
+            index.insert_unique(hash, k, |&j| rehash(bytes_of(dict, ends, j)));
         }
         self.index = index;
     }
@@ -286,8 +287,20 @@ fn text_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d str> {
     dict.get(start..end)
 }
 
-fn rehash(text: Option<&str>) -> u64 {
-    table_hash(hash_bytes(text.unwrap_or_default().as_bytes()))
+/// [`text_of`] as bytes (no char boundary checks: for comparing and hashing).
+#[inline]
+fn bytes_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d [u8]> {
+    let k = k as usize;
+    let end = *ends.get(k)?;
+    let start = match k.checked_sub(1) {
+        Some(p) => *ends.get(p)?,
+        None => 0,
+    };
+    dict.as_bytes().get(start..end)
+}
+
+fn rehash(text: Option<&[u8]>) -> u64 {
+    table_hash(hash_bytes(text.unwrap_or_default()))
 }
 
 impl PartialEq for TextValues {
