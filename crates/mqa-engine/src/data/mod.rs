@@ -26,6 +26,7 @@
 mod assemble;
 mod claims;
 mod column;
+mod commit;
 mod csv_batch;
 mod csv_reader;
 mod csv_scan;

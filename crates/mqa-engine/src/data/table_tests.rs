@@ -4,6 +4,7 @@ use super::*;
 use crate::data::assemble::account_keys;
 use crate::data::csv_reader::CsvRows;
 use crate::data::jsonl::JsonLines;
+use crate::data::prepare::TableKind;
 use crate::data::rejects::MemoryRejects;
 use mqa_syntax::FieldType;
 use std::fmt::Write as _;

@@ -1,0 +1,318 @@
+//! Committing checked batches, in file order, into a table's columns:
+//! claiming ids, keeping rejects, interning each batch's texts once; and at
+//! the end of the file, dropping the rows that repeat an earlier id (the
+//! first row that reads cleanly wins, see `claims`) and writing the file's
+//! rejects in file order. The threads that read and check the batches are
+//! in `table`.
+
+use super::claims::ClaimSet;
+use super::column::Column;
+use super::error::LoadError;
+use super::prepare::{Prepared, TableKind, TableSpec, LOCAL};
+use super::rejects::RejectSink;
+use super::rows::RowBatch;
+use super::summary::FileSummary;
+use super::table::{RawTable, Reopen};
+use crate::intern::{Interner, Sym};
+use std::path::Path;
+
+/// Commits checked batches in file order.
+pub(super) struct Builder<'a> {
+    spec: TableSpec<'a>,
+    path: &'a Path,
+    t: RawTable,
+    claims: ClaimSet,
+    summary: FileSummary,
+    bytes: u64,
+    reserved: bool,
+    /// The file's rejects, written in file order once duplicates are known.
+    rejected: Vec<Rejected>,
+}
+
+impl<'a> Builder<'a> {
+    pub(super) fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
+        Builder {
+            spec: *spec,
+            path,
+            t: RawTable {
+                fields: spec
+                    .fields
+                    .iter()
+                    .map(|(_, ty)| Column::new(*ty, 0))
+                    .collect(),
+                ..RawTable::default()
+            },
+            claims: ClaimSet::new(spec.lines),
+            summary: FileSummary::new(path),
+            bytes: 0,
+            reserved: false,
+            rejected: Vec::new(),
+        }
+    }
+
+    pub(super) fn path(&self) -> &'a Path {
+        self.path
+    }
+
+    /// Finds the duplicate ids (dropping their rows), then writes the
+    /// file's rejects in file order.
+    pub(super) fn finish(
+        mut self,
+        reopen: &Reopen<'_>,
+        rejects: &mut dyn RejectSink,
+    ) -> Result<(RawTable, FileSummary), LoadError> {
+        let dups = self.claims.duplicates();
+        if !dups.is_empty() {
+            // The lines and raw rows of the duplicates and of their first
+            // claims, read again (rare: only files with duplicates).
+            let mut wanted: Vec<u32> = dups.iter().flat_map(|&(c, f)| [c, f]).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut rejected: Vec<u64> = self.rejected.iter().map(|r| r.line).collect();
+            rejected.sort_unstable();
+            let rows = claim_rows(reopen, &wanted, &rejected)?;
+            self.drop_duplicates(&dups, &rows);
+        }
+        self.rejected.sort_by_key(|r| r.line);
+        for r in &self.rejected {
+            rejects
+                .reject(self.path, r.line, &r.reason, &r.raw)
+                .map_err(|source| LoadError::RejectSink { source })?;
+        }
+        if self.spec.kind != TableKind::Events {
+            self.t.claim_hashes = self.claims.hashes();
+        }
+        let (ids, lines) = self.claims.into_parts();
+        self.t.ids = ids;
+        self.t.claim_lines = lines;
+        Ok((self.t, self.summary))
+    }
+
+    /// Rejects every claim that repeats an earlier id, and drops its row
+    /// (an event after `as_of` has none). `rows`: `(claim, line, raw row)`
+    /// of each duplicate and first claim, sorted by claim.
+    fn drop_duplicates(&mut self, dups: &[(u32, u32)], rows: &[(u32, u64, String)]) {
+        let row = |c: u32| match rows.binary_search_by_key(&c, |r| r.0) {
+            Ok(i) => rows.get(i).map_or((0, ""), |r| (r.1, r.2.as_str())),
+            Err(_) => (0, ""),
+        };
+        for &(c, first) in dups {
+            let (line, raw) = row(c);
+            self.rejected.push(Rejected {
+                line,
+                reason: format!(
+                    "duplicate id `{}` (first at line {})",
+                    self.claims.pool.get(c as usize),
+                    row(first).0
+                ),
+                raw: raw.to_string(),
+            });
+        }
+        let keep: Vec<bool> = self
+            .t
+            .id_claim
+            .iter()
+            .map(|c| dups.binary_search_by_key(c, |&(d, _)| d).is_err())
+            .collect();
+        let dropped = keep.iter().filter(|&&k| !k).count() as u64;
+        let n = dups.len() as u64;
+        self.summary.used -= dropped;
+        self.summary.after_as_of -= n - dropped;
+        self.summary.rejected += n;
+        let t = &mut self.t;
+        retain(&mut t.id_claim, &keep);
+        retain(&mut t.account, &keep);
+        retain(&mut t.contact, &keep);
+        // Rows after a dropped one move up.
+        let mut new_row = Vec::with_capacity(keep.len());
+        let mut next = 0u32;
+        for &k in &keep {
+            new_row.push(if k { next } else { u32::MAX });
+            next += u32::from(k);
+        }
+        t.unknown_contacts = t
+            .unknown_contacts
+            .iter()
+            .filter_map(|&(r, s)| match new_row.get(r as usize) {
+                Some(&n) if n != u32::MAX => Some((n, s)),
+                _ => None,
+            })
+            .collect();
+        retain(&mut t.at, &keep);
+        for c in &mut t.fields {
+            let mut kept = Column::new(column_type(c), 0);
+            kept.append(c, Some(&keep), |s| s);
+            *c = kept;
+        }
+    }
+
+    /// Commits a checked batch (the next in file order); gives its buffers back.
+    pub(super) fn push(
+        &mut self,
+        batch: RowBatch,
+        p: Prepared,
+        interner: &mut Interner,
+    ) -> Result<Option<(RowBatch, Prepared)>, LoadError> {
+        self.bytes += batch.byte_len() as u64;
+        if !self.reserved {
+            self.reserved = true;
+            if let Some(size) = self.spec.size_hint {
+                let rows = p.rows() as usize;
+                let est = estimate_rows(size, self.bytes, rows);
+                let id_bytes = p.ids.len() * est / rows.max(1);
+                self.reserve(est, id_bytes);
+            }
+        }
+        self.commit(&batch, &p, interner)?;
+        Ok(Some((batch, p)))
+    }
+
+    /// Claims the batch's ids, keeps its rejects (and the raw rows of
+    /// claims that may be duplicates) and appends its kept rows.
+    fn commit(
+        &mut self,
+        batch: &RowBatch,
+        p: &Prepared,
+        interner: &mut Interner,
+    ) -> Result<(), LoadError> {
+        let Builder {
+            path,
+            t,
+            claims,
+            summary,
+            rejected,
+            ..
+        } = self;
+        let path: &Path = path;
+        summary.read += p.rows();
+        let raw = |r: (u32, u32)| String::from_utf8_lossy(batch.raw(r)).into_owned();
+        for r in &p.rejects {
+            rejected.push(Rejected {
+                line: r.line,
+                reason: r.reason.clone(),
+                raw: raw(r.raw),
+            });
+        }
+        summary.rejected += p.rejects.len() as u64;
+        let Ok(ids) = std::str::from_utf8(&p.ids) else {
+            return Err(LoadError::Internal {
+                file: path.into(),
+                message: "an id that is not valid UTF-8 passed the row checks".into(),
+            });
+        };
+        let base = claims.len() as u32;
+        claims.add_all(
+            p.claims.len(),
+            ids,
+            |k| p.claims.get(k).map_or(0, |c| c.id_end as usize),
+            |k| p.claims.get(k).map_or(0, |c| c.hash),
+            |k| p.claims.get(k).map_or(0, |c| c.line),
+        );
+        let kept = p.kept_claim.len() as u64;
+        summary.used += kept;
+        summary.after_as_of += p.claims.len() as u64 - kept;
+        let first_row = t.id_claim.len() as u32;
+        t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
+        t.account.extend_from_slice(&p.account);
+        t.contact.extend_from_slice(&p.contact);
+        t.at.extend_from_slice(&p.at);
+        let mut globals = p.dict.globals();
+        let mut text = |s: Sym| globals.sym(s, interner);
+        for (j, &s) in p.contact_id.iter().enumerate() {
+            if !s.is_missing() && s.0 & LOCAL != 0 {
+                let sym = text(Sym(s.0 & !LOCAL));
+                t.unknown_contacts.push((first_row + j as u32, sym));
+            }
+        }
+        for (col, src) in t.fields.iter_mut().zip(&p.fields) {
+            col.append(src, None, &mut text);
+        }
+        Ok(())
+    }
+
+    /// Room for `rows` rows in the columns and for their ids.
+    fn reserve(&mut self, rows: usize, id_bytes: usize) {
+        let t = &mut self.t;
+        t.id_claim.reserve(rows);
+        if self.spec.kind != TableKind::Accounts {
+            t.account.reserve(rows);
+        }
+        if self.spec.kind == TableKind::Events {
+            t.contact.reserve(rows);
+            t.at.reserve(rows);
+        }
+        for c in &mut t.fields {
+            c.reserve(rows);
+        }
+        self.claims.reserve(rows, id_bytes);
+    }
+}
+
+/// `(claim, line, raw row)` of the `wanted` claims (sorted), read again
+/// from the start of the file: the rows that claim an id are, in order,
+/// the rows not rejected by a check (`rejected`: their lines, sorted).
+/// Only runs for files with duplicate ids.
+fn claim_rows(
+    reopen: &Reopen<'_>,
+    wanted: &[u32],
+    rejected: &[u64],
+) -> Result<Vec<(u32, u64, String)>, LoadError> {
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut reader = reopen()?;
+    let mut spare = None;
+    let mut claim = 0u32;
+    while out.len() < wanted.len() {
+        let Some(batch) = reader.next_batch(spare.take())? else {
+            break;
+        };
+        batch.for_each_raw(|line, raw| {
+            if rejected.binary_search(&line).is_ok() {
+                return;
+            }
+            if wanted.binary_search(&claim).is_ok() {
+                out.push((claim, line, String::from_utf8_lossy(raw).into_owned()));
+            }
+            claim += 1;
+        });
+        spare = Some(batch);
+    }
+    Ok(out)
+}
+
+/// A rejected row, kept until the file's duplicates are known.
+struct Rejected {
+    line: u64,
+    reason: String,
+    raw: String,
+}
+
+/// Keeps the values whose `keep` is true (`keep` has one flag per value).
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    if v.len() != keep.len() {
+        return;
+    }
+    let mut k = keep.iter();
+    v.retain(|_| k.next().copied().unwrap_or(true));
+}
+
+/// The declared type a column stores (for an empty copy).
+fn column_type(c: &Column) -> mqa_syntax::FieldType {
+    use mqa_syntax::FieldType;
+    match c {
+        Column::Text(_) => FieldType::Text,
+        Column::Number(_) => FieldType::Number,
+        Column::Bool(_) => FieldType::Bool,
+        Column::Time(_) => FieldType::Time,
+        Column::ListText(_) => FieldType::ListText,
+        Column::ListNumber(_) => FieldType::ListNumber,
+    }
+}
+
+/// Rows in a file of `size` bytes whose first `sample_rows` rows took `sample_bytes`.
+fn estimate_rows(size: u64, sample_bytes: u64, sample_rows: usize) -> usize {
+    if sample_bytes == 0 {
+        return 0;
+    }
+    let est = size as f64 / sample_bytes as f64 * sample_rows as f64 * 1.02;
+    est.min(1e9) as usize
+}
