@@ -292,7 +292,7 @@ fn check_row<V: RowView>(
 /// Appends a row that passed every check (its values only when it is
 /// kept). `id16`, when known: sixteen bytes of the batch that start with the id.
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 fn keep_row(
     line: u64,
     id: &[u8],
