@@ -211,24 +211,19 @@ pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros
     // `YYYYMMDD` (the dashes left out) as one word.
     let key = (date & 0xffff_ffff) | ((date >> 40) & 0xffff) << 32 | u64::from(dd) << 48;
     let at = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
-    let day = match cache.slots.get(at) {
-        Some(&(w, d, day)) if w == date && d == dd => day,
-        _ => {
-            let day = day_of(b)?;
-            if let Some(slot) = cache.slots.get_mut(at) {
-                *slot = (date, dd, day);
-            }
-            day
-        }
-    };
-    let secs = (h * 3600 + mi * 60 + se) as i64;
-    Some(day + secs * MICROS_PER_SECOND)
+    let micros = (h * 3600 + mi * 60 + se) as i64 * MICROS_PER_SECOND;
+    match cache.slots.get(at) {
+        Some(&(w, d, day)) if w == date && d == dd => Some(day + micros),
+        // Last, so that the usual path keeps nothing across a call.
+        _ => new_day(b, cache, at, micros),
+    }
 }
 
-/// The day (in micros) of the `YYYY-MM-DD` that starts `b`, when valid.
+/// [`parse_utc_seconds`] of a date not in slot `at` of the cache: the day
+/// of the `YYYY-MM-DD` that starts `b` when valid, remembered, plus `micros`.
 #[cold]
 #[inline(never)]
-fn day_of(b: &[u8; 20]) -> Option<Micros> {
+fn new_day(b: &[u8; 20], cache: &mut DayCache, at: usize, micros: Micros) -> Option<Micros> {
     let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, ..] = b else {
         return None;
     };
@@ -241,7 +236,13 @@ fn day_of(b: &[u8; 20]) -> Option<Micros> {
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * MICROS_PER_DAY)
+    let day = days_from_civil(y, mo, d) * MICROS_PER_DAY;
+    let mut date = [0u8; 8];
+    date.copy_from_slice(b.get(..8).unwrap_or(&[0; 8]));
+    if let Some(slot) = cache.slots.get_mut(at) {
+        *slot = (u64::from_le_bytes(date), u16::from_le_bytes([d0, d1]), day);
+    }
+    Some(day + micros)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
