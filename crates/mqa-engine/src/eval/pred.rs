@@ -96,24 +96,14 @@ impl<'e> Pred<'e> {
     /// Whether a plain condition ([`Pred::is_plain`]) holds for a row of its
     /// collection. A [`Pred::General`] part needs the record's account and
     /// the account's values, which a row does not give: it never holds here.
-    #[inline]
+    /// The usual tests of one column are inlined where this is called.
+    #[inline(always)]
     pub(crate) fn holds_row(&self, interner: &Interner, row: usize) -> bool {
         match self {
             Pred::TextEq(col, s) => matches!(col.get(row), Some(x) if x == s && !x.is_missing()),
             Pred::TextIn(col, list) => {
                 matches!(col.get(row), Some(x) if !x.is_missing() && list.contains(x))
             }
-            Pred::TextAffix { col, affix, starts } => match col.get(row) {
-                Some(&x) if !x.is_missing() => {
-                    let t = interner.resolve(x);
-                    if *starts {
-                        t.starts_with(affix)
-                    } else {
-                        t.ends_with(affix)
-                    }
-                }
-                _ => false,
-            },
             Pred::Num { col, op, rhs } => match col.get(row) {
                 Some(&x) if !x.is_nan() => match op {
                     Bin::Eq => x == *rhs,
@@ -125,8 +115,28 @@ impl<'e> Pred<'e> {
                 },
                 _ => false,
             },
+            _ => self.holds_row_other(interner, row),
+        }
+    }
+
+    /// [`Pred::holds_row`] for the other conditions.
+    #[inline(never)]
+    fn holds_row_other(&self, interner: &Interner, row: usize) -> bool {
+        match self {
+            Pred::TextAffix { col, affix, starts } => match col.get(row) {
+                Some(&x) if !x.is_missing() => {
+                    let t = interner.resolve(x);
+                    if *starts {
+                        t.starts_with(affix)
+                    } else {
+                        t.ends_with(affix)
+                    }
+                }
+                _ => false,
+            },
             Pred::And(x, y) => x.holds_row(interner, row) && y.holds_row(interner, row),
             Pred::Or(x, y) => x.holds_row(interner, row) || y.holds_row(interner, row),
+            Pred::TextEq(..) | Pred::TextIn(..) | Pred::Num { .. } => self.holds_row(interner, row),
             Pred::General(_) => false,
         }
     }
