@@ -8,7 +8,7 @@ use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
 use super::table::RawTable;
 use super::{Contacts, Events};
-use crate::intern::{hash_bytes, Interner, Sym};
+use crate::intern::{Interner, Sym};
 use rayon::prelude::*;
 
 /// A stable counting sort of rows by account: the permutation (new position →
@@ -36,22 +36,6 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
     (perm, start)
 }
 
-/// Interns the ids of a table's kept rows, in row order.
-pub(crate) fn intern_ids(raw: &RawTable, interner: &mut Interner) -> Vec<Sym> {
-    // Room for all of them at once (no growing, and copying, midway).
-    interner.reserve(raw.len(), raw.ids.text_len());
-    let by_claim: Vec<&str> = raw.ids.iter().collect();
-    let claim = |r: usize| raw.id_claim.get(r).map_or(usize::MAX, |&c| c as usize);
-    interner.intern_many(
-        raw.len(),
-        |r| by_claim.get(claim(r)).copied().unwrap_or(""),
-        |r| match raw.claim_hashes.get(claim(r)) {
-            Some(&h) => h,
-            None => hash_bytes(raw.id(r).as_bytes()),
-        },
-    )
-}
-
 /// How a contacts table is grouped by account: the permutation (grouped
 /// row → file row), the CSR starts, and whether the file was grouped already.
 pub(crate) struct ContactOrder {
@@ -61,9 +45,7 @@ pub(crate) struct ContactOrder {
 }
 
 /// The grouping of the contacts by account, and their ids (in grouped
-/// order) for the events load. Their ids are interned separately
-/// ([`intern_ids`]), while the events are read, and put in place by
-/// [`contacts`].
+/// order) for the events load.
 pub(crate) fn contact_keys(raw: &RawTable, accounts: usize) -> (ContactOrder, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
     let identity = is_identity(&perm);
@@ -80,9 +62,9 @@ pub(crate) fn contact_keys(raw: &RawTable, accounts: usize) -> (ContactOrder, Co
     (order, keys)
 }
 
-/// Contacts grouped by account, file order within an account; `ids` are
-/// the interned ids of `raw`'s rows, in file order.
-pub(crate) fn contacts(raw: RawTable, order: ContactOrder, ids: Vec<Sym>) -> Contacts {
+/// Contacts grouped by account, file order within an account.
+pub(crate) fn contacts(raw: RawTable, order: ContactOrder) -> Contacts {
+    let ids = raw.id_syms;
     let ContactOrder {
         perm,
         account_start,

@@ -331,17 +331,6 @@ impl ClaimSet {
         all
     }
 
-    /// The hash of each claim's id, by claim (as given to [`ClaimSet::add_all`]).
-    pub(crate) fn hashes(&self) -> Vec<u32> {
-        let mut out = vec![0u32; self.pool.len()];
-        for &e in self.parts.iter().flatten() {
-            if let Some(h) = out.get_mut(e as u32 as usize) {
-                *h = (e >> 32) as u32;
-            }
-        }
-        out
-    }
-
     /// The ids and (when kept) lines, by claim index.
     pub(crate) fn into_parts(self) -> (TextPool, Option<MonoU64>) {
         let (mut pool, mut lines) = (self.pool, self.lines);
@@ -487,8 +476,6 @@ mod tests {
             assert_eq!(dups, expected(&ids));
             assert_eq!(dups[5_000], (45_000, 5_000));
             assert_eq!(set.len(), 50_000);
-            let hashes = set.hashes();
-            assert_eq!(hashes[45_000], hash_bytes(b"id-5000"));
             let (pool, lines) = set.into_parts();
             assert_eq!(lines.and_then(|l| l.get(39_999)), Some(40_001));
             assert_eq!(pool.get(45_000), "id-5000");

@@ -79,9 +79,6 @@ impl<'a> Builder<'a> {
                 .reject(self.path, r.line, &r.reason, &r.raw)
                 .map_err(|source| LoadError::RejectSink { source })?;
         }
-        if self.spec.kind != TableKind::Events {
-            self.t.claim_hashes = self.claims.hashes();
-        }
         let (ids, lines) = self.claims.into_parts();
         self.t.ids = ids;
         self.t.claim_lines = lines;
@@ -121,6 +118,7 @@ impl<'a> Builder<'a> {
         self.summary.rejected += n;
         let t = &mut self.t;
         retain(&mut t.id_claim, &keep);
+        retain(&mut t.id_syms, &keep);
         retain(&mut t.account, &keep);
         retain(&mut t.contact, &keep);
         // Rows after a dropped one move up.
@@ -161,6 +159,9 @@ impl<'a> Builder<'a> {
                 let est = estimate_rows(size, self.bytes, rows);
                 let id_bytes = p.ids.len() * est / rows.max(1);
                 self.reserve(est, id_bytes);
+                if self.spec.kind != TableKind::Events {
+                    interner.reserve(est, id_bytes);
+                }
             }
         }
         self.commit(&batch, &p, interner)?;
@@ -176,6 +177,7 @@ impl<'a> Builder<'a> {
         interner: &mut Interner,
     ) -> Result<(), LoadError> {
         let Builder {
+            spec,
             path,
             t,
             claims,
@@ -211,6 +213,26 @@ impl<'a> Builder<'a> {
         let kept = p.kept_claim.len() as u64;
         summary.used += kept;
         summary.after_as_of += p.claims.len() as u64 - kept;
+        if spec.kind != TableKind::Events {
+            // Accounts' and contacts' ids are interned here, in row order
+            // (a repeated id gets the symbol of its first row, whose row
+            // wins); events' ids are not interned.
+            let start = |k: usize| match k.checked_sub(1) {
+                Some(prev) => p.claims.get(prev).map_or(0, |c| c.id_end as usize),
+                None => 0,
+            };
+            let claim = |j: usize| p.kept_claim.get(j).map_or(usize::MAX, |&k| k as usize);
+            let syms = interner.intern_many(
+                p.kept_claim.len(),
+                |j| {
+                    let k = claim(j);
+                    let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
+                    ids.get(start(k)..end).unwrap_or("")
+                },
+                |j| p.claims.get(claim(j)).map_or(0, |c| c.hash),
+            );
+            t.id_syms.extend(syms);
+        }
         let first_row = t.id_claim.len() as u32;
         t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
         t.account.extend_from_slice(&p.account);

@@ -228,12 +228,13 @@ pub fn load_dataset(
         size_hint: None,
         lines: true,
     };
-    let (raw, s) = load_table(acc_file, &spec, interner, rejects, &mut |_| {})?;
+    let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
     summary.files.push(s);
     lap("  accounts: rows");
+    let line = (0..raw.len()).map(|r| raw.line(r)).collect();
     let mut accounts = Accounts {
-        id: assemble::intern_ids(&raw, interner),
-        line: (0..raw.len()).map(|r| raw.line(r)).collect(),
+        id: raw.id_syms,
+        line,
         fields: raw.fields,
     };
     shrink(&mut accounts.fields);
@@ -249,7 +250,7 @@ pub fn load_dataset(
         size_hint: None,
         lines: false,
     };
-    let (raw_contacts, s) = load_table(con_file, &spec, interner, rejects, &mut |_| {})?;
+    let (raw_contacts, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
     lap("  contacts: rows");
     let (order, contact_keys) = assemble::contact_keys(&raw_contacts, accounts.len());
@@ -265,23 +266,12 @@ pub fn load_dataset(
         size_hint: None,
         lines: false,
     };
-    // The contacts' ids are interned by the loading thread while the first
-    // batches of events are read and checked (before any event text is
-    // interned, so symbols are numbered as if it were done first).
-    let mut contact_ids = None;
-    let mut intern_contacts = |i: &mut Interner| {
-        contact_ids = Some(assemble::intern_ids(&raw_contacts, i));
-    };
-    let (raw, s) = load_table(ev_file, &spec, interner, rejects, &mut intern_contacts)?;
+    let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
-    let ids = match contact_ids {
-        Some(ids) => ids,
-        None => assemble::intern_ids(&raw_contacts, interner),
-    };
-    let contacts = assemble::contacts(raw_contacts, order, ids);
-    lap("  events: rows (and contact ids)");
+    let contacts = assemble::contacts(raw_contacts, order);
+    lap("  events: rows");
     let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
     lap("  group events");
 
@@ -315,7 +305,6 @@ fn load_table(
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
-    meanwhile: &mut table::Meanwhile<'_>,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let src = open(input)?;
     let size_hint = if input.gzip {
@@ -339,13 +328,5 @@ fn load_table(
     };
     let mut rows = reader(src)?;
     let reopen = || reader(open(input)?);
-    load_file(
-        rows.as_mut(),
-        &reopen,
-        &input.path,
-        spec,
-        interner,
-        rejects,
-        meanwhile,
-    )
+    load_file(rows.as_mut(), &reopen, &input.path, spec, interner, rejects)
 }

@@ -31,8 +31,9 @@ pub(crate) struct RawTable {
     pub claim_lines: Option<MonoU64>,
     /// Claim of each kept row.
     pub id_claim: Vec<u32>,
-    /// Hash of each claim's id (not kept for events, whose ids are not interned).
-    pub claim_hashes: Vec<u32>,
+    /// Interned id of each kept row (accounts and contacts; events' ids
+    /// are not interned).
+    pub id_syms: Vec<Sym>,
     pub account: Vec<u32>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,
@@ -68,13 +69,7 @@ impl RawTable {
 /// Opens a file again from its start (to fetch the raw rows of duplicates).
 pub(crate) type Reopen<'r> = dyn Fn() -> Result<Box<dyn BatchReader + 'r>, LoadError> + 'r;
 
-/// Work for the loading thread while the first batches are checked.
-pub(crate) type Meanwhile<'m> = dyn FnMut(&mut Interner) + 'm;
-
 /// Reads every row of a file, rejecting the bad ones into `rejects`.
-/// `meanwhile` runs once on this thread before the first batch is
-/// committed (with more than one thread, while the first batches are
-/// being read and checked).
 pub(crate) fn load_file<'r>(
     reader: &mut dyn BatchReader,
     reopen: &Reopen<'r>,
@@ -82,12 +77,10 @@ pub(crate) fn load_file<'r>(
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
-    meanwhile: &mut Meanwhile<'_>,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let mut b = Builder::new(spec, path);
     let workers = rayon::current_num_threads().clamp(1, 16);
     let Some(first) = reader.next_batch(None)? else {
-        meanwhile(interner);
         return b.finish(reopen, rejects);
     };
     let second = match workers {
@@ -97,7 +90,6 @@ pub(crate) fn load_file<'r>(
     match second {
         None => {
             // One batch (a small file) or one thread: no threads to start.
-            meanwhile(interner);
             let mut next = Some(first);
             let mut spare = None;
             while let Some(batch) = next {
@@ -110,10 +102,7 @@ pub(crate) fn load_file<'r>(
                 next = reader.next_batch(spare_batch)?;
             }
         }
-        Some(second) => {
-            let first = [first, second];
-            parallel(reader, first, workers, spec, &mut b, interner, meanwhile)?
-        }
+        Some(second) => parallel(reader, [first, second], workers, spec, &mut b, interner)?,
     }
     b.finish(reopen, rejects)
 }
@@ -142,7 +131,7 @@ const SPARE_BATCHES: usize = 24;
 /// Reads the file on one thread and checks batches on `workers` threads
 /// while this thread commits the checked batches in order (and hands their
 /// buffers back to the reader). At most `workers + SPARE_BATCHES` batches
-/// exist at once. `meanwhile` runs on this thread once the others started.
+/// exist at once.
 fn parallel(
     reader: &mut dyn BatchReader,
     first: [RowBatch; 2],
@@ -150,7 +139,6 @@ fn parallel(
     spec: &TableSpec<'_>,
     b: &mut Builder,
     interner: &mut Interner,
-    meanwhile: &mut Meanwhile<'_>,
 ) -> Result<(), LoadError> {
     let max_batches = workers + SPARE_BATCHES;
     let path = b.path();
@@ -219,7 +207,6 @@ fn parallel(
             };
             let _ = msg_tx.send(msg);
         });
-        meanwhile(interner);
         let mut committed = 0u64;
         let mut total = None;
         let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
