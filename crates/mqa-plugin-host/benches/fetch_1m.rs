@@ -1,16 +1,17 @@
 //! Fetching 1 000 000 intent signals through the plugin ABI versus reading
 //! the same file directly (intent-csv used as a Rust library). The
 //! difference is what the plugin boundary costs: the SDK hands its columnar
-//! batch over without copying; the host validates it and copies it into the
-//! engine's `SignalBatch`, itself columnar (each text column's bytes copied
-//! once and its offsets rebased; no allocation per value).
+//! batch over without copying; the host validates it and reads it into the
+//! engine's `SignalBatch`, whose text columns keep each distinct text once
+//! and a number per value (no allocation per value). The export generated
+//! here never repeats a domain on consecutive rows: the worst case for that.
 //!
 //! `cargo bench -p mqa-plugin-host --bench fetch_1m`
 //!
 //! - `direct/parse_bytes`: parsing the file's bytes (already in memory);
 //! - `direct/fetch`: `IntentCsv::fetch` (read + parse), no ABI;
 //! - `abi/fetch`: the host's `PluginSource::fetch` on the loaded cdylib
-//!   (the plugin's read + parse, then checks + copy into `SignalBatch`);
+//!   (the plugin's read + parse, then checks + reading into `SignalBatch`);
 //!   the boundary's cost is `abi/fetch` minus `direct/fetch`;
 //! - `abi/fetch_columnar`: `PluginSource::fetch_columnar` (checks + a few
 //!   `memcpy`s into a `ColumnarBatch`, the ABI's own shape).

@@ -226,7 +226,7 @@ pub fn build_signal_input(
         summary.rejected += 1;
     }
 
-    let batch = match input {
+    let mut batch = match input {
         SignalInput::Malformed(batch, problem) => {
             for i in 0..n {
                 let reason = format!(
@@ -252,7 +252,6 @@ pub fn build_signal_input(
         SignalInput::Compact(CompactInput(b)) => b,
     };
 
-    let mut batch = batch;
     let key_rows = KeyRows::new(join, accounts, domain_column, &mut batch.account, interner);
     let mut readers: Vec<FieldReader<'_>> = batch
         .columns
