@@ -17,6 +17,7 @@
 //! fused result is the interpreted one to the bit. Anything else stays with
 //! the node-by-node evaluation.
 
+mod member;
 mod plan;
 mod run;
 
