@@ -181,7 +181,12 @@ impl<'e> Evaluator<'e> {
         };
         for (m, init) in g.members.iter().zip(&g.init) {
             let from = fs.starts.get(m.window).copied().unwrap_or(end);
-            let st = self.scan_range(m, *init, from..end, times, g, &mut factors, &mut fs.keys);
+            // No records: the starting state is the result.
+            let st = if from < end {
+                self.scan_range(m, *init, from..end, times, g, &mut factors, &mut fs.keys)
+            } else {
+                *init
+            };
             if let Some(slot) = slots.get_mut(m.node) {
                 write_result(&m.acc, &st, slot);
             }
