@@ -36,54 +36,32 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
     (perm, start)
 }
 
-/// How a contacts table is grouped by account: the permutation (grouped
-/// row → file row), the CSR starts, and whether the file was grouped already.
-pub(crate) struct ContactOrder {
-    perm: Vec<u32>,
-    pub(crate) account_start: Vec<u32>,
-    identity: bool,
-}
-
-/// The grouping of the contacts by account, and their ids (in grouped
-/// order) for the events load.
-pub(crate) fn contact_keys(raw: &RawTable, accounts: usize) -> (ContactOrder, ContactKeys) {
+/// Contacts grouped by account, file order within an account (their ids
+/// were interned as the file was committed), and their ids for the events
+/// load, in the same order.
+pub(crate) fn contacts(raw: RawTable, accounts: usize) -> (Contacts, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
-    let identity = is_identity(&perm);
     // In grouped order: grouped row `i` is file row `perm[i]`.
     let mut keys = ContactKeys::with_capacity(raw.len());
     for &r in &perm {
         keys.push(raw.id(r as usize).as_bytes());
     }
-    let order = ContactOrder {
-        perm,
-        account_start,
-        identity,
-    };
-    (order, keys)
-}
-
-/// Contacts grouped by account, file order within an account.
-pub(crate) fn contacts(raw: RawTable, order: ContactOrder) -> Contacts {
-    let ids = raw.id_syms;
-    let ContactOrder {
-        perm,
-        account_start,
-        identity,
-    } = order;
-    if identity {
-        return Contacts {
-            id: ids,
+    if is_identity(&perm) {
+        let contacts = Contacts {
+            id: raw.id_syms,
             account: raw.account,
             fields: raw.fields,
             account_start,
         };
+        return (contacts, keys);
     }
-    Contacts {
-        id: par_gather(&ids, &perm, Sym::MISSING),
+    let contacts = Contacts {
+        id: par_gather(&raw.id_syms, &perm, Sym::MISSING),
         account: par_gather(&raw.account, &perm, u32::MAX),
         fields: raw.fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
-    }
+    };
+    (contacts, keys)
 }
 
 /// Rows per piece when account groups are sorted in parallel.

@@ -8,7 +8,7 @@
 use super::claims::ClaimSet;
 use super::column::Column;
 use super::error::LoadError;
-use super::prepare::{Prepared, TableKind, TableSpec, LOCAL};
+use super::prepare::{claim_span, Prepared, TableKind, TableSpec, LOCAL};
 use super::rejects::RejectSink;
 use super::rows::RowBatch;
 use super::summary::FileSummary;
@@ -221,18 +221,10 @@ impl<'a> Builder<'a> {
             // Accounts' and contacts' ids are interned here, in row order
             // (a repeated id gets the symbol of its first row, whose row
             // wins); events' ids are not interned.
-            let start = |k: usize| match k.checked_sub(1) {
-                Some(prev) => p.claims.get(prev).map_or(0, |c| c.id_end as usize),
-                None => 0,
-            };
             let claim = |j: usize| p.kept_claim.get(j).map_or(usize::MAX, |&k| k as usize);
             let syms = interner.intern_many(
                 p.kept_claim.len(),
-                |j| {
-                    let k = claim(j);
-                    let end = p.claims.get(k).map_or(0, |c| c.id_end as usize);
-                    ids.get(start(k)..end).unwrap_or("")
-                },
+                |j| ids.get(claim_span(&p.claims, claim(j))).unwrap_or(""),
                 |j| p.claims.get(claim(j)).map_or(0, |c| c.hash),
             );
             t.id_syms.extend(syms);

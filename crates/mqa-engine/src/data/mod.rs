@@ -250,11 +250,11 @@ pub fn load_dataset(
         size_hint: None,
         lines: false,
     };
-    let (raw_contacts, s) = load_table(con_file, &spec, interner, rejects)?;
+    let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
     lap("  contacts: rows");
-    let (order, contact_keys) = assemble::contact_keys(&raw_contacts, accounts.len());
-    account_keys.set_contacts(&order.account_start);
+    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len());
+    account_keys.set_contacts(&contacts.account_start);
     lap("  contacts: index");
 
     let spec = TableSpec {
@@ -270,7 +270,6 @@ pub fn load_dataset(
     summary.files.push(s);
     drop(contact_keys);
     drop(account_keys);
-    let contacts = assemble::contacts(raw_contacts, order);
     lap("  events: rows");
     let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
     lap("  group events");

@@ -71,6 +71,17 @@ pub(crate) struct Claim {
     pub hash: u32,
 }
 
+/// Where claim `c`'s id is in the batch's ids ([`Prepared::ids`]): from the
+/// end of the previous claim's to its own `id_end`.
+pub(crate) fn claim_span(claims: &[Claim], c: usize) -> std::ops::Range<usize> {
+    let end = claims.get(c).map_or(0, |c| c.id_end as usize);
+    let start = match c.checked_sub(1) {
+        Some(p) => claims.get(p).map_or(0, |c| c.id_end as usize),
+        None => 0,
+    };
+    start..end
+}
+
 /// A row that failed a check.
 #[derive(Debug, Clone)]
 pub(crate) struct RowReject {

@@ -1,7 +1,7 @@
 //! Sorting a checked batch's kept events by account run, `(at, id)`
 //! within each run (see [`sort_runs`]).
 
-use super::{Column, Prepared};
+use super::{claim_span, Column, Prepared};
 use crate::intern::Sym;
 
 /// Sorts each run of kept events of one account by `(at, id)`, moving all
@@ -25,12 +25,7 @@ pub(super) fn sort_runs(out: &mut Prepared) {
         let Some(&c) = kept_claim.get(j) else {
             return &[];
         };
-        let end = claims.get(c as usize).map_or(0, |c| c.id_end as usize);
-        let start = match (c as usize).checked_sub(1) {
-            Some(p) => claims.get(p).map_or(0, |c| c.id_end as usize),
-            None => 0,
-        };
-        ids.get(start..end).unwrap_or_default()
+        ids.get(claim_span(claims, c as usize)).unwrap_or_default()
     };
     order.clear();
     let mut moved = false;
