@@ -28,9 +28,11 @@ use crate::intern::Sym;
 use mqa_compiler::graph::*;
 use plan::{add_member, mark_engaged};
 
-/// The fused scans of one model.
+/// How one model's nodes are evaluated: its constants, its fused scans
+/// (groups) and its other nodes compiled into ops.
 #[derive(Debug, Default)]
 pub(crate) struct ModelPlan<'e> {
+    /// The fused scans.
     groups: Vec<Group<'e>>,
     /// The constant nodes.
     pub(crate) consts: Vec<Op<'e>>,
@@ -61,8 +63,6 @@ struct Group<'e> {
     /// The per-record members' distinct decays (timed walks only).
     decays: Vec<DecayKind>,
     members: Vec<Member<'e>>,
-    /// The members' states before a pass.
-    init: Vec<State>,
 }
 
 impl Group<'_> {
@@ -74,7 +74,6 @@ impl Group<'_> {
             windows: Vec::new(),
             decays: Vec::new(),
             members: Vec::new(),
-            init: Vec::new(),
         }
     }
 }
@@ -119,6 +118,17 @@ struct State {
     best: Option<f64>,
     /// `any` found / `all` still holds.
     flag: bool,
+}
+
+impl Member<'_> {
+    /// The member's state before a pass (its result when no record passes).
+    #[inline]
+    fn start(&self) -> State {
+        State {
+            flag: matches!(self.acc, Acc::All),
+            ..State::default()
+        }
+    }
 }
 
 /// A decay factor not computed yet (a NaN no computation gives).

@@ -223,7 +223,8 @@ impl<'e> Evaluator<'e> {
     }
 
     /// Evaluates every node of `model` for account row `a` into `scratch.slots`:
-    /// the fused scans first (they read no other node), then the others in order.
+    /// the constants, then the fused scans (they read no other node), then
+    /// the other nodes' ops in order.
     pub fn run_nodes(&'e self, model: usize, a: usize, scratch: &mut Scratch<'e>) {
         let (Some(g), Some(plan)) = (self.program.models.get(model), self.plans.get(model)) else {
             return;

@@ -17,7 +17,31 @@ pub(crate) enum Rec {
 pub(crate) const MICROS: i64 = 1_000_000;
 
 /// Distinct values `distinct` keeps by search before it sorts instead.
-pub(crate) const SMALL_DISTINCT: usize = 32;
+const SMALL_DISTINCT: usize = 32;
+
+/// Adds `k` to the distinct values in `keys`. Few distinct values are
+/// usual: they are kept distinct as they come (a search of a short list
+/// beats sorting them all); past [`SMALL_DISTINCT`] of them, every value is
+/// collected (`sorted` becomes true) and [`count_distinct`] sorts them.
+#[inline(always)]
+pub(crate) fn push_distinct<T: PartialEq>(keys: &mut Vec<T>, sorted: &mut bool, k: T) {
+    if *sorted || keys.len() >= SMALL_DISTINCT {
+        *sorted = true;
+        keys.push(k);
+    } else if !keys.contains(&k) {
+        keys.push(k);
+    }
+}
+
+/// How many distinct values [`push_distinct`] was given.
+#[inline(always)]
+pub(crate) fn count_distinct<T: Ord>(keys: &mut Vec<T>, sorted: bool) -> usize {
+    if sorted {
+        keys.sort_unstable();
+        keys.dedup();
+    }
+    keys.len()
+}
 
 impl<'e> Evaluator<'e> {
     /// The lower bound (exclusive) of a window: `as_of − window`.
@@ -336,27 +360,15 @@ impl<'e> Evaluator<'e> {
                 }
                 let mut keys = std::mem::take(&mut scratch.keys);
                 keys.clear();
-                // Few distinct values are usual: keep them distinct as they
-                // come (a search of a short list beats sorting them all);
-                // past `SMALL_DISTINCT` of them, collect and sort.
                 let mut sorted = false;
                 self.for_each_record(scan, a, scratch, |rec, s| {
                     if passes(rec, s) {
                         if let Some(k) = value(rec, s).distinct_key() {
-                            if sorted || keys.len() >= SMALL_DISTINCT {
-                                sorted = true;
-                                keys.push(k);
-                            } else if !keys.contains(&k) {
-                                keys.push(k);
-                            }
+                            push_distinct(&mut keys, &mut sorted, k);
                         }
                     }
                 });
-                if sorted {
-                    keys.sort_unstable();
-                    keys.dedup();
-                }
-                let n = keys.len();
+                let n = count_distinct(&mut keys, sorted);
                 scratch.keys = keys;
                 Value::Num(n as f64)
             }

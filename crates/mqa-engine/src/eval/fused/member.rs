@@ -5,7 +5,7 @@
 
 use super::run::{Factors, Times};
 use super::{Acc, Group, Member, State, NO_FACTOR};
-use crate::eval::scan::{MICROS, SMALL_DISTINCT};
+use crate::eval::scan::{count_distinct, push_distinct, MICROS};
 use crate::eval::Evaluator;
 use crate::intern::Sym;
 use mqa_compiler::graph::{AggKind, DecayKind};
@@ -14,7 +14,6 @@ use std::ops::Range;
 /// The rows of a range whose value in a text column is a symbol, found
 /// eight at a time (the eight values compared at once, then the rows of
 /// the equal ones taken in order).
-#[derive(Clone)]
 struct KeyRows<'a> {
     /// The column from the range's start; the next values to compare
     /// start at `next`.
@@ -105,7 +104,7 @@ impl<'e> Evaluator<'e> {
         &self,
         m: &Member<'e>,
         st: State,
-        rows: impl Iterator<Item = usize> + Clone,
+        rows: impl Iterator<Item = usize>,
         times: Times<'_>,
         g: &Group<'e>,
         factors: &mut Factors<'_>,
@@ -139,7 +138,7 @@ impl<'e> Evaluator<'e> {
         &self,
         acc: &Acc<'e>,
         mut st: State,
-        mut rows: impl Iterator<Item = usize> + Clone,
+        mut rows: impl Iterator<Item = usize>,
         times: Times<'_>,
         g: &Group<'e>,
         factors: &mut Factors<'_>,
@@ -276,7 +275,8 @@ fn distinct_syms(mut values: impl Iterator<Item = Sym>, keys: &mut Vec<u64>) -> 
 }
 
 /// How many distinct values `values` has, as `aggregate` counts them: kept
-/// distinct by search while few, past `SMALL_DISTINCT` collected and sorted.
+/// distinct by search while few, past a few dozen collected and sorted
+/// ([`push_distinct`]).
 #[inline(always)]
 fn distinct(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
     keys.clear();
@@ -288,16 +288,7 @@ fn distinct(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
 fn distinct_more(values: impl Iterator<Item = u64>, keys: &mut Vec<u64>) -> u64 {
     let mut sorted = false;
     for k in values {
-        if sorted || keys.len() >= SMALL_DISTINCT {
-            sorted = true;
-            keys.push(k);
-        } else if !keys.contains(&k) {
-            keys.push(k);
-        }
+        push_distinct(keys, &mut sorted, k);
     }
-    if sorted {
-        keys.sort_unstable();
-        keys.dedup();
-    }
-    keys.len() as u64
+    count_distinct(keys, sorted) as u64
 }

@@ -2,7 +2,7 @@
 //! walk, the engaged contacts marked by the events walk, and each member's
 //! condition split into its leading `field == "constant"` and the rest.
 
-use super::{Acc, Group, Member, State, Walk};
+use super::{Acc, Group, Member, Walk};
 use crate::eval::pred::Pred;
 use crate::intern::Sym;
 use mqa_compiler::graph::*;
@@ -45,14 +45,7 @@ pub(super) fn add_member<'e>(
 /// so that the account's events are walked once; the events walk goes
 /// first.
 pub(super) fn mark_engaged(groups: &mut Vec<Group<'_>>) {
-    let windows: Vec<i64> = groups
-        .iter()
-        .filter_map(|g| match g.walk {
-            Walk::Engaged(w) => Some(w),
-            _ => None,
-        })
-        .collect();
-    if windows.is_empty() {
+    if !groups.iter().any(|g| matches!(g.walk, Walk::Engaged(_))) {
         return;
     }
     let events = match groups.iter().position(|g| g.walk == Walk::Events) {
@@ -80,7 +73,7 @@ pub(super) fn mark_engaged(groups: &mut Vec<Group<'_>>) {
 
 impl Group<'_> {
     /// Splits each member's condition into its leading `field ==
-    /// "constant"` and the rest, and sets the members' starting states.
+    /// "constant"` and the rest.
     pub(super) fn finish(&mut self) {
         for m in &mut self.members {
             if let Some((col, s, rest)) = m.pred.as_ref().and_then(leading_eq) {
@@ -89,14 +82,6 @@ impl Group<'_> {
                 m.pred = rest;
             }
         }
-        self.init = self
-            .members
-            .iter()
-            .map(|m| State {
-                flag: matches!(m.acc, Acc::All),
-                ..State::default()
-            })
-            .collect();
         if self.windows.is_empty() {
             self.windows.push(0);
         }

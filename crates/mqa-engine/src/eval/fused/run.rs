@@ -179,13 +179,21 @@ impl<'e> Evaluator<'e> {
             cache: &mut fs.factors,
             first,
         };
-        for (m, init) in g.members.iter().zip(&g.init) {
+        for m in &g.members {
             let from = fs.starts.get(m.window).copied().unwrap_or(end);
             // No records: the starting state is the result.
             let st = if from < end {
-                self.scan_range(m, *init, from..end, times, g, &mut factors, &mut fs.keys)
+                self.scan_range(
+                    m,
+                    m.start(),
+                    from..end,
+                    times,
+                    g,
+                    &mut factors,
+                    &mut fs.keys,
+                )
             } else {
-                *init
+                m.start()
             };
             if let Some(slot) = slots.get_mut(m.node) {
                 write_result(&m.acc, &st, slot);
@@ -205,10 +213,10 @@ impl<'e> Evaluator<'e> {
             cache: &mut [],
             first: 0,
         };
-        for (m, init) in g.members.iter().zip(&g.init) {
+        for m in &g.members {
             let st = self.scan(
                 m,
-                *init,
+                m.start(),
                 rows.clone(),
                 Times::NONE,
                 g,
