@@ -1,5 +1,6 @@
 //! Committing checked batches, in file order, into a table's columns:
-//! claiming ids, keeping rejects, interning each batch's texts once; and at
+//! claiming ids, keeping rejects, interning the ids of accounts and
+//! contacts and each batch's other texts once; and at
 //! the end of the file, dropping the rows that repeat an earlier id (the
 //! first row that reads cleanly wins, see `claims`) and writing the file's
 //! rejects in file order. The threads that read and check the batches are
@@ -172,8 +173,8 @@ impl<'a> Builder<'a> {
         Ok(Some((batch, p)))
     }
 
-    /// Claims the batch's ids, keeps its rejects (and the raw rows of
-    /// claims that may be duplicates) and appends its kept rows.
+    /// Claims the batch's ids, keeps its rejects, interns the ids of
+    /// accounts and contacts and appends its kept rows.
     fn commit(
         &mut self,
         batch: &RowBatch,

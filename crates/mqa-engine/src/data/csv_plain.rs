@@ -4,7 +4,7 @@
 
 use super::{strip_cr, CsvBatch, CsvRow};
 use crate::data::csv_scan::Span;
-use memchr::{memchr, memrchr};
+use memchr::memchr;
 
 /// A record of a plain batch, read one field at a time in header order.
 /// A reader that takes the record must read all its fields; any field
@@ -123,9 +123,8 @@ impl CsvBatch {
             // The record again, split as `for_each_row` splits it.
             let rest = bytes.get(start..).unwrap_or_default();
             let end = memchr(b'\n', rest).map_or(len, |k| start + k);
-            let text = bytes.get(start..end).unwrap_or_default();
-            let field = memrchr(b',', text).map_or(start, |k| start + k + 1);
-            let e = strip_cr(bytes, field, end);
+            // A `\r` before the line end is never before the last `,`.
+            let e = strip_cr(bytes, start, end);
             if e != start {
                 spans.clear();
                 let mut f = start;

@@ -118,6 +118,7 @@ pub(crate) struct Prepared {
     order: Vec<u32>,
     keys: Vec<(i64, u32)>,
     packed: Vec<u64>,
+    /// Scratch for the plain rows' checks (`plain::check_plain`).
     roles: Vec<plain::Role>,
     tmp_u32: Vec<u32>,
     tmp_sym: Vec<Sym>,

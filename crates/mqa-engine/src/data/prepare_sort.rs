@@ -96,11 +96,8 @@ pub(super) fn sort_runs(out: &mut Prepared) {
         } else {
             keys.clear();
             keys.extend(run.iter().enumerate().map(|(k, &t)| (t, (s + k) as u32)));
-            if keys.len() <= SMALL_RUN {
-                insertion_sort(keys);
-            } else {
-                keys.sort_unstable();
-            }
+            // Rows are distinct, so `(at, row)` orders them totally.
+            keys.sort_unstable();
             let mut i = 0;
             while i < keys.len() {
                 let t = keys.get(i).map_or(0, |k| k.0);
@@ -142,33 +139,6 @@ pub(super) fn sort_runs(out: &mut Prepared) {
     out.order = order;
 }
 
-/// Runs up to this long are sorted by insertion (an account's events in
-/// one batch: typically a few dozen, where a general sort's set-up costs
-/// more than the moves).
-const SMALL_RUN: usize = 64;
-
-/// Sorts `(at, row)` keys ascending (rows are distinct, so the order is total).
-fn insertion_sort(keys: &mut [(i64, u32)]) {
-    for i in 1..keys.len() {
-        let Some(&k) = keys.get(i) else { break };
-        let mut j = i;
-        while j > 0 {
-            match keys.get(j - 1) {
-                Some(&prev) if prev > k => {
-                    if let Some(slot) = keys.get_mut(j) {
-                        *slot = prev;
-                    }
-                    j -= 1;
-                }
-                _ => break,
-            }
-        }
-        if let Some(slot) = keys.get_mut(j) {
-            *slot = k;
-        }
-    }
-}
-
 /// `v = [v[order[0]], v[order[1]], ...]` (`order` a permutation of `v`'s
 /// indices; `fill` is never used), through `tmp`, which ends up holding the
 /// old values.
@@ -185,7 +155,7 @@ fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32], tmp: &mut Vec<T>, fill: T) {
 
 #[cfg(test)]
 mod sort_tests {
-    use super::{insertion_sort, sort_runs};
+    use super::sort_runs;
     use crate::data::prepare::{Claim, Prepared};
     use crate::data::Column;
     use crate::intern::Sym;
@@ -265,26 +235,6 @@ mod sort_tests {
                 }
                 other => panic!("{other:?}"),
             }
-        }
-    }
-
-    #[test]
-    fn insertion_sort_orders_like_sort_unstable() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for len in 0..80usize {
-            let mut keys: Vec<(i64, u32)> = (0..len as u32)
-                .map(|j| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    // Few distinct times, so equal times occur.
-                    ((x % 7) as i64 - 3, j)
-                })
-                .collect();
-            let mut expected = keys.clone();
-            expected.sort_unstable();
-            insertion_sort(&mut keys);
-            assert_eq!(keys, expected, "len {len}");
         }
     }
 }

@@ -1,10 +1,9 @@
 //! Reading one table file into columns. A reader cuts the file into
 //! batches; worker threads check the rows of each batch (`prepare`); the
-//! loading thread commits the batches in file order: it claims ids, keeps
-//! the rejects, drops events after `as_of`, interns the batch's texts and
-//! appends the rest to the columns. At the end of the file, rows that
-//! repeat an earlier id are found (the first row that reads cleanly wins,
-//! see `claims`) and dropped, and the rejects are written in file order.
+//! loading thread commits the batches in file order (`commit`: ids
+//! claimed, rejects kept, events after `as_of` dropped, texts interned,
+//! rows appended, and at the end of the file the rows that repeat an
+//! earlier id dropped and the rejects written in file order).
 
 use super::claims::{MonoU64, TextPool};
 use super::column::Column;
