@@ -77,8 +77,8 @@ enum Fetched {
     Unavailable(String),
     /// The plugin's fetch failed.
     Failed(SignalError),
-    /// The batch, aligned with the program's fields and compacted (or why
-    /// it does not fit them), and how it joins.
+    /// The batch, aligned with the program's fields, its text columns
+    /// sealed (or why it does not fit them), and how it joins.
     Ready(Result<SignalInput, RunError>, JoinKey),
 }
 
@@ -88,7 +88,8 @@ fn field_types(def: &SourceDef) -> Vec<(String, mqa_syntax::FieldType)> {
 }
 
 /// Fetches every source, in order, and readies each batch for the join
-/// (the batch's strings are compacted here, while the data loads).
+/// (its fields checked and its text columns sealed here, while the data
+/// loads).
 fn fetch_all(
     sources: Vec<SourceInput>,
     defs: &[SourceDef],

@@ -94,8 +94,8 @@ impl ColumnarBatch {
         self.at.is_empty()
     }
 
-    /// The same records as the engine's `SignalBatch` (texts appended to
-    /// one buffer per column, no allocation per value).
+    /// The same records as the engine's `SignalBatch` (each distinct text
+    /// of a column stored once, no allocation per value).
     pub fn to_signal_batch(&self) -> SignalBatch {
         fn opt<T: Copy>(c: &HostColumn, v: &[T]) -> Vec<Option<T>> {
             v.iter()

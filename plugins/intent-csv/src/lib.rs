@@ -127,9 +127,7 @@ fn read_slice(
         let piece = if last {
             rest
         } else {
-            let head = rest.get(..window).unwrap_or_default();
-            head.get(..head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1))
-                .unwrap_or_default()
+            whole_lines(rest.get(..window).unwrap_or_default())
         };
         let used = reader.feed(piece, last)?;
         if last {
@@ -188,12 +186,7 @@ fn read_stream(
         first = false;
         let data = data.get(from..).unwrap_or_default();
         // Whole lines only, unless this is the end of the file.
-        let piece = if end_of_file {
-            data
-        } else {
-            data.get(..data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1))
-                .unwrap_or_default()
-        };
+        let piece = if end_of_file { data } else { whole_lines(data) };
         let used = reader.feed(piece, end_of_file)?;
         if end_of_file {
             return reader.finish();
@@ -206,6 +199,12 @@ fn read_stream(
             buf.resize(buf.len() * 2, 0);
         }
     }
+}
+
+/// `b` up to and with its last line end (empty if it has none).
+fn whole_lines(b: &[u8]) -> &[u8] {
+    b.get(..b.iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -114,12 +114,17 @@ impl Weeks {
     }
 }
 
+/// The number written with at most three ASCII digits (and no other byte).
+#[inline]
+fn small_number(b: &[u8]) -> Option<u32> {
+    (b.len() <= 3 && b.iter().all(u8::is_ascii_digit))
+        .then(|| b.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')))
+}
+
 /// A non-empty score cell as a value in 0–100.
 fn read_score(score: &str) -> Result<Value<'static>, String> {
-    let b = score.as_bytes();
-    if b.len() <= 3 && b.iter().all(u8::is_ascii_digit) {
-        // Up to three digits: the same number `parse::<f64>` gives, exactly.
-        let v = b.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+    if let Some(v) = small_number(score.as_bytes()) {
+        // The same number `parse::<f64>` gives, exactly.
         return if v <= 100 {
             Ok(Value::Number(f64::from(v)))
         } else {
@@ -226,19 +231,12 @@ fn fast_row<'r>(
         return None;
     }
     let at = weeks.at(week)?;
-    let digit = |d: u8| d.is_ascii_digit().then(|| u32::from(d - b'0'));
-    let score = match *score.as_bytes() {
+    let score = match score.as_bytes() {
         [] => Value::Missing,
-        [a] => Value::Number(f64::from(digit(a)?)),
-        [a, b] => Value::Number(f64::from(digit(a)? * 10 + digit(b)?)),
-        [a, b, c] => {
-            let v = digit(a)? * 100 + digit(b)? * 10 + digit(c)?;
-            if v > 100 {
-                return None;
-            }
-            Value::Number(f64::from(v))
-        }
-        _ => return None,
+        b => match small_number(b)? {
+            v if v <= 100 => Value::Number(f64::from(v)),
+            _ => return None,
+        },
     };
     let topic = if topic.is_empty() {
         Value::Missing

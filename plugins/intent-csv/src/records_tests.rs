@@ -115,7 +115,7 @@ fn bad_quotes_are_marked() {
 
 #[test]
 fn the_one_pass_path_finds_every_comma_and_line_end() {
-    // Commas and line ends at every position of the eight-byte words, CRs
+    // Commas and line ends at every position of the 16-byte blocks, CRs
     // inside and at the end of lines, empty cells, a last line without a
     // line end, a quote far into a line.
     let mut data = String::new();

@@ -121,25 +121,9 @@ impl KeyRows {
                 false => batch_keys.find(interner.resolve(s)).unwrap_or(u32::MAX),
             })
             .collect();
-        let mut start = vec![0u32; distinct + 1];
-        for &k in &key_of_row {
-            if let Some(c) = start.get_mut(k as usize + 1) {
-                *c += 1;
-            }
-        }
-        for k in 1..start.len() {
-            start[k] += start[k - 1];
-        }
-        let mut next = start.clone();
-        let mut rows = vec![0u32; start.last().copied().unwrap_or(0) as usize];
-        for (row, &k) in key_of_row.iter().enumerate() {
-            if let Some(n) = next.get_mut(k as usize) {
-                if let Some(slot) = rows.get_mut(*n as usize) {
-                    *slot = row as u32;
-                }
-                *n += 1;
-            }
-        }
+        // Rows of no batch key (`u32::MAX`) are left out.
+        let (mut rows, start) = group_by_account(&key_of_row, distinct);
+        rows.truncate(start.last().copied().unwrap_or(0) as usize);
         KeyRows {
             start,
             rows,

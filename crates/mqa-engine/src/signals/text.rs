@@ -215,16 +215,8 @@ impl TextValues {
     /// The number of `s`, storing it if it is new.
     #[inline(never)]
     fn number(&mut self, s: &str) -> u32 {
-        let s_bytes = s.as_bytes();
-        if self.index.len() != self.ends.len() {
-            self.reindex();
-        }
-        let hash = table_hash(hash_bytes(s_bytes));
-        let (dict, ends) = (&self.dict, &self.ends);
-        if let Some(&k) = self
-            .index
-            .find(hash, |&k| bytes_of(dict, ends, k) == Some(s_bytes))
-        {
+        let (hash, found) = self.lookup(s);
+        if let Some(k) = found {
             return k;
         }
         // Numbers stay below MISSING: 2^32 - 1 distinct texts do not fit
@@ -240,14 +232,23 @@ impl TextValues {
 
     /// The number of text `s` (see [`TextValues::code`]), if a value has it.
     pub fn find(&mut self, s: &str) -> Option<u32> {
+        self.lookup(s).1
+    }
+
+    /// The index's hash of `s` and its number, if stored (the index is
+    /// rebuilt first when [`TextValues::seal`] dropped it).
+    #[inline]
+    fn lookup(&mut self, s: &str) -> (u64, Option<u32>) {
         if self.index.len() != self.ends.len() {
             self.reindex();
         }
         let hash = table_hash(hash_bytes(s.as_bytes()));
         let (dict, ends) = (&self.dict, &self.ends);
-        self.index
+        let found = self
+            .index
             .find(hash, |&k| bytes_of(dict, ends, k) == Some(s.as_bytes()))
-            .copied()
+            .copied();
+        (hash, found)
     }
 
     /// Rebuilds the index of distinct texts (after [`TextValues::seal`]).
@@ -275,28 +276,28 @@ impl TextValues {
     }
 }
 
-/// Distinct text `k` of a dictionary (`None` out of range).
+/// Where distinct text `k` is in a dictionary (`None` out of range).
 #[inline]
-fn text_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d str> {
+fn span(ends: &[usize], k: u32) -> Option<std::ops::Range<usize>> {
     let k = k as usize;
     let end = *ends.get(k)?;
     let start = match k.checked_sub(1) {
         Some(p) => *ends.get(p)?,
         None => 0,
     };
-    dict.get(start..end)
+    Some(start..end)
+}
+
+/// Distinct text `k` of a dictionary (`None` out of range).
+#[inline]
+fn text_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d str> {
+    dict.get(span(ends, k)?)
 }
 
 /// [`text_of`] as bytes (no char boundary checks: for comparing and hashing).
 #[inline]
 fn bytes_of<'d>(dict: &'d str, ends: &[usize], k: u32) -> Option<&'d [u8]> {
-    let k = k as usize;
-    let end = *ends.get(k)?;
-    let start = match k.checked_sub(1) {
-        Some(p) => *ends.get(p)?,
-        None => 0,
-    };
-    dict.as_bytes().get(start..end)
+    dict.as_bytes().get(span(ends, k)?)
 }
 
 fn rehash(text: Option<&[u8]>) -> u64 {

@@ -103,7 +103,7 @@ fn from_parts_refuses_inconsistent_parts() {
 }
 
 #[test]
-fn pushing_after_a_missing_value_keeps_the_flags_aligned() {
+fn pushing_after_a_missing_value_keeps_the_values_in_place() {
     let mut t = TextValues::with_capacity(4, 8);
     t.push(Some("a"));
     t.push(Some("b"));
