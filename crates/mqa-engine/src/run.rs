@@ -2,8 +2,8 @@
 //! once; then every account scored in parallel chunks.
 
 use crate::data::{
-    build_signal_input, load_dataset, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
-    SignalInput, SignalSummary,
+    build_signal_input, load_dataset_with, Accounts, DataSchema, Dataset, LoadError, LoadOptions,
+    RejectSink, SignalInput, SignalSummary,
 };
 use crate::eval::{prepare, reads_event_ids, Decision, Evaluator, Prepared, Scratch, SourceData};
 use crate::intern::Interner;
@@ -154,6 +154,88 @@ fn align_batch(
     Ok(batch)
 }
 
+/// The sources and how each was handled.
+type Joined = (Vec<Option<SourceData>>, Vec<(String, SourceStatus)>);
+
+/// Joins each fetched source's batch to the accounts (in program order).
+/// With `skip_failed`, a source that failed is left empty and reported;
+/// otherwise the first failure stops the run.
+fn join_sources(
+    fetched: Vec<Fetched>,
+    program: &Program,
+    accounts: &Accounts,
+    as_of: Micros,
+    skip_failed: bool,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> Result<Joined, RunError> {
+    let mut loaded = Vec::new();
+    let mut status = Vec::new();
+    let domain_col = program
+        .schemas
+        .account
+        .iter()
+        .position(|f| f.name == "domain");
+    for (i, got) in fetched.into_iter().enumerate() {
+        let Some(def) = program.sources.get(i) else {
+            break;
+        };
+        let fail = |why: String,
+                    status: &mut Vec<(String, SourceStatus)>,
+                    loaded: &mut Vec<Option<SourceData>>| {
+            status.push((def.name.clone(), SourceStatus::Skipped(why)));
+            loaded.push(None);
+        };
+        let (input, join) = match got {
+            Fetched::Unavailable(why) if skip_failed => {
+                fail(why, &mut status, &mut loaded);
+                continue;
+            }
+            Fetched::Unavailable(why) => {
+                return Err(RunError::Signal {
+                    source_name: def.name.clone(),
+                    error: SignalError::Failed {
+                        plugin: def.plugin.clone(),
+                        message: why,
+                    },
+                })
+            }
+            Fetched::Failed(e) if skip_failed => {
+                fail(e.to_string(), &mut status, &mut loaded);
+                continue;
+            }
+            Fetched::Failed(e) => {
+                return Err(RunError::Signal {
+                    source_name: def.name.clone(),
+                    error: e,
+                })
+            }
+            Fetched::Ready(ready, join) => (ready?, join),
+        };
+        let types = field_types(def);
+        let origin = PathBuf::from(format!("source:{}", def.name));
+        let (table, summary) = build_signal_input(
+            input, join, &types, accounts, domain_col, as_of, interner, rejects, &origin,
+        )
+        .map_err(RunError::Load)?;
+        status.push((def.name.clone(), SourceStatus::Loaded(summary)));
+        loaded.push(Some(SourceData { table, join }));
+    }
+    while loaded.len() < program.sources.len() {
+        let name = program
+            .sources
+            .get(loaded.len())
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        status.push((
+            name,
+            SourceStatus::Skipped("no plugin was given for this source".into()),
+        ));
+        loaded.push(None);
+    }
+    Ok((loaded, status))
+}
+
 impl Session {
     /// Loads the data directory and fetches every source's signals.
     ///
@@ -178,99 +260,54 @@ impl Session {
             from: opts.as_of.saturating_sub(window.saturating_mul(1_000_000)),
             to: opts.as_of,
         };
-        // Sources are fetched on their own thread while the data loads: a
-        // fetch does not depend on the data, and it would otherwise run
-        // alone on one core after the load.
-        let (data, fetched) = std::thread::scope(|scope| {
-            let fetcher = scope.spawn(|| fetch_all(sources, &program.sources, &request));
-            let data = load_dataset(data_dir, &schema, opts, &mut interner, rejects);
-            (data, fetcher.join())
-        });
-        let mut data = data?;
+        // Sources are fetched on their own thread while the data loads (a
+        // fetch does not depend on the data), and their batches are joined
+        // to the accounts while another thread groups the events: neither
+        // runs alone on one core.
+        let (mut data, joined) = std::thread::scope(|scope| {
+            let defs = &program.sources;
+            let request = &request;
+            let fetcher = scope.spawn(move || fetch_all(sources, defs, request));
+            let while_grouping = |accounts: &Accounts,
+                                  interner: &mut Interner,
+                                  rejects: &mut dyn RejectSink| {
+                let started = std::time::Instant::now();
+                let fetched = fetcher.join().unwrap_or_else(|_| {
+                    let failed =
+                        || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
+                    program.sources.iter().map(|_| failed()).collect()
+                });
+                let joined = join_sources(
+                    fetched,
+                    &program,
+                    accounts,
+                    opts.as_of,
+                    skip_failed,
+                    interner,
+                    rejects,
+                );
+                (joined, started.elapsed())
+            };
+            load_dataset_with(
+                data_dir,
+                &schema,
+                opts,
+                &mut interner,
+                rejects,
+                while_grouping,
+            )
+        })?;
+        let (joined, join_took) = joined;
+        let (loaded, status) = joined?;
         if reads_event_ids(&program) {
             data.events.id.intern_all(&mut interner);
         }
         let mut timings = vec![("read data", started.elapsed())];
         timings.extend(data.timings.iter().copied());
+        timings.push(("  join signals (beside grouping)", join_took));
         let started = std::time::Instant::now();
-        let fetched = fetched.unwrap_or_else(|_| {
-            let failed = || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
-            program.sources.iter().map(|_| failed()).collect()
-        });
-        let mut loaded = Vec::new();
-        let mut status = Vec::new();
-        let domain_col = program
-            .schemas
-            .account
-            .iter()
-            .position(|f| f.name == "domain");
-        for (i, got) in fetched.into_iter().enumerate() {
-            let Some(def) = program.sources.get(i) else {
-                break;
-            };
-            let fail = |why: String,
-                        status: &mut Vec<(String, SourceStatus)>,
-                        loaded: &mut Vec<Option<SourceData>>| {
-                status.push((def.name.clone(), SourceStatus::Skipped(why)));
-                loaded.push(None);
-            };
-            let (input, join) = match got {
-                Fetched::Unavailable(why) if skip_failed => {
-                    fail(why, &mut status, &mut loaded);
-                    continue;
-                }
-                Fetched::Unavailable(why) => {
-                    return Err(RunError::Signal {
-                        source_name: def.name.clone(),
-                        error: SignalError::Failed {
-                            plugin: def.plugin.clone(),
-                            message: why,
-                        },
-                    })
-                }
-                Fetched::Failed(e) if skip_failed => {
-                    fail(e.to_string(), &mut status, &mut loaded);
-                    continue;
-                }
-                Fetched::Failed(e) => {
-                    return Err(RunError::Signal {
-                        source_name: def.name.clone(),
-                        error: e,
-                    })
-                }
-                Fetched::Ready(ready, join) => (ready?, join),
-            };
-            let types = field_types(def);
-            let origin = PathBuf::from(format!("source:{}", def.name));
-            let (table, summary) = build_signal_input(
-                input,
-                join,
-                &types,
-                &data.accounts,
-                domain_col,
-                opts.as_of,
-                &mut interner,
-                rejects,
-                &origin,
-            )
-            .map_err(RunError::Load)?;
-            status.push((def.name.clone(), SourceStatus::Loaded(summary)));
-            loaded.push(Some(SourceData { table, join }));
-        }
-        while loaded.len() < program.sources.len() {
-            let name = program
-                .sources
-                .get(loaded.len())
-                .map(|s| s.name.clone())
-                .unwrap_or_default();
-            status.push((
-                name,
-                SourceStatus::Skipped("no plugin was given for this source".into()),
-            ));
-            loaded.push(None);
-        }
         let prepared = prepare(&program, &mut interner);
-        timings.push(("fetch signals", started.elapsed()));
+        timings.push(("prepare rules", started.elapsed()));
         Ok(Session {
             program,
             interner,

@@ -439,3 +439,57 @@ fn jsonl_rejects() {
     assert_eq!(ds.summary.events_unknown_contact, 1);
     assert_accounting(&ds);
 }
+
+/// `load_dataset_with` runs its step once, with every account loaded and
+/// the interner at hand, and the step's rejects follow every data file's;
+/// when the reject rate stops the load, the step does not run.
+#[test]
+fn the_step_beside_grouping_sees_the_accounts_and_rejects_last() {
+    use mqa_engine::data::{load_dataset_with, MemoryRejects, RejectSink};
+    let opts = |max_reject_rate| LoadOptions {
+        as_of: t(AS_OF),
+        max_reject_rate,
+    };
+    let mut interner = Interner::new();
+    let mut rejects = MemoryRejects::new();
+    let step = |accounts: &mqa_engine::data::Accounts,
+                interner: &mut Interner,
+                rejects: &mut dyn RejectSink| {
+        rejects
+            .reject(std::path::Path::new("source:x"), 0, "from the step", "")
+            .unwrap();
+        accounts
+            .id
+            .iter()
+            .map(|&s| interner.resolve(s).to_string())
+            .collect::<Vec<_>>()
+    };
+    let (ds, ids) = load_dataset_with(
+        &fixture("bad"),
+        &bad_schema(),
+        &opts(1.0),
+        &mut interner,
+        &mut rejects,
+        step,
+    )
+    .unwrap();
+    assert_eq!(ids, syms(&ds.accounts.id, &interner));
+    assert!(ids.len() > 1);
+    let last = rejects.rows.last().unwrap();
+    assert_eq!((last.line, last.reason.as_str()), (0, "from the step"));
+    assert_eq!(rejects.rows.len(), EXPECTED.len() + 1);
+
+    let mut ran = false;
+    let mut rejects = MemoryRejects::new();
+    let r = load_dataset_with(
+        &fixture("bad"),
+        &bad_schema(),
+        &opts(0.01),
+        &mut Interner::new(),
+        &mut rejects,
+        |_: &mqa_engine::data::Accounts, _: &mut Interner, _: &mut dyn RejectSink| ran = true,
+    );
+    assert!(matches!(r, Err(LoadError::TooManyRejects { .. })));
+    assert!(!ran);
+    assert_eq!(rejects.rows.len(), EXPECTED.len());
+}

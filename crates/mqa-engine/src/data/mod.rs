@@ -204,6 +204,22 @@ pub fn load_dataset(
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
 ) -> Result<Dataset, LoadError> {
+    let nothing = |_: &Accounts, _: &mut Interner, _: &mut dyn RejectSink| {};
+    load_dataset_with(dir, schema, opts, interner, rejects, nothing).map(|(data, ())| data)
+}
+
+/// [`load_dataset`], running `while_grouping` on the loading thread while
+/// another thread groups the events by account (once every file is read
+/// and the reject rate is checked: its rejects come after every data
+/// file's); gives what it returned.
+pub fn load_dataset_with<R>(
+    dir: &Path,
+    schema: &DataSchema,
+    opts: &LoadOptions,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+    while_grouping: impl FnOnce(&Accounts, &mut Interner, &mut dyn RejectSink) -> R,
+) -> Result<(Dataset, R), LoadError> {
     let inputs = [
         find_input(dir, TableKind::Accounts.name())?,
         find_input(dir, TableKind::Contacts.name())?,
@@ -271,8 +287,6 @@ pub fn load_dataset(
     drop(contact_keys);
     drop(account_keys);
     lap("  events: rows");
-    let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
-    lap("  group events");
 
     let rate = summary.reject_rate();
     if rate > opts.max_reject_rate {
@@ -283,13 +297,37 @@ pub fn load_dataset(
             max: opts.max_reject_rate,
         });
     }
-    Ok(Dataset {
-        accounts,
-        contacts,
-        events,
-        summary,
-        timings,
-    })
+    // The events are grouped on their own thread (with the pool for its
+    // parallel steps) while the loading thread runs the caller's step.
+    let (grouped, along) = std::thread::scope(|scope| {
+        let contact_ids = &contacts.id;
+        let summary = &mut summary;
+        let accounts_len = accounts.len();
+        let grouping = scope.spawn(move || {
+            let started = std::time::Instant::now();
+            let events = assemble::events(raw, accounts_len, contact_ids, summary);
+            (events, started.elapsed())
+        });
+        let along = while_grouping(&accounts, interner, rejects);
+        (grouping.join(), along)
+    });
+    let Ok((events, took)) = grouped else {
+        return Err(LoadError::Internal {
+            file: ev_file.path.clone(),
+            message: "grouping the events failed unexpectedly".into(),
+        });
+    };
+    timings.push(("  group events", took));
+    Ok((
+        Dataset {
+            accounts,
+            contacts,
+            events,
+            summary,
+            timings,
+        },
+        along,
+    ))
 }
 
 fn shrink(fields: &mut [Column]) {
