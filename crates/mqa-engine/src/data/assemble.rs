@@ -42,10 +42,10 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
 pub(crate) fn contacts(raw: RawTable, accounts: usize) -> (Contacts, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
     // In grouped order: grouped row `i` is file row `perm[i]`.
-    let mut keys = ContactKeys::with_capacity(raw.len());
-    for &r in &perm {
-        keys.push(raw.id(r as usize).as_bytes());
-    }
+    let keys = ContactKeys::build(perm.len(), |i| {
+        perm.get(i)
+            .map_or(&[][..], |&r| raw.id(r as usize).as_bytes())
+    });
     if is_identity(&perm) {
         let contacts = Contacts {
             id: raw.id_syms,

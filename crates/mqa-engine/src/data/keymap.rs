@@ -185,6 +185,7 @@ pub(crate) struct ContactKeys {
 }
 
 impl ContactKeys {
+    #[cfg(test)]
     pub(crate) fn with_capacity(n: usize) -> Self {
         ContactKeys {
             keys: Vec::with_capacity(n),
@@ -192,9 +193,33 @@ impl ContactKeys {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn push(&mut self, key: &[u8]) {
         let k = InlineKey::new(key, &mut self.overflow);
         self.keys.push(k);
+    }
+
+    /// The keys `key(0)..key(n)` in that order, built on the pool (the
+    /// contacts' keys: their pages are faulted in by both cores).
+    pub(crate) fn build<'k>(n: usize, key: impl Fn(usize) -> &'k [u8] + Sync) -> Self {
+        use rayon::prelude::*;
+        const LEN: usize = 24;
+        let mut keys = Vec::with_capacity(n);
+        (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 13)
+            .map(|i| InlineKey::<LEN>::new(key(i), &mut Vec::new()))
+            .collect_into_vec(&mut keys);
+        let mut overflow = Vec::new();
+        // Rare: keys longer than a slot, numbered in order.
+        if keys.par_iter().any(|k| k.len as usize > LEN) {
+            for (i, k) in keys.iter_mut().enumerate() {
+                if k.len as usize > LEN {
+                    *k = InlineKey::new(key(i), &mut overflow);
+                }
+            }
+        }
+        ContactKeys { keys, overflow }
     }
 
     /// The row of the contact in `rows` whose id is `key`.
@@ -287,9 +312,11 @@ mod tests {
                 }
             }
         }
-        let mut c = ContactKeys::with_capacity(ids.len());
+        // Built on the pool (as the load does) and one by one: the same keys.
+        let built = ContactKeys::build(ids.len(), |i| ids.get(i).map_or(&[][..], |id| id));
+        let mut pushed = ContactKeys::with_capacity(ids.len());
         for id in &ids {
-            c.push(id);
+            pushed.push(id);
         }
         let mut probes = ids.clone();
         probes.extend(ids.iter().map(|id| [id.as_slice(), b"z"].concat()));
@@ -301,11 +328,14 @@ mod tests {
                         .iter()
                         .position(|id| id == p)
                         .map(|i| (start + i) as u32);
-                    assert_eq!(c.find(start..end, p), expected, "{start}..{end} {p:?}");
+                    for c in [&built, &pushed] {
+                        assert_eq!(c.find(start..end, p), expected, "{start}..{end} {p:?}");
+                    }
                 }
             }
         }
-        assert_eq!(c.find(5..ids.len() + 1, b"abcdefgh"), None);
+        assert_eq!(built.find(5..ids.len() + 1, b"abcdefgh"), None);
+        assert_eq!(built.overflow.len(), pushed.overflow.len());
     }
 
     #[test]
