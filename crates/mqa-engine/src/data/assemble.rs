@@ -39,12 +39,20 @@ pub(crate) fn group_by_account(account: &[u32], accounts: usize) -> (Vec<u32>, V
 /// Contacts grouped by account, file order within an account (their ids
 /// were interned as the file was committed), and their ids for the events
 /// load, in the same order.
-pub(crate) fn contacts(raw: RawTable, accounts: usize) -> (Contacts, ContactKeys) {
+pub(crate) fn contacts(
+    raw: RawTable,
+    accounts: usize,
+    interner: &Interner,
+) -> (Contacts, ContactKeys) {
     let (perm, account_start) = group_by_account(&raw.account, accounts);
     // In grouped order: grouped row `i` is file row `perm[i]`.
+    let id = |r: u32| {
+        raw.id_syms
+            .get(r as usize)
+            .map_or("", |&s| interner.resolve(s))
+    };
     let keys = ContactKeys::build(perm.len(), |i| {
-        perm.get(i)
-            .map_or(&[][..], |&r| raw.id(r as usize).as_bytes())
+        perm.get(i).map_or(&[][..], |&r| id(r).as_bytes())
     });
     if is_identity(&perm) {
         let contacts = Contacts {

@@ -3,6 +3,9 @@
 //! one is a duplicate). Ids are kept back to back in a [`TextPool`] (the
 //! event ids stay there after the load), and the table holds only
 //! `(hash, claim)` pairs, so memory is the id text plus about 16 bytes a row.
+//! Accounts' and contacts' ids are interned anyway, so their duplicates are
+//! found by their symbols as they are committed (`commit`); their claim
+//! set only counts claims and keeps lines.
 
 use crate::intern::{hash_bytes, Interner, Sym};
 
@@ -254,6 +257,11 @@ const PARTS: usize = 256;
 /// machine that cost about 100 ns a row, more than checking the row.
 #[derive(Debug)]
 pub(crate) struct ClaimSet {
+    /// Claims so far.
+    count: usize,
+    /// Whether ids are kept (and checked here): not for tables whose ids
+    /// are interned, whose duplicates the interner finds (`SeenSyms`).
+    ids: bool,
     pub(crate) pool: TextPool,
     /// Line of each claim, when asked for ([`ClaimSet::new`]).
     lines: Option<MonoU64>,
@@ -264,9 +272,12 @@ pub(crate) struct ClaimSet {
 }
 
 impl ClaimSet {
-    /// A set that keeps the line of each claim when `lines`.
-    pub(crate) fn new(lines: bool) -> Self {
+    /// A set that keeps the line of each claim when `lines`, and the ids
+    /// (to find duplicates) when `ids`.
+    pub(crate) fn new(lines: bool, ids: bool) -> Self {
         ClaimSet {
+            count: 0,
+            ids,
             pool: TextPool::default(),
             lines: lines.then(MonoU64::default),
             parts: vec![Vec::new(); PARTS],
@@ -275,10 +286,13 @@ impl ClaimSet {
 
     /// Room for `n` more claims of about `bytes` bytes of id text.
     pub(crate) fn reserve(&mut self, n: usize, bytes: usize) {
-        self.pool.reserve(n, bytes);
         if let Some(l) = &mut self.lines {
             l.reserve(n);
         }
+        if !self.ids {
+            return;
+        }
+        self.pool.reserve(n, bytes);
         for p in &mut self.parts {
             p.reserve(n / PARTS + n / (PARTS * 8));
         }
@@ -286,7 +300,7 @@ impl ClaimSet {
 
     /// Claims so far (duplicates included).
     pub(crate) fn len(&self) -> usize {
-        self.pool.len()
+        self.count
     }
 
     /// Claims the ids of a batch as claims `len()..len() + n`: claim `k`'s
@@ -302,12 +316,15 @@ impl ClaimSet {
         line: impl Fn(usize) -> u64,
     ) {
         self.reserve(n, 0);
-        let base = self.pool.len() as u64;
-        self.pool.push_many(ids, (0..n).map(&end));
-        for k in 0..n {
-            let h = hash(k);
-            if let Some(p) = self.parts.get_mut((h >> 24) as usize) {
-                p.push(u64::from(h) << 32 | (base + k as u64));
+        let base = self.count as u64;
+        self.count += n;
+        if self.ids {
+            self.pool.push_many(ids, (0..n).map(&end));
+            for k in 0..n {
+                let h = hash(k);
+                if let Some(p) = self.parts.get_mut((h >> 24) as usize) {
+                    p.push(u64::from(h) << 32 | (base + k as u64));
+                }
             }
         }
         if let Some(lines) = &mut self.lines {
@@ -318,7 +335,8 @@ impl ClaimSet {
     }
 
     /// Every claim whose id was claimed before, with the first claim of
-    /// that id: `(claim, first)`, in claim order. Runs on the rayon pool.
+    /// that id: `(claim, first)`, in claim order (none when the ids are not
+    /// kept). Runs on the rayon pool.
     pub(crate) fn duplicates(&self) -> Vec<(u32, u32)> {
         use rayon::prelude::*;
         let pool = &self.pool;
@@ -432,7 +450,7 @@ mod tests {
 
     /// Claims `ids` (hashed by `hash`) in batches of `batch`; the repeats.
     fn claim(ids: &[String], batch: usize, hash: fn(&[u8]) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
-        let mut set = ClaimSet::new(true);
+        let mut set = ClaimSet::new(true, true);
         for (b, part) in ids.chunks(batch).enumerate() {
             let text: String = part.concat();
             let ends: Vec<usize> = part

@@ -2,7 +2,9 @@
 //! claiming ids, keeping rejects, interning the ids of accounts and
 //! contacts and each batch's other texts once; and at
 //! the end of the file, dropping the rows that repeat an earlier id (the
-//! first row that reads cleanly wins, see `claims`) and writing the file's
+//! first row that reads cleanly wins, see `claims`; accounts' and
+//! contacts' repeats are spotted by their symbols as they are interned,
+//! [`SeenSyms`]) and writing the file's
 //! rejects in file order. The threads that read and check the batches are
 //! in `table`.
 
@@ -28,6 +30,68 @@ pub(super) struct Builder<'a> {
     reserved: bool,
     /// The file's rejects, written in file order once duplicates are known.
     rejected: Vec<Rejected>,
+    /// Accounts and contacts: the symbols their ids got so far, and the
+    /// claims that repeated one.
+    seen: SeenSyms,
+}
+
+/// Duplicate ids of a table whose ids are interned: each kept row's id gets
+/// a symbol (the same for equal ids), so a row repeats an earlier id
+/// exactly when its symbol was already given to one in this file (a bit
+/// per symbol). This replaces keeping every id and checking them at the
+/// end (which events, whose ids are not interned, still do).
+#[derive(Default)]
+struct SeenSyms {
+    bits: Vec<u64>,
+    /// `(claim, symbol, id)` of each claim that repeated an earlier id.
+    repeats: Vec<(u32, Sym, String)>,
+}
+
+impl SeenSyms {
+    /// Marks `sym` as given; false if it already was.
+    fn first(&mut self, sym: Sym) -> bool {
+        let (word, bit) = (sym.index() / 64, 1u64 << (sym.index() % 64));
+        if word >= self.bits.len() {
+            self.bits.resize((word + 1).next_power_of_two(), 0);
+        }
+        match self.bits.get_mut(word) {
+            Some(w) if *w & bit != 0 => false,
+            Some(w) => {
+                *w |= bit;
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// `(claim, first claim)` of each repeat, in claim order, given the
+    /// table's rows (`t.id_syms` and `t.id_claim`, in claim order).
+    fn duplicates(&self, t: &RawTable) -> Vec<(u32, u32)> {
+        if self.repeats.is_empty() {
+            return Vec::new();
+        }
+        let mut first: std::collections::HashMap<Sym, u32> =
+            self.repeats.iter().map(|r| (r.1, u32::MAX)).collect();
+        for (&sym, &claim) in t.id_syms.iter().zip(&t.id_claim) {
+            if let Some(f) = first.get_mut(&sym) {
+                if *f == u32::MAX {
+                    *f = claim;
+                }
+            }
+        }
+        self.repeats
+            .iter()
+            .map(|r| (r.0, first.get(&r.1).copied().unwrap_or(u32::MAX)))
+            .collect()
+    }
+
+    /// The id of a repeating claim (`repeats` is in claim order).
+    fn id_of(&self, claim: u32) -> &str {
+        match self.repeats.binary_search_by_key(&claim, |r| r.0) {
+            Ok(i) => self.repeats.get(i).map_or("", |r| r.2.as_str()),
+            Err(_) => "",
+        }
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -43,11 +107,12 @@ impl<'a> Builder<'a> {
                     .collect(),
                 ..RawTable::default()
             },
-            claims: ClaimSet::new(spec.lines),
+            claims: ClaimSet::new(spec.lines, spec.kind == TableKind::Events),
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
             rejected: Vec::new(),
+            seen: SeenSyms::default(),
         }
     }
 
@@ -62,7 +127,11 @@ impl<'a> Builder<'a> {
         reopen: &Reopen<'_>,
         rejects: &mut dyn RejectSink,
     ) -> Result<(RawTable, FileSummary), LoadError> {
-        let dups = self.claims.duplicates();
+        let dups = if self.spec.kind == TableKind::Events {
+            self.claims.duplicates()
+        } else {
+            self.seen.duplicates(&self.t)
+        };
         if !dups.is_empty() {
             // The lines and raw rows of the duplicates and of their first
             // claims, read again (rare: only files with duplicates).
@@ -100,7 +169,11 @@ impl<'a> Builder<'a> {
                 line,
                 reason: format!(
                     "duplicate id `{}` (first at line {})",
-                    self.claims.pool.get(c as usize),
+                    if self.spec.kind == TableKind::Events {
+                        self.claims.pool.get(c as usize)
+                    } else {
+                        self.seen.id_of(c)
+                    },
                     row(first).0
                 ),
                 raw: raw.to_string(),
@@ -188,6 +261,7 @@ impl<'a> Builder<'a> {
             claims,
             summary,
             rejected,
+            seen,
             ..
         } = self;
         let path: &Path = path;
@@ -223,11 +297,16 @@ impl<'a> Builder<'a> {
             // (a repeated id gets the symbol of its first row, whose row
             // wins); events' ids are not interned.
             let claim = |j: usize| p.kept_claim.get(j).map_or(usize::MAX, |&k| k as usize);
-            let syms = interner.intern_many(
-                p.kept_claim.len(),
-                |j| ids.get(claim_span(&p.claims, claim(j))).unwrap_or(""),
-                |j| p.claims.get(claim(j)).map_or(0, |c| c.hash),
-            );
+            let id = |j: usize| ids.get(claim_span(&p.claims, claim(j))).unwrap_or("");
+            let syms = interner.intern_many(p.kept_claim.len(), id, |j| {
+                p.claims.get(claim(j)).map_or(0, |c| c.hash)
+            });
+            for (j, &sym) in syms.iter().enumerate() {
+                if !seen.first(sym) {
+                    seen.repeats
+                        .push((base + claim(j) as u32, sym, id(j).to_string()));
+                }
+            }
             t.id_syms.extend(syms);
         }
         let first_row = t.id_claim.len() as u32;

@@ -269,7 +269,7 @@ pub fn load_dataset_with<R>(
     let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
     summary.files.push(s);
     lap("  contacts: rows");
-    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len());
+    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
     lap("  contacts: index");
 

@@ -50,6 +50,7 @@ impl RawTable {
     }
 
     /// Id of kept row `r`.
+    #[cfg(test)]
     pub(crate) fn id(&self, r: usize) -> &str {
         self.id_claim
             .get(r)
