@@ -108,8 +108,14 @@ fn push_score6_fast(out: &mut String, v: f64) -> bool {
 /// Decisions formatted per piece, on the worker threads.
 const CSV_PIECE: usize = 4096;
 
+/// The header of the `csv` format.
+const CSV_HEADER: &str = "model,account,score,qualified,grade,route,sla_due,failed_gates\n";
+
 /// Writes decisions as CSV: `model,account,score,qualified,grade,route,sla_due,failed_gates`.
 /// Pieces of decisions are formatted in parallel and written in order.
+/// A field is quoted when it holds `,`, `"`, CR or LF (its quotes doubled),
+/// as the `csv` crate writes it; the texts a model fixes (its name, routes
+/// with their due times, gate names) are prepared once.
 pub fn write_csv(
     session: &Session,
     decisions: &[Decision],
@@ -117,66 +123,129 @@ pub fn write_csv(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let mut w = csv_writer(Vec::new());
-    w.write_record([
-        "model",
-        "account",
-        "score",
-        "qualified",
-        "grade",
-        "route",
-        "sla_due",
-        "failed_gates",
-    ])?;
-    out.write_all(&csv_bytes(w)?)?;
-    let pieces: Vec<std::io::Result<Vec<u8>>> = decisions
+    let models: Vec<CsvModel> = session
+        .program
+        .models
+        .iter()
+        .map(|m| CsvModel {
+            name: csv_field(&m.name),
+            routes: m
+                .routes
+                .iter()
+                .map(|r| {
+                    let due = session
+                        .as_of
+                        .saturating_add(r.sla.saturating_mul(1_000_000));
+                    (csv_field(&r.queue), csv_field(&format_timestamp(due)))
+                })
+                .collect(),
+            gates: m.gates.iter().map(|g| g.name.clone()).collect(),
+        })
+        .collect();
+    out.write_all(CSV_HEADER.as_bytes())?;
+    let pieces: Vec<String> = decisions
         .par_chunks(CSV_PIECE)
         .map(|piece| {
-            let mut w = csv_writer(Vec::with_capacity(piece.len() * 96));
-            let (mut score, mut gates) = (String::new(), String::new());
+            let mut s = String::with_capacity(piece.len() * 96);
+            let mut gates = String::new();
             for d in piece {
                 if only_qualified && !d.qualified {
                     continue;
                 }
-                let r = session.row(d);
-                score.clear();
-                push_score(&mut score, r.score, 6);
-                gates.clear();
-                for (i, g) in r.failed_gates.iter().enumerate() {
-                    if i > 0 {
-                        gates.push(';');
-                    }
-                    gates.push_str(g);
-                }
-                w.write_record([
-                    r.model,
-                    r.account,
-                    &score,
-                    if r.qualified { "true" } else { "false" },
-                    r.grade,
-                    r.route,
-                    &r.sla_due,
-                    &gates,
-                ])?;
+                push_csv_row(&mut s, &mut gates, session, models.get(d.model as usize), d);
             }
-            csv_bytes(w)
+            s
         })
         .collect();
     for piece in pieces {
-        out.write_all(&piece?)?;
+        out.write_all(piece.as_bytes())?;
     }
     out.flush()
 }
 
-fn csv_writer(buf: Vec<u8>) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(buf)
+/// What a model's rows repeat, ready for `csv`.
+struct CsvModel {
+    name: String,
+    /// `(queue, sla_due)` of each route, as fields.
+    routes: Vec<(String, String)>,
+    gates: Vec<String>,
 }
 
-fn csv_bytes(w: csv::Writer<Vec<u8>>) -> std::io::Result<Vec<u8>> {
-    w.into_inner()
-        .map_err(|e| std::io::Error::other(e.error().to_string()))
+/// Appends one decision as a `csv` row (`gates`: scratch for the failed
+/// gates' list).
+fn push_csv_row(
+    s: &mut String,
+    gates: &mut String,
+    session: &Session,
+    model: Option<&CsvModel>,
+    d: &Decision,
+) {
+    s.push_str(model.map_or("", |m| m.name.as_str()));
+    s.push(',');
+    let account = session.data.accounts.id.get(d.account as usize);
+    push_csv_field(s, account.map_or("", |&a| session.interner.resolve(a)));
+    s.push(',');
+    push_score(s, d.score, 6);
+    s.push_str(if d.qualified { ",true," } else { ",false," });
+    push_csv_field(
+        s,
+        d.grades
+            .first()
+            .map_or("", |&g| session.interner.resolve(g)),
+    );
+    s.push(',');
+    let route = d
+        .route
+        .and_then(|r| model.and_then(|m| m.routes.get(r as usize)));
+    if let Some((queue, due)) = route {
+        s.push_str(queue);
+        s.push(',');
+        s.push_str(due);
+    } else {
+        s.push(',');
+    }
+    s.push(',');
+    gates.clear();
+    for (i, g) in d.failed_gates.iter().enumerate() {
+        if i > 0 {
+            gates.push(';');
+        }
+        gates.push_str(
+            model
+                .and_then(|m| m.gates.get(*g as usize))
+                .map_or("", String::as_str),
+        );
+    }
+    push_csv_field(s, gates);
+    s.push('\n');
+}
+
+/// `text` as a CSV field.
+fn csv_field(text: &str) -> String {
+    let mut s = String::new();
+    push_csv_field(&mut s, text);
+    s
+}
+
+/// Appends `text` as a CSV field: quoted when it holds `,`, `"`, CR or LF,
+/// with its quotes doubled (the `csv` crate's `QuoteStyle::Necessary` with
+/// a `\n` terminator); as it is otherwise.
+fn push_csv_field(s: &mut String, text: &str) {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        s.push_str(text);
+        return;
+    }
+    s.push('"');
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            s.push_str("\"\"");
+        }
+        s.push_str(part);
+    }
+    s.push('"');
 }
 
 /// Renders decisions as an aligned table: qualified first, then by score (highest first).

@@ -236,3 +236,67 @@ fn table_lists_a_missing_score_after_real_scores() {
         .collect();
     assert_eq!(order, ["ten", "two_half", "missing"], "{table}");
 }
+
+/// The `csv` writer gives, row for row, what the `csv` crate writes for
+/// each decision's row view (`Session::row`): account ids, grade labels,
+/// routes and gate names with commas, quotes, line breaks and non-ASCII
+/// text, two models, every row or only the qualified ones.
+#[test]
+fn csv_rows_are_what_the_csv_crate_writes() {
+    let ids = [
+        "plain",
+        "with,comma",
+        "with \"quote\"",
+        "line\nbreak",
+        "cr\rhere",
+        "é,日本",
+        "z",
+    ];
+    let mut data = Data::new();
+    for (i, id) in ids.iter().enumerate() {
+        data = data.account(id, &[("tier", &i.to_string()), ("revenue", "150")]);
+    }
+    let r = run(
+        "model m1 {
+           threshold 10
+           block fit {
+             10 when account.tier > 1 \"Tier, above \\\"1\\\"\" required
+             5 when account.tier > 4 \"Five\\nplus\"
+           }
+           grade g from account.tier { \"A,\\\"top\\\"\" >= 5, \"B\\nmid\" >= 2, else D }
+           gate plain: account.tier != 3
+           route \"q,1\" sla 24h when account.tier == 5
+           route \"q \\\"2\\\"\" sla 36h
+         }
+         model m2 { threshold 1 score = account.tier }",
+        &data,
+    );
+    assert!(r.rejects.rows.is_empty(), "{:?}", r.rejects.rows);
+    for only in [false, true] {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        w.write_record(HEADER.split(',')).unwrap();
+        for d in &r.decisions {
+            if only && !d.qualified {
+                continue;
+            }
+            let row = r.session.row(d);
+            let score = mqa_engine::output::fmt_score(row.score, 6);
+            w.write_record([
+                row.model,
+                row.account,
+                &score,
+                if row.qualified { "true" } else { "false" },
+                row.grade,
+                row.route,
+                &row.sla_due,
+                &row.failed_gates.join(";"),
+            ])
+            .unwrap();
+        }
+        let want = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(r.csv(only), want, "only qualified: {only}");
+        assert!(want.contains("\"with,comma\"") && want.contains("\"q \"\"2\"\"\""));
+    }
+}
