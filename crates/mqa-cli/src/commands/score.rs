@@ -115,5 +115,10 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         elapsed,
         events as f64 / elapsed.max(1e-9)
     );
+    // The session and decisions are left to the operating system, which
+    // takes back the whole address space at exit at once, rather than
+    // freed here block by block just before it.
+    std::mem::forget(session);
+    std::mem::forget(decisions);
     Ok(ExitCode::SUCCESS)
 }
