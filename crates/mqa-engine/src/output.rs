@@ -123,44 +123,105 @@ pub fn write_csv(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let models: Vec<CsvModel> = session
-        .program
-        .models
-        .iter()
-        .map(|m| CsvModel {
-            name: csv_field(&m.name),
-            routes: m
-                .routes
-                .iter()
-                .map(|r| {
-                    let due = session
-                        .as_of
-                        .saturating_add(r.sla.saturating_mul(1_000_000));
-                    (csv_field(&r.queue), csv_field(&format_timestamp(due)))
-                })
-                .collect(),
-            gates: m.gates.iter().map(|g| g.name.clone()).collect(),
-        })
-        .collect();
-    out.write_all(CSV_HEADER.as_bytes())?;
+    let rows = CsvRows::new(session);
     let pieces: Vec<String> = decisions
         .par_chunks(CSV_PIECE)
-        .map(|piece| {
-            let mut s = String::with_capacity(piece.len() * 96);
-            let mut gates = String::new();
-            for d in piece {
-                if only_qualified && !d.qualified {
-                    continue;
-                }
-                push_csv_row(&mut s, &mut gates, session, models.get(d.model as usize), d);
-            }
-            s
-        })
+        .map(|piece| rows.format(piece, only_qualified))
         .collect();
+    write_pieces(&pieces, out)
+}
+
+/// Every account scored with `models` ([`Session::score_with`]) and its
+/// decisions formatted as `csv` rows on the thread that made them, while
+/// they are in its cache (what [`write_csv`] of [`Session::score_all`]'s
+/// decisions writes, without holding the decisions).
+pub fn score_csv(
+    session: &Session,
+    models: &[usize],
+    only_qualified: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> ScoredCsv {
+    let rows = CsvRows::new(session);
+    let pieces = session.score_with(models, progress, |decisions| {
+        let qualified = decisions.iter().filter(|d| d.qualified).count();
+        let text = rows.format(&decisions, only_qualified);
+        (text, decisions.len(), qualified)
+    });
+    ScoredCsv {
+        decisions: pieces.iter().map(|p| p.1).sum(),
+        qualified: pieces.iter().map(|p| p.2).sum(),
+        pieces: pieces.into_iter().map(|p| p.0).collect(),
+    }
+}
+
+/// Decisions already formatted as `csv` ([`score_csv`]).
+#[derive(Debug, Clone)]
+pub struct ScoredCsv {
+    /// The rows, piece by piece in account order (no header).
+    pub pieces: Vec<String>,
+    /// Decisions made (every one, even with `only_qualified`).
+    pub decisions: usize,
+    pub qualified: usize,
+}
+
+impl ScoredCsv {
+    /// Writes the header and the rows.
+    pub fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_pieces(&self.pieces, out)
+    }
+}
+
+fn write_pieces(pieces: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(CSV_HEADER.as_bytes())?;
     for piece in pieces {
         out.write_all(piece.as_bytes())?;
     }
     out.flush()
+}
+
+/// The `csv` rows of a session's decisions.
+struct CsvRows<'s> {
+    session: &'s Session,
+    models: Vec<CsvModel>,
+}
+
+impl<'s> CsvRows<'s> {
+    fn new(session: &'s Session) -> Self {
+        let models = session
+            .program
+            .models
+            .iter()
+            .map(|m| CsvModel {
+                name: csv_field(&m.name),
+                routes: m
+                    .routes
+                    .iter()
+                    .map(|r| {
+                        let due = session
+                            .as_of
+                            .saturating_add(r.sla.saturating_mul(1_000_000));
+                        (csv_field(&r.queue), csv_field(&format_timestamp(due)))
+                    })
+                    .collect(),
+                gates: m.gates.iter().map(|g| g.name.clone()).collect(),
+            })
+            .collect();
+        CsvRows { session, models }
+    }
+
+    /// The rows of `decisions` (only the qualified ones when asked).
+    fn format(&self, decisions: &[Decision], only_qualified: bool) -> String {
+        let mut s = String::with_capacity(decisions.len() * 96);
+        let mut gates = String::new();
+        for d in decisions {
+            if only_qualified && !d.qualified {
+                continue;
+            }
+            let model = self.models.get(d.model as usize);
+            push_csv_row(&mut s, &mut gates, self.session, model, d);
+        }
+        s
+    }
 }
 
 /// What a model's rows repeat, ready for `csv`.

@@ -355,10 +355,29 @@ impl Session {
     /// Decisions come in account-file order, then model order.
     /// `progress(n)` is called with the number of accounts just finished.
     pub fn score_all(&self, models: &[usize], progress: &(dyn Fn(u64) + Sync)) -> Vec<Decision> {
+        let chunks = self.score_with(models, progress, |decisions| decisions);
+        // One allocation for all (`flatten` would grow it by doubling).
+        let mut all = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for c in chunks {
+            all.extend(c);
+        }
+        all
+    }
+
+    /// Scores every account with `models`, in parallel chunks of accounts,
+    /// and hands each chunk's decisions (in account order, then model
+    /// order) to `each` on the thread that made them; gives what `each`
+    /// returned, chunk by chunk in account order.
+    pub fn score_with<T: Send>(
+        &self,
+        models: &[usize],
+        progress: &(dyn Fn(u64) + Sync),
+        each: impl Fn(Vec<Decision>) -> T + Sync,
+    ) -> Vec<T> {
         let ev = self.evaluator();
         let n = self.data.accounts.len();
         const CHUNK: usize = 2048;
-        let chunks: Vec<Vec<Decision>> = (0..n.div_ceil(CHUNK))
+        (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let mut scratch = Scratch::default();
@@ -372,14 +391,8 @@ impl Session {
                     }
                 }
                 progress((end - c * CHUNK) as u64);
-                out
+                each(out)
             })
-            .collect();
-        // One allocation for all (`flatten` would grow it by doubling).
-        let mut all = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-        for c in chunks {
-            all.extend(c);
-        }
-        all
+            .collect()
     }
 }

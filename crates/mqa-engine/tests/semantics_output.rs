@@ -216,6 +216,13 @@ fn rows_follow_the_accounts_file_order_past_one_parallel_chunk() {
         .collect();
     assert_eq!(got, ids);
     assert!(csv.lines().nth(3).unwrap().ends_with(",2.000000,true,,,,"));
+    // Rows formatted while scoring, chunk by chunk: the same text.
+    let models = r.session.select_models(None).unwrap();
+    let mut text = Vec::new();
+    mqa_engine::output::score_csv(&r.session, &models, false, &|_| {})
+        .write(&mut text)
+        .unwrap();
+    assert_eq!(String::from_utf8(text).unwrap(), csv);
 }
 
 #[test]
@@ -297,6 +304,16 @@ fn csv_rows_are_what_the_csv_crate_writes() {
         }
         let want = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(r.csv(only), want, "only qualified: {only}");
+        // Formatted while scoring: the same text, and the same counts.
+        let models = r.session.select_models(None).unwrap();
+        let scored = mqa_engine::output::score_csv(&r.session, &models, only, &|_| {});
+        let mut text = Vec::new();
+        scored.write(&mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), want);
+        assert_eq!(scored.decisions, r.decisions.len());
+        let qualified = r.decisions.iter().filter(|d| d.qualified).count();
+        assert_eq!(scored.qualified, qualified);
+        assert!(qualified > 0 && qualified < r.decisions.len());
         assert!(want.contains("\"with,comma\"") && want.contains("\"q \"\"2\"\"\""));
     }
 }

@@ -49,12 +49,6 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     let mut timings = session.timings.clone();
     let phase = Instant::now();
     let models = session.select_models(args.model.as_deref())?;
-    let progress = crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
-    let decisions = session.score_all(&models, &|n| progress.add(n));
-    progress.finish();
-    timings.push(("score", phase.elapsed()));
-    let phase = Instant::now();
-
     let format = args.format.unwrap_or_else(|| {
         if args.out.is_none() && std::io::stdout().is_terminal() {
             ScoreFormat::Table
@@ -62,22 +56,38 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
             ScoreFormat::Csv
         }
     });
+    let progress = crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
+    let add = |n| progress.add(n);
+    // `csv` rows are formatted as the accounts are scored, on the thread
+    // that scored them; `table` and `jsonl` read all the decisions.
+    let scored = match format {
+        ScoreFormat::Csv => Scored::Csv(output::score_csv(
+            &session,
+            &models,
+            args.only_qualified,
+            &add,
+        )),
+        ScoreFormat::Table | ScoreFormat::Jsonl => {
+            Scored::Decisions(session.score_all(&models, &add))
+        }
+    };
+    progress.finish();
+    timings.push(("score", phase.elapsed()));
+    let phase = Instant::now();
+
     let mut sink: Box<dyn Write> = match &args.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    match format {
-        ScoreFormat::Csv => {
-            output::write_csv(&session, &decisions, args.only_qualified, &mut sink)?
+    match &scored {
+        Scored::Csv(rows) => rows.write(&mut sink)?,
+        Scored::Decisions(decisions) if format == ScoreFormat::Jsonl => {
+            mqa_engine::explain::write_jsonl(&session, decisions, args.only_qualified, &mut sink)?
         }
-        ScoreFormat::Table => sink.write_all(
-            output::render_table(&session, &decisions, args.only_qualified).as_bytes(),
-        )?,
-        ScoreFormat::Jsonl => {
-            mqa_engine::explain::write_jsonl(&session, &decisions, args.only_qualified, &mut sink)?
-        }
+        Scored::Decisions(decisions) => sink
+            .write_all(output::render_table(&session, decisions, args.only_qualified).as_bytes())?,
     }
     sink.flush().context("cannot write the decisions")?;
     drop(sink);
@@ -91,7 +101,10 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
             let _ = writeln!(err, "  time {name}: {:.3}s", d.as_secs_f64());
         }
     }
-    let qualified = decisions.iter().filter(|d| d.qualified).count();
+    let (decisions, qualified) = match &scored {
+        Scored::Csv(rows) => (rows.decisions, rows.qualified),
+        Scored::Decisions(d) => (d.len(), d.iter().filter(|d| d.qualified).count()),
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let events = session
         .data
@@ -109,7 +122,7 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         err,
         "scored {} accounts ({} decisions): {} qualified, {} rejected rows, {:.2}s, {:.0} events/s",
         session.data.accounts.len(),
-        decisions.len(),
+        decisions,
         qualified,
         session.data.summary.total_rejected(),
         elapsed,
@@ -119,6 +132,14 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     // takes back the whole address space at exit at once, rather than
     // freed here block by block just before it.
     std::mem::forget(session);
-    std::mem::forget(decisions);
+    std::mem::forget(scored);
     Ok(ExitCode::SUCCESS)
+}
+
+/// What scoring gave, by output format.
+enum Scored {
+    /// `csv`: the rows, formatted while scoring.
+    Csv(output::ScoredCsv),
+    /// `table` and `jsonl`: the decisions.
+    Decisions(Vec<mqa_engine::eval::Decision>),
 }
