@@ -1,0 +1,213 @@
+//! The `csv` decision format: rows written straight into text, in
+//! parallel pieces, either from decisions ([`write_csv`]) or while the
+//! accounts are scored ([`score_csv`]).
+
+use super::push_score;
+use crate::eval::Decision;
+use crate::run::Session;
+use mqa_syntax::time::format_timestamp;
+use std::io::Write;
+
+/// Decisions formatted per piece, on the worker threads.
+const CSV_PIECE: usize = 4096;
+
+/// The header of the `csv` format.
+const CSV_HEADER: &str = "model,account,score,qualified,grade,route,sla_due,failed_gates\n";
+
+/// Writes decisions as CSV: `model,account,score,qualified,grade,route,sla_due,failed_gates`.
+/// Pieces of decisions are formatted in parallel and written in order.
+/// A field is quoted when it holds `,`, `"`, CR or LF (its quotes doubled),
+/// as the `csv` crate writes it; the texts a model fixes (its name, routes
+/// with their due times, gate names) are prepared once.
+pub fn write_csv(
+    session: &Session,
+    decisions: &[Decision],
+    only_qualified: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let rows = CsvRows::new(session);
+    let pieces: Vec<String> = decisions
+        .par_chunks(CSV_PIECE)
+        .map(|piece| rows.format(piece, only_qualified))
+        .collect();
+    write_pieces(&pieces, out)
+}
+
+/// Every account scored with `models` ([`Session::score_with`]) and its
+/// decisions formatted as `csv` rows on the thread that made them, while
+/// they are in its cache (what [`write_csv`] of [`Session::score_all`]'s
+/// decisions writes, without holding the decisions).
+pub fn score_csv(
+    session: &Session,
+    models: &[usize],
+    only_qualified: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> ScoredCsv {
+    let rows = CsvRows::new(session);
+    let pieces = session.score_with(models, progress, |decisions| {
+        let qualified = decisions.iter().filter(|d| d.qualified).count();
+        let text = rows.format(&decisions, only_qualified);
+        (text, decisions.len(), qualified)
+    });
+    ScoredCsv {
+        decisions: pieces.iter().map(|p| p.1).sum(),
+        qualified: pieces.iter().map(|p| p.2).sum(),
+        pieces: pieces.into_iter().map(|p| p.0).collect(),
+    }
+}
+
+/// Decisions already formatted as `csv` ([`score_csv`]).
+#[derive(Debug, Clone)]
+pub struct ScoredCsv {
+    /// The rows, piece by piece in account order (no header).
+    pub pieces: Vec<String>,
+    /// Decisions made (every one, even with `only_qualified`).
+    pub decisions: usize,
+    pub qualified: usize,
+}
+
+impl ScoredCsv {
+    /// Writes the header and the rows.
+    pub fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_pieces(&self.pieces, out)
+    }
+}
+
+fn write_pieces(pieces: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(CSV_HEADER.as_bytes())?;
+    for piece in pieces {
+        out.write_all(piece.as_bytes())?;
+    }
+    out.flush()
+}
+
+/// The `csv` rows of a session's decisions.
+struct CsvRows<'s> {
+    session: &'s Session,
+    models: Vec<CsvModel>,
+}
+
+impl<'s> CsvRows<'s> {
+    fn new(session: &'s Session) -> Self {
+        let models = session
+            .program
+            .models
+            .iter()
+            .map(|m| CsvModel {
+                name: csv_field(&m.name),
+                routes: m
+                    .routes
+                    .iter()
+                    .map(|r| {
+                        let due = session
+                            .as_of
+                            .saturating_add(r.sla.saturating_mul(1_000_000));
+                        (csv_field(&r.queue), csv_field(&format_timestamp(due)))
+                    })
+                    .collect(),
+                gates: m.gates.iter().map(|g| g.name.clone()).collect(),
+            })
+            .collect();
+        CsvRows { session, models }
+    }
+
+    /// The rows of `decisions` (only the qualified ones when asked).
+    fn format(&self, decisions: &[Decision], only_qualified: bool) -> String {
+        let mut s = String::with_capacity(decisions.len() * 96);
+        let mut gates = String::new();
+        for d in decisions {
+            if only_qualified && !d.qualified {
+                continue;
+            }
+            let model = self.models.get(d.model as usize);
+            push_csv_row(&mut s, &mut gates, self.session, model, d);
+        }
+        s
+    }
+}
+
+/// What a model's rows repeat, ready for `csv`.
+struct CsvModel {
+    name: String,
+    /// `(queue, sla_due)` of each route, as fields.
+    routes: Vec<(String, String)>,
+    gates: Vec<String>,
+}
+
+/// Appends one decision as a `csv` row (`gates`: scratch for the failed
+/// gates' list).
+fn push_csv_row(
+    s: &mut String,
+    gates: &mut String,
+    session: &Session,
+    model: Option<&CsvModel>,
+    d: &Decision,
+) {
+    s.push_str(model.map_or("", |m| m.name.as_str()));
+    s.push(',');
+    let account = session.data.accounts.id.get(d.account as usize);
+    push_csv_field(s, account.map_or("", |&a| session.interner.resolve(a)));
+    s.push(',');
+    push_score(s, d.score, 6);
+    s.push_str(if d.qualified { ",true," } else { ",false," });
+    push_csv_field(
+        s,
+        d.grades
+            .first()
+            .map_or("", |&g| session.interner.resolve(g)),
+    );
+    s.push(',');
+    let route = d
+        .route
+        .and_then(|r| model.and_then(|m| m.routes.get(r as usize)));
+    if let Some((queue, due)) = route {
+        s.push_str(queue);
+        s.push(',');
+        s.push_str(due);
+    } else {
+        s.push(',');
+    }
+    s.push(',');
+    gates.clear();
+    for (i, g) in d.failed_gates.iter().enumerate() {
+        if i > 0 {
+            gates.push(';');
+        }
+        gates.push_str(
+            model
+                .and_then(|m| m.gates.get(*g as usize))
+                .map_or("", String::as_str),
+        );
+    }
+    push_csv_field(s, gates);
+    s.push('\n');
+}
+
+/// `text` as a CSV field.
+fn csv_field(text: &str) -> String {
+    let mut s = String::new();
+    push_csv_field(&mut s, text);
+    s
+}
+
+/// Appends `text` as a CSV field: quoted when it holds `,`, `"`, CR or LF,
+/// with its quotes doubled (the `csv` crate's `QuoteStyle::Necessary` with
+/// a `\n` terminator); as it is otherwise.
+fn push_csv_field(s: &mut String, text: &str) {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        s.push_str(text);
+        return;
+    }
+    s.push('"');
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            s.push_str("\"\"");
+        }
+        s.push_str(part);
+    }
+    s.push('"');
+}
