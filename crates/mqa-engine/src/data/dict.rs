@@ -166,29 +166,31 @@ pub(crate) struct Globals<'d> {
 
 impl Globals<'_> {
     /// The symbol of local text `local` ([`Sym::MISSING`] stays missing).
+    /// A text already asked for is one load (this runs for every text cell
+    /// the loading thread commits); the first ask interns it, out of line.
     #[inline]
     pub(crate) fn sym(&mut self, local: Sym, interner: &mut Interner) -> Sym {
-        if local.is_missing() {
-            return Sym::MISSING;
-        }
-        let i = local.index();
-        match self.map.get(i) {
+        match self.map.get(local.index()) {
             Some(&g) if g != u32::MAX => Sym(g),
-            Some(_) => {
-                // Texts are checked UTF-8 before they reach the dictionary.
-                let sym = match std::str::from_utf8(self.dict.text(i)) {
-                    Ok(s) => {
-                        interner.intern_hashed(s, self.dict.hashes.get(i).copied().unwrap_or(0))
-                    }
-                    Err(_) => Sym::MISSING,
-                };
-                if let Some(m) = self.map.get_mut(i) {
-                    *m = sym.0;
-                }
-                sym
-            }
+            Some(_) => self.intern(local.index(), interner),
+            // Out of range: `Sym::MISSING` (or a number of no dictionary).
             None => Sym::MISSING,
         }
+    }
+
+    /// Interns local text `i` and remembers its symbol.
+    #[cold]
+    #[inline(never)]
+    fn intern(&mut self, i: usize, interner: &mut Interner) -> Sym {
+        // Texts are checked UTF-8 before they reach the dictionary.
+        let sym = match std::str::from_utf8(self.dict.text(i)) {
+            Ok(s) => interner.intern_hashed(s, self.dict.hashes.get(i).copied().unwrap_or(0)),
+            Err(_) => Sym::MISSING,
+        };
+        if let Some(m) = self.map.get_mut(i) {
+            *m = sym.0;
+        }
+        sym
     }
 }
 
