@@ -48,8 +48,12 @@ struct SeenSyms {
 }
 
 impl SeenSyms {
-    /// Marks `sym` as given; false if it already was.
+    /// Marks `sym` as given; false if it already was. (The missing symbol,
+    /// which interning never gives, is never marked.)
     fn first(&mut self, sym: Sym) -> bool {
+        if sym.is_missing() {
+            return true;
+        }
         let (word, bit) = (sym.index() / 64, 1u64 << (sym.index() % 64));
         if word >= self.bits.len() {
             self.bits.resize((word + 1).next_power_of_two(), 0);
