@@ -324,9 +324,7 @@ impl Session {
             .and_then(|r| g.routes.get(r as usize))
             .map(|r| RouteResult {
                 queue: r.queue.clone(),
-                sla_due: format_timestamp(
-                    self.as_of.saturating_add(r.sla.saturating_mul(1_000_000)),
-                ),
+                sla_due: self.sla_due(r),
             });
         let context = self.context(ev, g, a, &mut contrib, scratch);
         let skipped_sources = self

@@ -23,6 +23,14 @@ pub struct Row<'s> {
 }
 
 impl Session {
+    /// When a route's SLA falls due: `as_of` plus the SLA, as RFC 3339.
+    pub fn sla_due(&self, route: &mqa_compiler::graph::RouteInfo) -> String {
+        format_timestamp(
+            self.as_of
+                .saturating_add(route.sla.saturating_mul(1_000_000)),
+        )
+    }
+
     /// The printable view of a decision.
     pub fn row<'s>(&'s self, d: &Decision) -> Row<'s> {
         let g = self.program.models.get(d.model as usize);
@@ -41,9 +49,7 @@ impl Session {
             qualified: d.qualified,
             grade: d.grades.first().map_or("", |s| self.interner.resolve(*s)),
             route: route.map_or("", |r| r.queue.as_str()),
-            sla_due: route.map_or(String::new(), |r| {
-                format_timestamp(self.as_of.saturating_add(r.sla.saturating_mul(1_000_000)))
-            }),
+            sla_due: route.map_or(String::new(), |r| self.sla_due(r)),
             failed_gates: d
                 .failed_gates
                 .iter()

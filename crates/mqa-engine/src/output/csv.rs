@@ -5,7 +5,6 @@
 use super::push_score;
 use crate::eval::Decision;
 use crate::run::Session;
-use mqa_syntax::time::format_timestamp;
 use std::io::Write;
 
 /// Decisions formatted per piece, on the worker threads.
@@ -99,12 +98,7 @@ impl<'s> CsvRows<'s> {
                 routes: m
                     .routes
                     .iter()
-                    .map(|r| {
-                        let due = session
-                            .as_of
-                            .saturating_add(r.sla.saturating_mul(1_000_000));
-                        (csv_field(&r.queue), csv_field(&format_timestamp(due)))
-                    })
+                    .map(|r| (csv_field(&r.queue), csv_field(&session.sla_due(r))))
                     .collect(),
                 gates: m.gates.iter().map(|g| g.name.clone()).collect(),
             })
