@@ -177,10 +177,13 @@ impl AccountKeys {
     }
 }
 
+/// Bytes of a contact id kept in its slot (longer ids overflow).
+const CONTACT_KEY: usize = 24;
+
 /// Contact ids in grouped order (the contacts of one account side by side).
 #[derive(Default)]
 pub(crate) struct ContactKeys {
-    keys: Vec<InlineKey<24>>,
+    keys: Vec<InlineKey<CONTACT_KEY>>,
     overflow: Vec<Box<[u8]>>,
 }
 
@@ -203,18 +206,17 @@ impl ContactKeys {
     /// contacts' keys: their pages are faulted in by both cores).
     pub(crate) fn build<'k>(n: usize, key: impl Fn(usize) -> &'k [u8] + Sync) -> Self {
         use rayon::prelude::*;
-        const LEN: usize = 24;
         let mut keys = Vec::with_capacity(n);
         (0..n)
             .into_par_iter()
             .with_min_len(1 << 13)
-            .map(|i| InlineKey::<LEN>::new(key(i), &mut Vec::new()))
+            .map(|i| InlineKey::<CONTACT_KEY>::new(key(i), &mut Vec::new()))
             .collect_into_vec(&mut keys);
         let mut overflow = Vec::new();
         // Rare: keys longer than a slot, numbered in order.
-        if keys.par_iter().any(|k| k.len as usize > LEN) {
+        if keys.par_iter().any(|k| k.len as usize > CONTACT_KEY) {
             for (i, k) in keys.iter_mut().enumerate() {
-                if k.len as usize > LEN {
+                if k.len as usize > CONTACT_KEY {
                     *k = InlineKey::new(key(i), &mut overflow);
                 }
             }
