@@ -104,10 +104,6 @@ fn run_format(
     let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
     let path = Path::new("events");
     let mut rejects = MemoryRejects::new();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
     let csv_text = events_csv();
     let json_text = events_jsonl();
     let open = || -> Result<Box<dyn BatchReader + '_>, LoadError> {
@@ -127,19 +123,7 @@ fn run_format(
             )?)
         })
     };
-    let (t, s) = pool
-        .install(|| {
-            let mut rows = open()?;
-            load_file(
-                rows.as_mut(),
-                &open,
-                path,
-                &spec,
-                &mut interner,
-                &mut rejects,
-            )
-        })
-        .unwrap();
+    let (t, s) = load_on(threads, &open, path, &spec, &mut interner, &mut rejects);
     let ids = (0..t.len()).map(|r| t.id(r).to_string()).collect();
     (t, s, rejects, ids)
 }
@@ -228,25 +212,32 @@ fn load_contacts(buffer: usize, threads: usize) -> (RawTable, Interner) {
             buffer,
         )?))
     };
+    let mut rejects = MemoryRejects::new();
+    let (t, _) = load_on(threads, &open, path, &spec, &mut interner, &mut rejects);
+    (t, interner)
+}
+
+/// Loads the file `open` reads with `threads` threads.
+fn load_on<'r, F>(
+    threads: usize,
+    open: &F,
+    path: &Path,
+    spec: &TableSpec<'_>,
+    interner: &mut Interner,
+    rejects: &mut MemoryRejects,
+) -> (RawTable, FileSummary)
+where
+    F: Fn() -> Result<Box<dyn BatchReader + 'r>, LoadError> + Sync + 'r,
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let mut rejects = MemoryRejects::new();
-    let (t, _) = pool
-        .install(|| {
-            let mut rows = open()?;
-            load_file(
-                rows.as_mut(),
-                &open,
-                path,
-                &spec,
-                &mut interner,
-                &mut rejects,
-            )
-        })
-        .unwrap();
-    (t, interner)
+    pool.install(|| {
+        let mut rows = open()?;
+        load_file(rows.as_mut(), open, path, spec, interner, rejects)
+    })
+    .unwrap()
 }
 
 /// Accounts' and contacts' ids are interned while batches are committed:
