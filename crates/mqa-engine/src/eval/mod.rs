@@ -14,6 +14,8 @@ mod fused;
 mod nodes;
 mod pred;
 pub(crate) mod scan;
+#[cfg(test)]
+mod test_setup;
 
 use crate::data::{Column, Dataset, SignalTable, BOOL_MISSING, TIME_MISSING};
 use crate::intern::{Interner, Sym};

@@ -2,12 +2,9 @@
 //! interpreted one gives, on data with missing values, unknown contacts and
 //! values on both sides of each constant.
 
-use super::super::{prepare, Evaluator, Scratch};
-use crate::data::{load_dataset, LoadOptions, MemoryRejects};
-use crate::intern::Interner;
-use crate::run::data_schema;
+use super::super::test_setup::{as_of, compile, load};
+use super::super::{Evaluator, Scratch};
 use mqa_compiler::graph::Node;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 const RULES: &str = r#"
@@ -108,26 +105,11 @@ fn write_data(dir: &std::path::Path) {
 
 #[test]
 fn compiled_scans_agree_with_the_interpreter() {
-    let file = mqa_syntax::SourceFile::new("t.mqa", RULES.to_string());
-    let ast = mqa_syntax::parse(&file).unwrap();
-    let plugins: HashMap<String, Vec<(String, mqa_syntax::FieldType)>> = HashMap::new();
-    let compiled = mqa_compiler::compile(&ast, RULES, &plugins);
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    let program = compiled.program.unwrap();
+    let program = compile(RULES);
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
-    let mut interner = Interner::new();
-    let as_of = mqa_syntax::time::parse_timestamp("2026-11-01").unwrap();
-    let data = load_dataset(
-        dir.path(),
-        &data_schema(&program),
-        &LoadOptions::new(as_of),
-        &mut interner,
-        &mut MemoryRejects::new(),
-    )
-    .unwrap();
-    let prepared = prepare(&program, &mut interner);
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of);
+    let (data, interner, prepared) = load(&program, dir.path());
+    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
     let g = &program.models[0];
     let scans = g
         .nodes
@@ -179,12 +161,7 @@ fn compiled_scans_agree_with_the_interpreter() {
 fn distinct_counts_past_the_short_list() {
     let rules = "schema account { }\nschema contact { }\nschema event { value: number }\n\
                  model m {\n  threshold 0\n  score = distinct(events.value)\n}\n";
-    let file = mqa_syntax::SourceFile::new("t.mqa", rules.to_string());
-    let ast = mqa_syntax::parse(&file).unwrap();
-    let plugins: HashMap<String, Vec<(String, mqa_syntax::FieldType)>> = HashMap::new();
-    let program = mqa_compiler::compile(&ast, rules, &plugins)
-        .program
-        .unwrap();
+    let program = compile(rules);
     let dir = tempfile::tempdir().unwrap();
     let mut ev = String::from("id,account_id,contact_id,at,value\n");
     // a0: 45 distinct values among 200 events (some missing); a1: 20 among 60.
@@ -202,18 +179,8 @@ fn distinct_counts_past_the_short_list() {
     std::fs::write(dir.path().join("accounts.csv"), "id\na0\na1\n").unwrap();
     std::fs::write(dir.path().join("contacts.csv"), "id,account_id\n").unwrap();
     std::fs::write(dir.path().join("events.csv"), ev).unwrap();
-    let mut interner = Interner::new();
-    let as_of = mqa_syntax::time::parse_timestamp("2026-11-01").unwrap();
-    let data = load_dataset(
-        dir.path(),
-        &data_schema(&program),
-        &LoadOptions::new(as_of),
-        &mut interner,
-        &mut MemoryRejects::new(),
-    )
-    .unwrap();
-    let prepared = prepare(&program, &mut interner);
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of);
+    let (data, interner, prepared) = load(&program, dir.path());
+    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
     let mut scratch = Scratch::default();
     let scores: Vec<f64> = (0..2)
         .map(|a| ev.decide(0, a, &mut scratch).unwrap().score)

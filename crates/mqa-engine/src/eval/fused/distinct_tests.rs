@@ -4,13 +4,10 @@
 //! interpreter's; so do engaged contacts of an account with more contacts
 //! than a word has bits.
 
-use crate::data::{load_dataset, LoadOptions, MemoryRejects};
+use crate::eval::test_setup::{as_of, compile, load};
 use crate::eval::value::Value;
-use crate::eval::{prepare, Evaluator, Scratch};
-use crate::intern::Interner;
-use crate::run::data_schema;
+use crate::eval::{Evaluator, Scratch};
 use mqa_compiler::graph::Node;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 const RULES: &str = r#"
@@ -35,12 +32,7 @@ model m {
 
 #[test]
 fn distinct_texts_past_the_array_and_the_short_list() {
-    let file = mqa_syntax::SourceFile::new("t.mqa", RULES.to_string());
-    let ast = mqa_syntax::parse(&file).unwrap();
-    let plugins: HashMap<String, Vec<(String, mqa_syntax::FieldType)>> = HashMap::new();
-    let program = mqa_compiler::compile(&ast, RULES, &plugins)
-        .program
-        .unwrap();
+    let program = compile(RULES);
     let dir = tempfile::tempdir().unwrap();
     let (mut acc, mut con) = (
         String::from("id\n"),
@@ -90,18 +82,8 @@ fn distinct_texts_past_the_array_and_the_short_list() {
     std::fs::write(dir.path().join("accounts.csv"), acc).unwrap();
     std::fs::write(dir.path().join("contacts.csv"), con).unwrap();
     std::fs::write(dir.path().join("events.csv"), ev).unwrap();
-    let mut interner = Interner::new();
-    let as_of = mqa_syntax::time::parse_timestamp("2026-11-01").unwrap();
-    let data = load_dataset(
-        dir.path(),
-        &data_schema(&program),
-        &LoadOptions::new(as_of),
-        &mut interner,
-        &mut MemoryRejects::new(),
-    )
-    .unwrap();
-    let prepared = prepare(&program, &mut interner);
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of);
+    let (data, interner, prepared) = load(&program, dir.path());
+    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
     assert_eq!(ev.fused_nodes(0), 8);
     let g = &program.models[0];
     let (mut fast, mut slow) = (Scratch::default(), Scratch::default());
