@@ -10,14 +10,27 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// A bar for `total` accounts.
     pub fn new(total: u64, what: &str) -> Progress {
+        Self::start(Some(total), what)
+    }
+
+    /// A count of accounts, when their number is not known yet (`score`
+    /// scores as it reads).
+    pub fn counting(what: &str) -> Progress {
+        Self::start(None, what)
+    }
+
+    fn start(total: Option<u64>, what: &str) -> Progress {
         if !std::io::stderr().is_terminal() || std::env::var_os("MQA_NO_PROGRESS").is_some() {
             return Progress { bar: None };
         }
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(4));
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} accounts ({eta})")
-        {
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(4));
+        let template = match total {
+            Some(_) => "{msg} [{bar:40}] {pos}/{len} accounts ({eta})",
+            None => "{msg}: {pos} accounts ({elapsed})",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_string());

@@ -1,13 +1,21 @@
 //! Decision output: `csv` (the conformance format, in `csv`), the aligned
 //! `table`, and the row view both share.
 
-mod csv;
+pub(crate) mod csv;
 pub use self::csv::{score_csv, write_csv, ScoredCsv};
 
 use crate::eval::Decision;
 use crate::run::Session;
 use mqa_syntax::time::format_timestamp;
 use std::fmt::Write as _;
+
+/// When a route's SLA falls due for a run at `as_of`, as RFC 3339.
+pub(crate) fn sla_due(
+    as_of: mqa_syntax::time::Micros,
+    route: &mqa_compiler::graph::RouteInfo,
+) -> String {
+    format_timestamp(as_of.saturating_add(route.sla.saturating_mul(1_000_000)))
+}
 
 /// One decision as the `csv`/`table` formats show it.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,10 +33,7 @@ pub struct Row<'s> {
 impl Session {
     /// When a route's SLA falls due: `as_of` plus the SLA, as RFC 3339.
     pub fn sla_due(&self, route: &mqa_compiler::graph::RouteInfo) -> String {
-        format_timestamp(
-            self.as_of
-                .saturating_add(route.sla.saturating_mul(1_000_000)),
-        )
+        sla_due(self.as_of, route)
     }
 
     /// The printable view of a decision.

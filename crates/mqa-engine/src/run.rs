@@ -15,6 +15,9 @@ use mqa_syntax::time::Micros;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod stream;
+pub use stream::CsvRun;
+
 /// What can stop a run before any decision is written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -154,6 +157,36 @@ fn align_batch(
     Ok(batch)
 }
 
+/// Model indices of `program` by name (`None`: all models).
+pub fn select_models(program: &Program, name: Option<&str>) -> Result<Vec<usize>, RunError> {
+    match name {
+        None => Ok((0..program.models.len()).collect()),
+        Some(n) => match program.models.iter().position(|m| m.name == n) {
+            Some(i) => Ok(vec![i]),
+            None => Err(RunError::UnknownModel(
+                n.to_string(),
+                program
+                    .models
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )),
+        },
+    }
+}
+
+/// What every source is asked for: signals from the longest model window
+/// before `as_of` up to it.
+fn signal_request(program: &Program, as_of: Micros) -> SignalRequest {
+    let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
+    SignalRequest {
+        account_keys: Vec::new(),
+        from: as_of.saturating_sub(window.saturating_mul(1_000_000)),
+        to: as_of,
+    }
+}
+
 /// The sources and how each was handled.
 type Joined = (Vec<Option<SourceData>>, Vec<(String, SourceStatus)>);
 
@@ -254,12 +287,7 @@ impl Session {
         let started = std::time::Instant::now();
         let mut interner = Interner::new();
         let schema = data_schema(&program);
-        let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
-        let request = SignalRequest {
-            account_keys: Vec::new(),
-            from: opts.as_of.saturating_sub(window.saturating_mul(1_000_000)),
-            to: opts.as_of,
-        };
+        let request = signal_request(&program, opts.as_of);
         // Sources are fetched on their own thread while the data loads (a
         // fetch does not depend on the data), and their batches are joined
         // to the accounts while another thread groups the events: neither
@@ -324,7 +352,7 @@ impl Session {
     pub fn evaluator(&self) -> Evaluator<'_> {
         Evaluator::new(
             &self.program,
-            &self.data,
+            self.data.view(),
             &self.interner,
             &self.prepared,
             &self.sources,
@@ -334,21 +362,7 @@ impl Session {
 
     /// Model indices by name (`None`: all models).
     pub fn select_models(&self, name: Option<&str>) -> Result<Vec<usize>, RunError> {
-        match name {
-            None => Ok((0..self.program.models.len()).collect()),
-            Some(n) => match self.program.models.iter().position(|m| m.name == n) {
-                Some(i) => Ok(vec![i]),
-                None => Err(RunError::UnknownModel(
-                    n.to_string(),
-                    self.program
-                        .models
-                        .iter()
-                        .map(|m| m.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )),
-            },
-        }
+        select_models(&self.program, name)
     }
 
     /// Scores every account with the given models, in parallel chunks.

@@ -22,9 +22,10 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
         args.max_reject_rate,
         args.on_plugin_error == OnPluginError::Skip,
         &mut rejects,
+        None,
     );
     rejects.finish()?;
-    let Some(s) = opened? else {
+    let Some((s, _)) = opened? else {
         return Ok(ExitCode::from(1));
     };
     let Some(a) = s.data.accounts.row_of(&s.interner, &args.account) else {

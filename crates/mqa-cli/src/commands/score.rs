@@ -4,6 +4,7 @@ use crate::cli::{OnPluginError, ScoreArgs, ScoreFormat};
 use crate::commands::session::{self, LazyRejects};
 use anyhow::{Context, Result};
 use mqa_engine::output;
+use mqa_engine::run::CsvRun;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,23 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         dir.join("mqa-rejects.csv")
     });
     let mut rejects = LazyRejects::new(rejects_path);
+    let format = args.format.unwrap_or_else(|| {
+        if args.out.is_none() && std::io::stdout().is_terminal() {
+            ScoreFormat::Table
+        } else {
+            ScoreFormat::Csv
+        }
+    });
+    // `csv` rows are formatted as the accounts are scored, on the thread
+    // that scored them, while the data is read when it can be; `table` and
+    // `jsonl` read all the decisions once the data is loaded.
+    let counting = crate::progress::Progress::counting("scoring");
+    let count = |n| counting.add(n);
+    let csv = CsvRun {
+        model: args.model.as_deref(),
+        only_qualified: args.only_qualified,
+        progress: &count,
+    };
     let opened = session::open(
         &args.file,
         &args.data,
@@ -30,8 +48,10 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
         args.max_reject_rate,
         args.on_plugin_error == OnPluginError::Skip,
         &mut rejects,
+        (format == ScoreFormat::Csv).then_some(&csv),
     );
-    let session = match opened {
+    counting.finish();
+    let (session, rows) = match opened {
         Ok(Some(s)) => s,
         Ok(None) => return Ok(ExitCode::from(1)),
         Err(e) => {
@@ -48,30 +68,18 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     };
     let mut timings = session.timings.clone();
     let phase = Instant::now();
-    let models = session.select_models(args.model.as_deref())?;
-    let format = args.format.unwrap_or_else(|| {
-        if args.out.is_none() && std::io::stdout().is_terminal() {
-            ScoreFormat::Table
-        } else {
-            ScoreFormat::Csv
-        }
-    });
-    let progress = crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
-    let add = |n| progress.add(n);
-    // `csv` rows are formatted as the accounts are scored, on the thread
-    // that scored them; `table` and `jsonl` read all the decisions.
-    let scored = match format {
-        ScoreFormat::Csv => Scored::Csv(output::score_csv(
-            &session,
-            &models,
-            args.only_qualified,
-            &add,
-        )),
-        ScoreFormat::Table | ScoreFormat::Jsonl => {
-            Scored::Decisions(session.score_all(&models, &add))
+    let scored = match rows {
+        Some(rows) => Scored::Csv(rows),
+        None => {
+            let models = session.select_models(args.model.as_deref())?;
+            let progress =
+                crate::progress::Progress::new(session.data.accounts.len() as u64, "scoring");
+            let add = |n| progress.add(n);
+            let decisions = session.score_all(&models, &add);
+            progress.finish();
+            Scored::Decisions(decisions)
         }
     };
-    progress.finish();
     timings.push(("score", phase.elapsed()));
     let phase = Instant::now();
 

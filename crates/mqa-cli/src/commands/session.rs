@@ -4,7 +4,8 @@
 use crate::commands::{load, plugins};
 use anyhow::{bail, Context, Result};
 use mqa_engine::data::{LoadOptions, RejectSink};
-use mqa_engine::run::{Session, SourceStatus};
+use mqa_engine::output::ScoredCsv;
+use mqa_engine::run::{CsvRun, Session, SourceStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +66,10 @@ impl RejectSink for LazyRejects {
 }
 
 /// Loads rules, plugins and data. `Ok(None)` when the rule file has errors
-/// (already printed).
+/// (already printed). With `csv`, every account is also scored into `csv`
+/// rows, as the data is read when it can be
+/// ([`Session::load_and_score_csv`]).
+#[allow(clippy::too_many_arguments)]
 pub fn open(
     rule_file: &Path,
     data_dir: &Path,
@@ -74,7 +78,8 @@ pub fn open(
     max_reject_rate: f64,
     skip_failed_plugins: bool,
     rejects: &mut dyn RejectSink,
-) -> Result<Option<Session>> {
+    csv: Option<&CsvRun<'_>>,
+) -> Result<Option<(Session, Option<ScoredCsv>)>> {
     let host = plugins::host_for(rule_file, plugin_dirs)?;
     let schemas = plugins::HostSchemas::new(&host);
     let Some(loaded) = load::load(rule_file, &schemas, true)? else {
@@ -95,6 +100,18 @@ pub fn open(
         as_of,
         max_reject_rate,
     };
+    if let Some(run) = csv {
+        let (session, scored) = Session::load_and_score_csv(
+            loaded.program,
+            data_dir,
+            &opts,
+            sources,
+            skip_failed_plugins,
+            rejects,
+            run,
+        )?;
+        return Ok(Some((session, Some(scored))));
+    }
     let session = Session::load(
         loaded.program,
         data_dir,
@@ -103,7 +120,7 @@ pub fn open(
         skip_failed_plugins,
         rejects,
     )?;
-    Ok(Some(session))
+    Ok(Some((session, None)))
 }
 
 /// Prints the row accounting and source status lines to stderr.

@@ -2,7 +2,7 @@
 //! `(at, id)`, each table with a CSR index (`account_start`), and the
 //! event → contact join (same account only).
 
-use super::claims::EventIds;
+use super::claims::{EventIds, TextPool};
 use super::column::{par_gather, TIME_MISSING};
 use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
@@ -96,30 +96,8 @@ pub(crate) fn events(
         ..
     } = raw;
     drop(claim_lines);
-    // An event's `contact_id`: its contact's id, the text of an unknown
-    // one, or missing (anonymous).
-    let mut unknown = unknown_contacts.iter().peekable();
-    let contact_id: Vec<Sym> = contact
-        .iter()
-        .enumerate()
-        .map(|(r, &c)| {
-            if c != u32::MAX {
-                return contact_ids.get(c as usize).copied().unwrap_or(Sym::MISSING);
-            }
-            match unknown.next_if(|&&(u, _)| u as usize == r) {
-                Some(&(_, s)) => s,
-                None => Sym::MISSING,
-            }
-        })
-        .collect();
+    let contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
     drop(unknown_contacts);
-    for (&c, &row) in contact_id.iter().zip(&contact) {
-        if c.is_missing() {
-            summary.events_anonymous += 1;
-        } else if row == u32::MAX {
-            summary.events_unknown_contact += 1;
-        }
-    }
     let key = |x: u32, y: u32| {
         let (x, y) = (x as usize, y as usize);
         at.get(x).cmp(&at.get(y)).then_with(|| {
@@ -167,6 +145,7 @@ pub(crate) fn events(
             at,
             fields,
             account_start,
+            first_account: 0,
         };
     }
     let (mut perm, account_start) = group_by_account(&account, accounts);
@@ -210,6 +189,7 @@ pub(crate) fn events(
             at,
             fields,
             account_start,
+            first_account: 0,
         };
     }
     Events {
@@ -220,6 +200,111 @@ pub(crate) fn events(
         at: par_gather(&at, &perm, TIME_MISSING),
         fields: fields.iter().map(|c| c.par_gather(&perm)).collect(),
         account_start,
+        first_account: 0,
+    }
+}
+
+/// Each event's `contact_id`: its contact's id, the text of an unknown
+/// one, or missing (anonymous); counts the anonymous events and those of
+/// unknown contacts into `summary`.
+fn contact_id_column(
+    contact: &[u32],
+    unknown_contacts: &[(u32, Sym)],
+    contact_ids: &[Sym],
+    summary: &mut LoadSummary,
+) -> Vec<Sym> {
+    let mut unknown = unknown_contacts.iter().peekable();
+    let contact_id: Vec<Sym> = contact
+        .iter()
+        .enumerate()
+        .map(|(r, &c)| {
+            if c != u32::MAX {
+                return contact_ids.get(c as usize).copied().unwrap_or(Sym::MISSING);
+            }
+            match unknown.next_if(|&&(u, _)| u as usize == r) {
+                Some(&(_, s)) => s,
+                None => Sym::MISSING,
+            }
+        })
+        .collect();
+    for (&c, &row) in contact_id.iter().zip(contact) {
+        if c.is_missing() {
+            summary.events_anonymous += 1;
+        } else if row == u32::MAX {
+            summary.events_unknown_contact += 1;
+        }
+    }
+    contact_id
+}
+
+/// The events of accounts `accounts` (every row of them, in account order:
+/// the rows of one account may come as several runs, each sorted by
+/// `(at, id)`, from different batches), grouped and sorted like
+/// [`events`], as a chunk of a streamed load: its `first_account` is
+/// `accounts.start`, and it holds no ids (`pool` has them, by claim).
+pub(crate) fn event_chunk(
+    raw: RawTable,
+    pool: &TextPool,
+    accounts: std::ops::Range<usize>,
+    contact_ids: &[Sym],
+    summary: &mut LoadSummary,
+) -> Events {
+    let RawTable {
+        id_claim,
+        account,
+        mut contact,
+        unknown_contacts,
+        mut at,
+        mut fields,
+        ..
+    } = raw;
+    let mut contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
+    let first = accounts.start;
+    let mut account_start = vec![0u32; accounts.len() + 1];
+    for &a in &account {
+        if let Some(c) = (a as usize)
+            .checked_sub(first)
+            .and_then(|k| account_start.get_mut(k + 1))
+        {
+            *c += 1;
+        }
+    }
+    for i in 1..account_start.len() {
+        account_start[i] += account_start[i - 1];
+    }
+    let key = |x: u32, y: u32| {
+        let (x, y) = (x as usize, y as usize);
+        at.get(x).cmp(&at.get(y)).then_with(|| {
+            let id = |r: usize| id_claim.get(r).map_or("", |&c| pool.get(c as usize));
+            id(x).cmp(id(y))
+        })
+    };
+    let mut orders: Vec<(usize, Vec<u32>)> = Vec::new();
+    for w in account_start.windows(2) {
+        let (s, e) = (w[0] as usize, w[1] as usize);
+        if !(s..e.saturating_sub(1)).all(|i| key(i as u32, i as u32 + 1).is_lt()) {
+            let mut order: Vec<u32> = (s as u32..e as u32).collect();
+            order.sort_unstable_by(|&x, &y| key(x, y));
+            orders.push((s, order));
+        }
+    }
+    for (start, order) in &orders {
+        permute_range(&mut contact_id, *start, order);
+        permute_range(&mut contact, *start, order);
+        permute_range(&mut at, *start, order);
+        for c in &mut fields {
+            c.permute_range(*start, order);
+        }
+    }
+    Events {
+        id: EventIds::default(),
+        account,
+        contact_id,
+        contact,
+        at,
+        fields,
+        account_start,
+        first_account: first,
     }
 }
 

@@ -235,6 +235,19 @@ impl Column {
         }
     }
 
+    /// Moves rows `at..` into a new column with room for `capacity` rows
+    /// (the rows before `at` stay).
+    pub(crate) fn split_tail(&mut self, at: usize, capacity: usize) -> Column {
+        match self {
+            Column::Text(v) => Column::Text(split_tail(v, at, capacity)),
+            Column::Number(v) => Column::Number(split_tail(v, at, capacity)),
+            Column::Bool(v) => Column::Bool(split_tail(v, at, capacity)),
+            Column::Time(v) => Column::Time(split_tail(v, at, capacity)),
+            Column::ListText(v) => Column::ListText(split_tail(v, at, capacity)),
+            Column::ListNumber(v) => Column::ListNumber(split_tail(v, at, capacity)),
+        }
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         match self {
             Column::Text(c) => c.shrink_to_fit(),
@@ -245,6 +258,16 @@ impl Column {
             Column::ListNumber(c) => c.shrink_to_fit(),
         }
     }
+}
+
+/// Moves `v[at..]` into a new vector with room for `capacity` values
+/// (`v` keeps `v[..at]`).
+pub(crate) fn split_tail<T: Clone>(v: &mut Vec<T>, at: usize, capacity: usize) -> Vec<T> {
+    let tail = v.get(at..).unwrap_or_default();
+    let mut out = Vec::with_capacity(capacity.max(tail.len()));
+    out.extend_from_slice(tail);
+    v.truncate(at);
+    out
 }
 
 /// `v[rows[0]], v[rows[1]], ...` (`missing` for indices out of range), on the rayon pool.

@@ -14,13 +14,14 @@ use super::error::LoadError;
 use super::prepare::{claim_span, Prepared, TableKind, TableSpec, LOCAL};
 use super::rejects::RejectSink;
 use super::rows::RowBatch;
+use super::stream::Drain;
 use super::summary::FileSummary;
 use super::table::{RawTable, Reopen};
 use crate::intern::{Interner, Sym};
 use std::path::Path;
 
 /// Commits checked batches in file order.
-pub(super) struct Builder<'a> {
+pub(super) struct Builder<'a, 'd> {
     spec: TableSpec<'a>,
     path: &'a Path,
     t: RawTable,
@@ -33,6 +34,8 @@ pub(super) struct Builder<'a> {
     /// Accounts and contacts: the symbols their ids got so far, and the
     /// claims that repeated one.
     seen: SeenSyms,
+    /// Events streamed to the scorer: where the committed rows go.
+    stream: Option<&'d mut dyn Drain>,
 }
 
 /// Duplicate ids of a table whose ids are interned: each kept row's id gets
@@ -98,8 +101,12 @@ impl SeenSyms {
     }
 }
 
-impl<'a> Builder<'a> {
-    pub(super) fn new(spec: &TableSpec<'a>, path: &'a Path) -> Self {
+impl<'a, 'd> Builder<'a, 'd> {
+    pub(super) fn new(
+        spec: &TableSpec<'a>,
+        path: &'a Path,
+        stream: Option<&'d mut dyn Drain>,
+    ) -> Self {
         Builder {
             spec: *spec,
             path,
@@ -117,6 +124,7 @@ impl<'a> Builder<'a> {
             reserved: false,
             rejected: Vec::new(),
             seen: SeenSyms::default(),
+            stream,
         }
     }
 
@@ -125,17 +133,24 @@ impl<'a> Builder<'a> {
     }
 
     /// Finds the duplicate ids (dropping their rows), then writes the
-    /// file's rejects in file order.
+    /// file's rejects in file order. Streaming, sends the last rows.
     pub(super) fn finish(
         mut self,
         reopen: &Reopen<'_>,
         rejects: &mut dyn RejectSink,
+        interner: &mut Interner,
     ) -> Result<(RawTable, FileSummary), LoadError> {
         let dups = if self.spec.kind == TableKind::Events {
             self.claims.duplicates()
         } else {
             self.seen.duplicates(&self.t)
         };
+        if !dups.is_empty() {
+            if let Some(stream) = self.stream.as_deref_mut() {
+                stream.abandon();
+                return Err(not_streamable(self.path));
+            }
+        }
         if !dups.is_empty() {
             // The lines and raw rows of the duplicates and of their first
             // claims, read again (rare: only files with duplicates).
@@ -152,6 +167,9 @@ impl<'a> Builder<'a> {
             rejects
                 .reject(self.path, r.line, &r.reason, &r.raw)
                 .map_err(|source| LoadError::RejectSink { source })?;
+        }
+        if let Some(stream) = self.stream.as_deref_mut() {
+            stream.drain(&mut self.t, &self.claims.pool, interner, true);
         }
         let (ids, lines) = self.claims.into_parts();
         self.t.ids = ids;
@@ -266,6 +284,7 @@ impl<'a> Builder<'a> {
             summary,
             rejected,
             seen,
+            stream,
             ..
         } = self;
         let path: &Path = path;
@@ -313,6 +332,12 @@ impl<'a> Builder<'a> {
             }
             t.id_syms.extend(syms);
         }
+        if let Some(stream) = stream.as_deref_mut() {
+            if !stream.accepts(t.account.last().copied(), &p.account) {
+                stream.abandon();
+                return Err(not_streamable(path));
+            }
+        }
         let first_row = t.id_claim.len() as u32;
         t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
         t.account.extend_from_slice(&p.account);
@@ -329,11 +354,19 @@ impl<'a> Builder<'a> {
         for (col, src) in t.fields.iter_mut().zip(&p.fields) {
             col.append(src, None, &mut text);
         }
+        if let Some(stream) = stream.as_deref_mut() {
+            stream.drain(t, &claims.pool, interner, false);
+        }
         Ok(())
     }
 
-    /// Room for `rows` rows in the columns and for their ids.
+    /// Room for `rows` rows in the columns and for their ids (streaming,
+    /// for their ids only: the columns hold a chunk at a time).
     fn reserve(&mut self, rows: usize, id_bytes: usize) {
+        self.claims.reserve(rows, id_bytes);
+        if self.stream.is_some() {
+            return;
+        }
         let t = &mut self.t;
         t.id_claim.reserve(rows);
         if self.spec.kind != TableKind::Accounts {
@@ -346,7 +379,6 @@ impl<'a> Builder<'a> {
         for c in &mut t.fields {
             c.reserve(rows);
         }
-        self.claims.reserve(rows, id_bytes);
     }
 }
 
@@ -379,6 +411,14 @@ fn claim_rows(
         spare = Some(batch);
     }
     Ok(out)
+}
+
+/// Stops a streamed load (the caller reads the file again, see `stream`).
+fn not_streamable(path: &Path) -> LoadError {
+    LoadError::Internal {
+        file: path.into(),
+        message: "the events file cannot be streamed".into(),
+    }
 }
 
 /// A rejected row, kept until the file's duplicates are known.

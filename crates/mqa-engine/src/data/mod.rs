@@ -33,6 +33,7 @@ mod csv_scan;
 mod dict;
 mod error;
 pub mod files;
+mod front;
 mod jsonl;
 mod keymap;
 mod prepare;
@@ -40,6 +41,7 @@ mod rejects;
 mod rows;
 mod signals_compact;
 pub mod signals_table;
+pub mod stream;
 mod summary;
 mod table;
 pub mod values;
@@ -52,12 +54,13 @@ pub use rejects::{CsvRejectWriter, MemoryRejects, Reject, RejectSink};
 pub use signals_table::{
     build_signal_input, build_signal_table, SignalInput, SignalSummary, SignalTable,
 };
+pub use stream::{load_dataset_streaming, Streamed};
 pub use summary::{FileSummary, LoadSummary};
 
 use crate::intern::{Interner, Sym};
-use files::{find_input, open, Format, InputFile};
+use files::{open, Format, InputFile};
 use mqa_syntax::FieldType;
-use prepare::{TableKind, TableSpec};
+use prepare::TableSpec;
 use rows::BatchReader;
 use std::io::BufReader;
 use std::ops::Range;
@@ -145,6 +148,8 @@ impl Contacts {
 }
 
 /// Kept events (`at <= as_of`), grouped by account and sorted by `(at, id)` within each.
+/// While `score` streams (see [`stream`]), a table holds the events of the
+/// accounts from [`Events::first_account`] on, and has no ids.
 #[derive(Debug, Clone, Default)]
 pub struct Events {
     pub id: EventIds,
@@ -157,22 +162,27 @@ pub struct Events {
     pub at: Vec<Micros>,
     /// One column per declared field, in [`DataSchema::event`] order.
     pub fields: Vec<Column>,
-    /// CSR index as in [`Contacts::account_start`].
+    /// CSR index as in [`Contacts::account_start`], from `first_account` on.
     pub account_start: Vec<u32>,
+    /// The account `account_start` starts with (0 but for a streamed chunk).
+    pub first_account: usize,
 }
 
 impl Events {
     pub fn len(&self) -> usize {
-        self.id.len()
+        self.at.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
+        self.at.is_empty()
     }
 
     /// Rows of account `a`'s events.
     pub fn of_account(&self, a: usize) -> Range<usize> {
-        csr_range(&self.account_start, a)
+        match a.checked_sub(self.first_account) {
+            Some(k) => csr_range(&self.account_start, k),
+            None => 0..0,
+        }
     }
 }
 
@@ -192,6 +202,26 @@ pub struct Dataset {
     pub summary: LoadSummary,
     /// Wall time of each step of the load, in order (for `--timings`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Dataset {
+    /// The tables, borrowed (what an evaluator reads).
+    pub fn view(&self) -> DataRef<'_> {
+        DataRef {
+            accounts: &self.accounts,
+            contacts: &self.contacts,
+            events: &self.events,
+        }
+    }
+}
+
+/// The three tables an evaluator reads: a whole [`Dataset`]'s, or while
+/// `score` streams, the accounts and contacts with one chunk of events.
+#[derive(Debug, Clone, Copy)]
+pub struct DataRef<'a> {
+    pub accounts: &'a Accounts,
+    pub contacts: &'a Contacts,
+    pub events: &'a Events,
 }
 
 /// Loads `accounts`, `contacts` and `events` from `dir`. Bad rows go to
@@ -220,83 +250,20 @@ pub fn load_dataset_with<R>(
     rejects: &mut dyn RejectSink,
     while_grouping: impl FnOnce(&Accounts, &mut Interner, &mut dyn RejectSink) -> R,
 ) -> Result<(Dataset, R), LoadError> {
-    let inputs = [
-        find_input(dir, TableKind::Accounts.name())?,
-        find_input(dir, TableKind::Contacts.name())?,
-        find_input(dir, TableKind::Events.name())?,
-    ];
-    let [acc_file, con_file, ev_file] = &inputs;
-    let mut summary = LoadSummary::default();
-    let mut timings = Vec::new();
-    let mut clock = std::time::Instant::now();
-    let mut lap = |name: &'static str| {
-        let now = std::time::Instant::now();
-        timings.push((name, now - clock));
-        clock = now;
-    };
-
-    let spec = TableSpec {
-        kind: TableKind::Accounts,
-        fields: &schema.account,
-        accounts: None,
-        contacts: None,
-        as_of: opts.as_of,
-        size_hint: None,
-        lines: true,
-    };
-    let (raw, s) = load_table(acc_file, &spec, interner, rejects)?;
+    let front = front::load_front(dir, schema, opts, interner, rejects)?;
+    let spec = front.events_spec(schema, opts);
+    let (raw, s) = load_table(&front.ev_file, &spec, interner, rejects, None)?;
+    let front::Front {
+        ev_file,
+        accounts,
+        contacts,
+        mut summary,
+        mut laps,
+        ..
+    } = front;
     summary.files.push(s);
-    lap("  accounts: rows");
-    let line = (0..raw.len()).map(|r| raw.line(r)).collect();
-    let mut accounts = Accounts {
-        id: raw.id_syms,
-        line,
-        fields: raw.fields,
-    };
-    shrink(&mut accounts.fields);
-    let mut account_keys = assemble::account_keys(&accounts.id, interner);
-    lap("  accounts: index");
-
-    let spec = TableSpec {
-        kind: TableKind::Contacts,
-        fields: &schema.contact,
-        accounts: Some(&account_keys),
-        contacts: None,
-        as_of: opts.as_of,
-        size_hint: None,
-        lines: false,
-    };
-    let (raw, s) = load_table(con_file, &spec, interner, rejects)?;
-    summary.files.push(s);
-    lap("  contacts: rows");
-    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
-    account_keys.set_contacts(&contacts.account_start);
-    lap("  contacts: index");
-
-    let spec = TableSpec {
-        kind: TableKind::Events,
-        fields: &schema.event,
-        accounts: Some(&account_keys),
-        contacts: Some(&contact_keys),
-        as_of: opts.as_of,
-        size_hint: None,
-        lines: false,
-    };
-    let (raw, s) = load_table(ev_file, &spec, interner, rejects)?;
-    summary.files.push(s);
-    drop(contact_keys);
-    drop(account_keys);
-    lap("  events: rows");
-
-    let rate = summary.reject_rate();
-    if rate > opts.max_reject_rate {
-        return Err(LoadError::TooManyRejects {
-            rejected: summary.total_rejected(),
-            read: summary.total_read(),
-            rate,
-            max: opts.max_reject_rate,
-        });
-    }
+    laps.lap("  events: rows");
+    front::check_reject_rate(&summary, opts)?;
     // The events are grouped on their own thread (with the pool for its
     // parallel steps) while the loading thread runs the caller's step.
     let (grouped, along) = std::thread::scope(|scope| {
@@ -317,6 +284,7 @@ pub fn load_dataset_with<R>(
             message: "grouping the events failed unexpectedly".into(),
         });
     };
+    let mut timings = laps.timings;
     timings.push(("  group events", took));
     Ok((
         Dataset {
@@ -336,12 +304,14 @@ fn shrink(fields: &mut [Column]) {
     }
 }
 
-/// Reads one table file of either format.
+/// Reads one table file of either format (streaming its rows to `stream`
+/// when given: only for events, see [`stream`]).
 fn load_table(
     input: &InputFile,
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
+    stream: Option<&mut dyn stream::Drain>,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let src = open(input)?;
     let size_hint = if input.gzip {
@@ -365,5 +335,13 @@ fn load_table(
     };
     let mut rows = reader(src)?;
     let reopen = || reader(open(input)?);
-    load_file(rows.as_mut(), &reopen, &input.path, spec, interner, rejects)
+    load_file(
+        rows.as_mut(),
+        &reopen,
+        &input.path,
+        spec,
+        interner,
+        rejects,
+        stream,
+    )
 }

@@ -12,6 +12,7 @@ use super::error::LoadError;
 use super::prepare::{prepare_batch, Prepared, TableSpec};
 use super::rejects::RejectSink;
 use super::rows::{BatchReader, RowBatch};
+use super::stream::Drain;
 use super::summary::FileSummary;
 use crate::intern::{Interner, Sym};
 use mqa_syntax::time::Micros;
@@ -69,7 +70,9 @@ impl RawTable {
 /// Opens a file again from its start (to fetch the raw rows of duplicates).
 pub(crate) type Reopen<'r> = dyn Fn() -> Result<Box<dyn BatchReader + 'r>, LoadError> + 'r;
 
-/// Reads every row of a file, rejecting the bad ones into `rejects`.
+/// Reads every row of a file, rejecting the bad ones into `rejects` (and
+/// with `stream`, handing the rows over as they are committed, see
+/// [`super::stream`]).
 pub(crate) fn load_file<'r>(
     reader: &mut dyn BatchReader,
     reopen: &Reopen<'r>,
@@ -77,11 +80,12 @@ pub(crate) fn load_file<'r>(
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
+    stream: Option<&mut dyn Drain>,
 ) -> Result<(RawTable, FileSummary), LoadError> {
-    let mut b = Builder::new(spec, path);
+    let mut b = Builder::new(spec, path, stream);
     let workers = rayon::current_num_threads().clamp(1, 16);
     let Some(first) = reader.next_batch(None)? else {
-        return b.finish(reopen, rejects);
+        return b.finish(reopen, rejects, interner);
     };
     let second = match workers {
         1 => None,
@@ -104,7 +108,7 @@ pub(crate) fn load_file<'r>(
         }
         Some(second) => parallel(reader, [first, second], workers, spec, &mut b, interner)?,
     }
-    b.finish(reopen, rejects)
+    b.finish(reopen, rejects, interner)
 }
 
 type Job = (u64, RowBatch, Prepared);

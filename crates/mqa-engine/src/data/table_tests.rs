@@ -235,7 +235,7 @@ where
         .unwrap();
     pool.install(|| {
         let mut rows = open()?;
-        load_file(rows.as_mut(), open, path, spec, interner, rejects)
+        load_file(rows.as_mut(), open, path, spec, interner, rejects, None)
     })
     .unwrap()
 }

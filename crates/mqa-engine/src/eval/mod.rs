@@ -17,7 +17,7 @@ pub(crate) mod scan;
 #[cfg(test)]
 mod test_setup;
 
-use crate::data::{Column, Dataset, SignalTable, BOOL_MISSING, TIME_MISSING};
+use crate::data::{Column, DataRef, SignalTable, BOOL_MISSING, TIME_MISSING};
 use crate::intern::{Interner, Sym};
 use crate::signals::JoinKey;
 use mqa_compiler::graph::*;
@@ -42,18 +42,7 @@ pub struct Prepared {
 /// Interns a program's constants (before data is shared across threads).
 pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
     let strs = program.strings.iter().map(|s| interner.intern(s)).collect();
-    let uses_lower = program.models.iter().any(|m| {
-        m.nodes.iter().any(|n| match n {
-            Node::Unary(Un::Lower, _) => true,
-            Node::Aggregate { scan, field, .. } => {
-                scan.filter.as_ref().is_some_and(rec_uses_lower)
-                    || field.as_ref().is_some_and(rec_uses_lower)
-            }
-            Node::PerRecord { scan, .. } => scan.filter.as_ref().is_some_and(rec_uses_lower),
-            _ => false,
-        })
-    });
-    let lower = if uses_lower {
+    let lower = if uses_lower(program) {
         let n = interner.len();
         let mut map = Vec::with_capacity(n);
         for i in 0..n {
@@ -67,6 +56,22 @@ pub fn prepare(program: &Program, interner: &mut Interner) -> Prepared {
         Vec::new()
     };
     Prepared { strs, lower }
+}
+
+/// Whether a rule of `program` uses `lower` (which maps every text
+/// interned when the program is prepared, so the data must be loaded first).
+pub(crate) fn uses_lower(program: &Program) -> bool {
+    program.models.iter().any(|m| {
+        m.nodes.iter().any(|n| match n {
+            Node::Unary(Un::Lower, _) => true,
+            Node::Aggregate { scan, field, .. } => {
+                scan.filter.as_ref().is_some_and(rec_uses_lower)
+                    || field.as_ref().is_some_and(rec_uses_lower)
+            }
+            Node::PerRecord { scan, .. } => scan.filter.as_ref().is_some_and(rec_uses_lower),
+            _ => false,
+        })
+    })
 }
 
 /// Whether a rule of `program` reads an event's own `id` (the loader does
@@ -118,7 +123,7 @@ pub struct Scratch<'e> {
 /// Runs compiled models over a loaded data set.
 pub struct Evaluator<'e> {
     pub program: &'e Program,
-    pub data: &'e Dataset,
+    pub data: DataRef<'e>,
     pub interner: &'e Interner,
     pub sources: &'e [Option<SourceData>],
     pub as_of: Micros,
@@ -144,7 +149,7 @@ pub(crate) enum ConstList {
 impl<'e> Evaluator<'e> {
     pub fn new(
         program: &'e Program,
-        data: &'e Dataset,
+        data: DataRef<'e>,
         interner: &'e Interner,
         prepared: &'e Prepared,
         sources: &'e [Option<SourceData>],

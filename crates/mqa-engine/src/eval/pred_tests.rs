@@ -109,7 +109,7 @@ fn compiled_scans_agree_with_the_interpreter() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
     let (data, interner, prepared) = load(&program, dir.path());
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
+    let ev = Evaluator::new(&program, data.view(), &interner, &prepared, &[], as_of());
     let g = &program.models[0];
     let scans = g
         .nodes
@@ -180,7 +180,7 @@ fn distinct_counts_past_the_short_list() {
     std::fs::write(dir.path().join("contacts.csv"), "id,account_id\n").unwrap();
     std::fs::write(dir.path().join("events.csv"), ev).unwrap();
     let (data, interner, prepared) = load(&program, dir.path());
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
+    let ev = Evaluator::new(&program, data.view(), &interner, &prepared, &[], as_of());
     let mut scratch = Scratch::default();
     let scores: Vec<f64> = (0..2)
         .map(|a| ev.decide(0, a, &mut scratch).unwrap().score)

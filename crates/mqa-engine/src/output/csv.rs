@@ -3,8 +3,12 @@
 //! accounts are scored ([`score_csv`]).
 
 use super::push_score;
+use crate::data::{Accounts, DataRef};
 use crate::eval::Decision;
+use crate::intern::Interner;
 use crate::run::Session;
+use mqa_compiler::graph::Program;
+use mqa_syntax::time::Micros;
 use std::io::Write;
 
 /// Decisions formatted per piece, on the worker threads.
@@ -25,10 +29,17 @@ pub fn write_csv(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let rows = CsvRows::new(session);
+    let rows = CsvRows::new(&session.program, session.as_of);
     let pieces: Vec<String> = decisions
         .par_chunks(CSV_PIECE)
-        .map(|piece| rows.format(piece, only_qualified))
+        .map(|piece| {
+            rows.format(
+                piece,
+                only_qualified,
+                session.data.view(),
+                &session.interner,
+            )
+        })
         .collect();
     write_pieces(&pieces, out)
 }
@@ -43,17 +54,16 @@ pub fn score_csv(
     only_qualified: bool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> ScoredCsv {
-    let rows = CsvRows::new(session);
+    let rows = CsvRows::new(&session.program, session.as_of);
     let pieces = session.score_with(models, progress, |decisions| {
-        let qualified = decisions.iter().filter(|d| d.qualified).count();
-        let text = rows.format(&decisions, only_qualified);
-        (text, decisions.len(), qualified)
+        rows.piece(
+            &decisions,
+            only_qualified,
+            session.data.view(),
+            &session.interner,
+        )
     });
-    ScoredCsv {
-        decisions: pieces.iter().map(|p| p.1).sum(),
-        qualified: pieces.iter().map(|p| p.2).sum(),
-        pieces: pieces.into_iter().map(|p| p.0).collect(),
-    }
+    ScoredCsv::from_pieces(pieces)
 }
 
 /// Decisions already formatted as `csv` ([`score_csv`]).
@@ -67,6 +77,15 @@ pub struct ScoredCsv {
 }
 
 impl ScoredCsv {
+    /// The pieces of [`CsvRows::piece`], in account order.
+    pub(crate) fn from_pieces(pieces: Vec<(String, usize, usize)>) -> Self {
+        ScoredCsv {
+            decisions: pieces.iter().map(|p| p.1).sum(),
+            qualified: pieces.iter().map(|p| p.2).sum(),
+            pieces: pieces.into_iter().map(|p| p.0).collect(),
+        }
+    }
+
     /// Writes the header and the rows.
     pub fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         write_pieces(&self.pieces, out)
@@ -81,16 +100,16 @@ fn write_pieces(pieces: &[String], out: &mut dyn Write) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The `csv` rows of a session's decisions.
-struct CsvRows<'s> {
-    session: &'s Session,
+/// The `csv` rows of a program's decisions: what its models' rows repeat,
+/// formatted once.
+pub(crate) struct CsvRows {
     models: Vec<CsvModel>,
 }
 
-impl<'s> CsvRows<'s> {
-    fn new(session: &'s Session) -> Self {
-        let models = session
-            .program
+impl CsvRows {
+    /// For a run of `program` at `as_of`.
+    pub(crate) fn new(program: &Program, as_of: Micros) -> Self {
+        let models = program
             .models
             .iter()
             .map(|m| CsvModel {
@@ -98,27 +117,57 @@ impl<'s> CsvRows<'s> {
                 routes: m
                     .routes
                     .iter()
-                    .map(|r| (csv_field(&r.queue), csv_field(&session.sla_due(r))))
+                    .map(|r| (csv_field(&r.queue), csv_field(&super::sla_due(as_of, r))))
                     .collect(),
                 gates: m.gates.iter().map(|g| g.name.clone()).collect(),
             })
             .collect();
-        CsvRows { session, models }
+        CsvRows { models }
     }
 
-    /// The rows of `decisions` (only the qualified ones when asked).
-    fn format(&self, decisions: &[Decision], only_qualified: bool) -> String {
+    /// The rows of `decisions` (only the qualified ones when asked), made
+    /// over `data` (its accounts' ids) and `interner`.
+    fn format(
+        &self,
+        decisions: &[Decision],
+        only_qualified: bool,
+        data: DataRef<'_>,
+        interner: &Interner,
+    ) -> String {
         let mut s = String::with_capacity(decisions.len() * 96);
         let mut gates = String::new();
+        let names = Names {
+            accounts: data.accounts,
+            interner,
+        };
         for d in decisions {
             if only_qualified && !d.qualified {
                 continue;
             }
             let model = self.models.get(d.model as usize);
-            push_csv_row(&mut s, &mut gates, self.session, model, d);
+            push_csv_row(&mut s, &mut gates, &names, model, d);
         }
         s
     }
+
+    /// [`CsvRows::format`], with the number of decisions and of qualified ones.
+    pub(crate) fn piece(
+        &self,
+        decisions: &[Decision],
+        only_qualified: bool,
+        data: DataRef<'_>,
+        interner: &Interner,
+    ) -> (String, usize, usize) {
+        let qualified = decisions.iter().filter(|d| d.qualified).count();
+        let text = self.format(decisions, only_qualified, data, interner);
+        (text, decisions.len(), qualified)
+    }
+}
+
+/// Where a row's texts come from.
+struct Names<'a> {
+    accounts: &'a Accounts,
+    interner: &'a Interner,
 }
 
 /// What a model's rows repeat, ready for `csv`.
@@ -134,22 +183,20 @@ struct CsvModel {
 fn push_csv_row(
     s: &mut String,
     gates: &mut String,
-    session: &Session,
+    names: &Names<'_>,
     model: Option<&CsvModel>,
     d: &Decision,
 ) {
     s.push_str(model.map_or("", |m| m.name.as_str()));
     s.push(',');
-    let account = session.data.accounts.id.get(d.account as usize);
-    push_csv_field(s, account.map_or("", |&a| session.interner.resolve(a)));
+    let account = names.accounts.id.get(d.account as usize);
+    push_csv_field(s, account.map_or("", |&a| names.interner.resolve(a)));
     s.push(',');
     push_score(s, d.score, 6);
     s.push_str(if d.qualified { ",true," } else { ",false," });
     push_csv_field(
         s,
-        d.grades
-            .first()
-            .map_or("", |&g| session.interner.resolve(g)),
+        d.grades.first().map_or("", |&g| names.interner.resolve(g)),
     );
     s.push(',');
     let route = d

@@ -83,7 +83,7 @@ fn distinct_texts_past_the_array_and_the_short_list() {
     std::fs::write(dir.path().join("contacts.csv"), con).unwrap();
     std::fs::write(dir.path().join("events.csv"), ev).unwrap();
     let (data, interner, prepared) = load(&program, dir.path());
-    let ev = Evaluator::new(&program, &data, &interner, &prepared, &[], as_of());
+    let ev = Evaluator::new(&program, data.view(), &interner, &prepared, &[], as_of());
     assert_eq!(ev.fused_nodes(0), 8);
     let g = &program.models[0];
     let (mut fast, mut slow) = (Scratch::default(), Scratch::default());

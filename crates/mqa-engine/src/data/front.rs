@@ -1,0 +1,147 @@
+//! The first two files of a data directory, `accounts` then `contacts`,
+//! loaded the same way whether the events that follow are kept
+//! ([`super::load_dataset_with`]) or streamed ([`super::stream`]).
+
+use super::assemble;
+use super::error::LoadError;
+use super::files::{find_input, InputFile};
+use super::keymap::{AccountKeys, ContactKeys};
+use super::prepare::{TableKind, TableSpec};
+use super::rejects::RejectSink;
+use super::summary::LoadSummary;
+use super::{load_table, shrink, Accounts, Contacts, DataSchema, LoadOptions};
+use crate::intern::Interner;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Wall time of each step of a load, in order, and the clock of the step
+/// under way.
+pub(super) struct Laps {
+    pub(super) timings: Vec<(&'static str, Duration)>,
+    clock: Instant,
+}
+
+impl Laps {
+    pub(super) fn start() -> Self {
+        Laps {
+            timings: Vec::new(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// Ends the step under way, named `name`.
+    pub(super) fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.timings.push((name, now - self.clock));
+        self.clock = now;
+    }
+}
+
+/// The accounts and contacts, loaded, with what the events load needs.
+pub(super) struct Front {
+    pub(super) ev_file: InputFile,
+    pub(super) accounts: Accounts,
+    pub(super) contacts: Contacts,
+    pub(super) account_keys: AccountKeys,
+    pub(super) contact_keys: ContactKeys,
+    pub(super) summary: LoadSummary,
+    pub(super) laps: Laps,
+}
+
+impl Front {
+    /// How the events file is read: its rows joined to these accounts and contacts.
+    pub(super) fn events_spec<'a>(
+        &'a self,
+        schema: &'a DataSchema,
+        opts: &LoadOptions,
+    ) -> TableSpec<'a> {
+        TableSpec {
+            kind: TableKind::Events,
+            fields: &schema.event,
+            accounts: Some(&self.account_keys),
+            contacts: Some(&self.contact_keys),
+            as_of: opts.as_of,
+            size_hint: None,
+            lines: false,
+        }
+    }
+}
+
+/// Finds the three files of `dir` and loads the accounts, then the contacts.
+pub(super) fn load_front(
+    dir: &Path,
+    schema: &DataSchema,
+    opts: &LoadOptions,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> Result<Front, LoadError> {
+    let acc_file = find_input(dir, TableKind::Accounts.name())?;
+    let con_file = find_input(dir, TableKind::Contacts.name())?;
+    let ev_file = find_input(dir, TableKind::Events.name())?;
+    let mut summary = LoadSummary::default();
+    let mut laps = Laps::start();
+
+    let spec = TableSpec {
+        kind: TableKind::Accounts,
+        fields: &schema.account,
+        accounts: None,
+        contacts: None,
+        as_of: opts.as_of,
+        size_hint: None,
+        lines: true,
+    };
+    let (raw, s) = load_table(&acc_file, &spec, interner, rejects, None)?;
+    summary.files.push(s);
+    laps.lap("  accounts: rows");
+    let line = (0..raw.len()).map(|r| raw.line(r)).collect();
+    let mut accounts = Accounts {
+        id: raw.id_syms,
+        line,
+        fields: raw.fields,
+    };
+    shrink(&mut accounts.fields);
+    let mut account_keys = assemble::account_keys(&accounts.id, interner);
+    laps.lap("  accounts: index");
+
+    let spec = TableSpec {
+        kind: TableKind::Contacts,
+        fields: &schema.contact,
+        accounts: Some(&account_keys),
+        contacts: None,
+        as_of: opts.as_of,
+        size_hint: None,
+        lines: false,
+    };
+    let (raw, s) = load_table(&con_file, &spec, interner, rejects, None)?;
+    summary.files.push(s);
+    laps.lap("  contacts: rows");
+    let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
+    account_keys.set_contacts(&contacts.account_start);
+    laps.lap("  contacts: index");
+    Ok(Front {
+        ev_file,
+        accounts,
+        contacts,
+        account_keys,
+        contact_keys,
+        summary,
+        laps,
+    })
+}
+
+/// Fails the load when more than the allowed share of rows was rejected.
+pub(super) fn check_reject_rate(
+    summary: &LoadSummary,
+    opts: &LoadOptions,
+) -> Result<(), LoadError> {
+    let rate = summary.reject_rate();
+    if rate > opts.max_reject_rate {
+        return Err(LoadError::TooManyRejects {
+            rejected: summary.total_rejected(),
+            read: summary.total_read(),
+            rate,
+            max: opts.max_reject_rate,
+        });
+    }
+    Ok(())
+}

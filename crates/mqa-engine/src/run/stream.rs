@@ -1,0 +1,169 @@
+//! `score` in one pass: the session is loaded and every account scored,
+//! its `csv` rows formatted, while the events file is read (see
+//! [`crate::data::stream`]): the signals are joined and the rules prepared
+//! once the accounts and contacts are loaded, and each chunk of complete
+//! accounts is scored as soon as the file moves past it. The decisions are
+//! the same as [`Session::load`] then [`score_csv`]'s, byte for byte, which
+//! is also what runs when the program or the file cannot be streamed.
+
+use super::{
+    data_schema, fetch_all, join_sources, select_models, signal_request, Fetched, Joined, RunError,
+    Session, SourceInput,
+};
+use crate::data::{
+    load_dataset_streaming, DataRef, LoadOptions, MemoryRejects, RejectSink, Streamed,
+};
+use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared, Scratch};
+use crate::intern::Interner;
+use crate::output::csv::CsvRows;
+use crate::output::{score_csv, ScoredCsv};
+use mqa_compiler::graph::Program;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// What the streamed load carries from chunk to chunk.
+struct Scoring {
+    joined: Result<Joined, RunError>,
+    join_took: Duration,
+    prepared: Prepared,
+    /// `csv` rows, decisions and qualified decisions of each chunk, in order.
+    pieces: Vec<(String, usize, usize)>,
+}
+
+/// How one `score` run to `csv` is asked for.
+pub struct CsvRun<'a> {
+    /// The model to score (`None`: every model).
+    pub model: Option<&'a str>,
+    /// Only the qualified accounts' rows.
+    pub only_qualified: bool,
+    /// Called with the number of accounts just scored.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Whether [`Session::load_and_score_csv`] can score while it reads: no
+/// rule reads an event's `id` (streamed events carry none) or uses `lower`
+/// (which maps the texts known once every file is read).
+fn streamable(program: &Program) -> bool {
+    !reads_event_ids(program) && !uses_lower(program)
+}
+
+impl Session {
+    /// [`Session::load`] then [`score_csv`], in one pass when the rules and
+    /// the events file allow (see the module's doc): the same session (its
+    /// `events` empty when they were streamed), rows and rejects.
+    pub fn load_and_score_csv(
+        program: Program,
+        data_dir: &Path,
+        opts: &LoadOptions,
+        sources: Vec<SourceInput>,
+        skip_failed: bool,
+        rejects: &mut dyn RejectSink,
+        run: &CsvRun<'_>,
+    ) -> Result<(Session, ScoredCsv), RunError> {
+        let models = select_models(&program, run.model)?;
+        if !streamable(&program) {
+            let session = Session::load(program, data_dir, opts, sources, skip_failed, rejects)?;
+            let scored = score_csv(&session, &models, run.only_qualified, run.progress);
+            return Ok((session, scored));
+        }
+        let started = Instant::now();
+        let mut interner = Interner::new();
+        let schema = data_schema(&program);
+        let request = signal_request(&program, opts.as_of);
+        // The signals' rejects come after every data file's, as in `load`.
+        let mut signal_rejects = MemoryRejects::new();
+        let rows = CsvRows::new(&program, opts.as_of);
+        let loaded = std::thread::scope(|scope| {
+            let defs = &program.sources;
+            let request = &request;
+            let fetcher = scope.spawn(move || fetch_all(sources, defs, request));
+            let program = &program;
+            let signal_rejects = &mut signal_rejects;
+            let before_events = |data: DataRef<'_>, interner: &mut Interner| {
+                let joining = Instant::now();
+                let fetched = fetcher.join().unwrap_or_else(|_| {
+                    let failed =
+                        || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
+                    program.sources.iter().map(|_| failed()).collect()
+                });
+                let joined = join_sources(
+                    fetched,
+                    program,
+                    data.accounts,
+                    opts.as_of,
+                    skip_failed,
+                    interner,
+                    signal_rejects,
+                );
+                Scoring {
+                    joined,
+                    join_took: joining.elapsed(),
+                    prepared: prepare(program, interner),
+                    pieces: Vec::new(),
+                }
+            };
+            let on_chunk = |s: &mut Scoring, data: DataRef<'_>, interner: &Interner| {
+                // A failed join is reported once the data is read, as in `load`.
+                let Ok((sources, _)) = &s.joined else {
+                    return;
+                };
+                let ev = Evaluator::new(program, data, interner, &s.prepared, sources, opts.as_of);
+                let first = data.events.first_account;
+                let end = first + data.events.account_start.len().saturating_sub(1);
+                let mut scratch = Scratch::default();
+                let mut decisions = Vec::with_capacity((end - first) * models.len());
+                for a in first..end {
+                    for &m in &models {
+                        if let Some(d) = ev.decide(m, a, &mut scratch) {
+                            decisions.push(d);
+                        }
+                    }
+                }
+                (run.progress)((end - first) as u64);
+                let piece = rows.piece(&decisions, run.only_qualified, data, interner);
+                s.pieces.push(piece);
+            };
+            load_dataset_streaming(
+                data_dir,
+                &schema,
+                opts,
+                &mut interner,
+                rejects,
+                before_events,
+                on_chunk,
+            )
+        });
+        let (data, streamed, scoring) = loaded?;
+        let Scoring {
+            joined,
+            join_took,
+            prepared,
+            pieces,
+        } = scoring;
+        let (loaded, status) = joined?;
+        for r in &signal_rejects.rows {
+            rejects
+                .reject(&r.file, r.line, &r.reason, &r.raw)
+                .map_err(|source| RunError::Load(crate::data::LoadError::RejectSink { source }))?;
+        }
+        let mut timings = vec![("read data (and score)", started.elapsed())];
+        timings.extend(data.timings.iter().copied());
+        timings.push(("  join signals (before the events)", join_took));
+        let session = Session {
+            program,
+            interner,
+            data,
+            sources: loaded,
+            source_status: status,
+            prepared,
+            as_of: opts.as_of,
+            data_dir: data_dir.to_path_buf(),
+            timings,
+        };
+        let scored = match streamed {
+            Streamed::Sent => ScoredCsv::from_pieces(pieces),
+            Streamed::Whole => score_csv(&session, &models, run.only_qualified, run.progress),
+        };
+        Ok((session, scored))
+    }
+}
