@@ -68,14 +68,7 @@ struct Chunks<'s> {
 
 impl Drain for Chunks<'_> {
     fn accepts(&self, last: Option<u32>, accounts: &[u32]) -> bool {
-        let mut prev = last.map_or(self.next_account, |l| l as usize);
-        for &a in accounts {
-            if (a as usize) < prev {
-                return false;
-            }
-            prev = a as usize;
-        }
-        true
+        continues(last, self.next_account, accounts)
     }
 
     fn drain(&mut self, t: &mut RawTable, pool: &TextPool, interner: &mut Interner, end: bool) {
@@ -115,6 +108,20 @@ impl Drain for Chunks<'_> {
     fn abandon(&mut self) {
         self.abandoned = true;
     }
+}
+
+/// Whether rows of `accounts` (in file order) keep the rows grouped by
+/// account in account order, after rows whose last account is `last`
+/// (`None`: no rows held, and every account before `next` was sent).
+fn continues(last: Option<u32>, next: usize, accounts: &[u32]) -> bool {
+    let mut prev = last.map_or(next, |l| l as usize);
+    for &a in accounts {
+        if (a as usize) < prev {
+            return false;
+        }
+        prev = a as usize;
+    }
+    true
 }
 
 /// Moves rows `..cut` of `t` into a table of their own (the rows after
@@ -248,4 +255,21 @@ pub fn load_dataset_streaming<S>(
         },
     };
     Ok((data, streamed, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::continues;
+
+    #[test]
+    fn rows_continue_only_in_account_order() {
+        assert!(continues(None, 0, &[0, 0, 3, 3, 7]));
+        assert!(continues(Some(3), 0, &[3, 4]));
+        assert!(continues(None, 5, &[5, 6]));
+        assert!(continues(Some(9), 0, &[]));
+        // Within the rows, across the last rows held, before an account sent.
+        assert!(!continues(None, 0, &[0, 2, 1]));
+        assert!(!continues(Some(4), 0, &[3, 5]));
+        assert!(!continues(None, 5, &[4, 6]));
+    }
 }

@@ -19,6 +19,7 @@ use crate::output::csv::CsvRows;
 use crate::output::{score_csv, ScoredCsv};
 use mqa_compiler::graph::Program;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// What the streamed load carries from chunk to chunk.
@@ -28,6 +29,8 @@ struct Scoring {
     prepared: Prepared,
     /// `csv` rows, decisions and qualified decisions of each chunk, in order.
     pieces: Vec<(String, usize, usize)>,
+    /// Accounts scored (and told to `progress`).
+    scored: u64,
 }
 
 /// How one `score` run to `csv` is asked for.
@@ -100,6 +103,7 @@ impl Session {
                     join_took: joining.elapsed(),
                     prepared: prepare(program, interner),
                     pieces: Vec::new(),
+                    scored: 0,
                 }
             };
             let on_chunk = |s: &mut Scoring, data: DataRef<'_>, interner: &Interner| {
@@ -120,6 +124,7 @@ impl Session {
                     }
                 }
                 (run.progress)((end - first) as u64);
+                s.scored += (end - first) as u64;
                 let piece = rows.piece(&decisions, run.only_qualified, data, interner);
                 s.pieces.push(piece);
             };
@@ -139,6 +144,7 @@ impl Session {
             join_took,
             prepared,
             pieces,
+            scored: told,
         } = scoring;
         let (loaded, status) = joined?;
         for r in &signal_rejects.rows {
@@ -162,7 +168,22 @@ impl Session {
         };
         let scored = match streamed {
             Streamed::Sent => ScoredCsv::from_pieces(pieces),
-            Streamed::Whole => score_csv(&session, &models, run.only_qualified, run.progress),
+            Streamed::Whole => {
+                // `progress` heard of the void chunks' accounts already.
+                let untold = AtomicU64::new(told);
+                let progress = |n: u64| {
+                    let before = untold
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                            Some(u.saturating_sub(n))
+                        })
+                        .unwrap_or(0);
+                    let new = n.saturating_sub(before);
+                    if new > 0 {
+                        (run.progress)(new);
+                    }
+                };
+                score_csv(&session, &models, run.only_qualified, &progress)
+            }
         };
         Ok((session, scored))
     }

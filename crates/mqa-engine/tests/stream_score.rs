@@ -1,0 +1,314 @@
+//! `Session::load_and_score_csv` (score while the events file is read)
+//! against `Session::load` then `score_csv` (load everything, then score):
+//! the same `csv` rows, rejects and load summary, on generated data of
+//! several chunks of events, as generated (streamed) and changed in the
+//! ways that stop streaming (events not grouped in account order, a
+//! repeated event id: read again the usual way).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mqa_engine::data::{LoadOptions, MemoryRejects};
+use mqa_engine::output::score_csv;
+use mqa_engine::run::{CsvRun, Session, SourceInput};
+use mqa_engine::signals::{
+    JoinKey, SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource, SourceInfo,
+    TextValues,
+};
+use mqa_syntax::time::parse_timestamp;
+use mqa_syntax::FieldType;
+use std::collections::HashMap;
+use std::path::Path;
+
+const AS_OF: &str = "2026-11-01T00:00:00Z";
+
+/// The generated intent feed, served as the `intent-csv` plugin would.
+struct Intent {
+    info: SourceInfo,
+    batch: SignalBatch,
+}
+
+impl SignalSource for Intent {
+    fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+    fn fetch(&mut self, _: &SignalRequest) -> Result<SignalBatch, SignalError> {
+        Ok(self.batch.clone())
+    }
+}
+
+fn fields() -> Vec<(String, FieldType)> {
+    vec![
+        ("topic".to_string(), FieldType::Text),
+        ("score".to_string(), FieldType::Number),
+    ]
+}
+
+fn intent(dir: &Path) -> SourceInput {
+    let text = std::fs::read_to_string(dir.join("intent.csv")).unwrap();
+    let mut batch = SignalBatch::default();
+    let (mut topics, mut scores) = (TextValues::new(), Vec::new());
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        batch.account.push(Some(f[0]));
+        topics.push(Some(f[1]));
+        scores.push(f[2].parse::<f64>().ok());
+        batch.at.push(parse_timestamp(f[3]).unwrap());
+    }
+    batch.columns = vec![SignalColumn::Text(topics), SignalColumn::Number(scores)];
+    Ok(Box::new(Intent {
+        info: SourceInfo {
+            plugin: "intent-csv".into(),
+            version: "0".into(),
+            join_key: JoinKey::Domain,
+            fields: fields(),
+            thread_safe: true,
+        },
+        batch,
+    }))
+}
+
+fn program() -> mqa_compiler::Program {
+    let rules = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/enterprise.mqa"),
+    )
+    .unwrap();
+    let file = mqa_syntax::SourceFile::new("enterprise.mqa", rules.clone());
+    let ast = mqa_syntax::parse(&file).unwrap();
+    let plugins: HashMap<String, Vec<(String, FieldType)>> =
+        [("intent-csv".to_string(), fields())].into_iter().collect();
+    let compiled = mqa_compiler::compile(&ast, &rules, &plugins);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    compiled.program.unwrap()
+}
+
+/// What a run gave: the `csv` text, decisions, qualified, the rejects as
+/// `file:line: reason`, the summary's counts, and the events held.
+#[derive(Debug, PartialEq)]
+struct Out {
+    csv: String,
+    decisions: usize,
+    qualified: usize,
+    rejects: Vec<String>,
+    summary: String,
+    events_held: usize,
+}
+
+fn opts() -> LoadOptions {
+    LoadOptions {
+        as_of: parse_timestamp(AS_OF).unwrap(),
+        max_reject_rate: 1.0,
+    }
+}
+
+fn out(session: &Session, scored: mqa_engine::output::ScoredCsv, rejects: MemoryRejects) -> Out {
+    let s = &session.data.summary;
+    Out {
+        csv: scored.pieces.concat(),
+        decisions: scored.decisions,
+        qualified: scored.qualified,
+        rejects: rejects
+            .rows
+            .iter()
+            .map(|r| format!("{}:{}: {} | {}", r.file.display(), r.line, r.reason, r.raw))
+            .collect(),
+        summary: format!(
+            "{:?} unknown {} anonymous {}",
+            s.files
+                .iter()
+                .map(|f| (f.read, f.used, f.rejected, f.after_as_of))
+                .collect::<Vec<_>>(),
+            s.events_unknown_contact,
+            s.events_anonymous
+        ),
+        events_held: session.data.events.len(),
+    }
+}
+
+/// Load everything, then score.
+fn whole(dir: &Path, only_qualified: bool) -> Out {
+    let mut rejects = MemoryRejects::new();
+    let session = Session::load(
+        program(),
+        dir,
+        &opts(),
+        vec![intent(dir)],
+        false,
+        &mut rejects,
+    )
+    .unwrap();
+    let models = session.select_models(None).unwrap();
+    let scored = score_csv(&session, &models, only_qualified, &|_| {});
+    out(&session, scored, rejects)
+}
+
+/// Score while reading.
+fn streamed(dir: &Path, only_qualified: bool) -> Out {
+    let mut rejects = MemoryRejects::new();
+    let scored_accounts = std::sync::atomic::AtomicU64::new(0);
+    let progress = |n| {
+        scored_accounts.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let run = CsvRun {
+        model: None,
+        only_qualified,
+        progress: &progress,
+    };
+    let (session, scored) = Session::load_and_score_csv(
+        program(),
+        dir,
+        &opts(),
+        vec![intent(dir)],
+        false,
+        &mut rejects,
+        &run,
+    )
+    .unwrap();
+    assert_eq!(
+        scored_accounts.into_inner(),
+        session.data.accounts.len() as u64,
+        "progress counts every account once"
+    );
+    out(&session, scored, rejects)
+}
+
+/// A generated data set of `accounts` accounts.
+fn generated(accounts: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = mqa_datagen::GenOptions {
+        accounts,
+        seed: 7,
+        as_of: parse_timestamp(AS_OF).unwrap(),
+    };
+    mqa_datagen::generate(&opts, dir.path(), &mut |_| {}).unwrap();
+    dir
+}
+
+/// Rewrites the event rows (header kept) of `dir`.
+fn edit_events(dir: &Path, f: impl FnOnce(&mut Vec<String>)) {
+    let path = dir.join("events.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header = lines.remove(0);
+    f(&mut lines);
+    let mut out = header + "\n";
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn account_of(row: &str) -> &str {
+    row.split(',').nth(1).unwrap()
+}
+
+#[test]
+fn streamed_scores_equal_loaded_scores_over_several_chunks() {
+    // 4 000 accounts hold ~110 000 events: chunks are cut in the middle of
+    // the file, between accounts whose rows straddle the reader's batches.
+    let dir = generated(4000);
+    let events = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+    assert!(events.lines().count() > 100_000);
+    for only_qualified in [false, true] {
+        let a = whole(dir.path(), only_qualified);
+        let b = streamed(dir.path(), only_qualified);
+        assert!(a.events_held > 100_000);
+        assert_eq!(b.events_held, 0, "the events were streamed, not held");
+        assert_eq!(a.decisions, 4000);
+        assert!(a.qualified > 0);
+        assert_eq!(
+            Out {
+                events_held: 0,
+                ..a
+            },
+            b
+        );
+    }
+}
+
+#[test]
+fn streaming_keeps_rejects_late_events_and_accounts_without_events() {
+    let dir = generated(3000);
+    edit_events(dir.path(), |rows| {
+        // No events for the first and the last accounts of the file.
+        let first = account_of(&rows[0]).to_string();
+        let last = account_of(rows.last().unwrap()).to_string();
+        rows.retain(|r| account_of(r) != first && account_of(r) != last);
+        // A bad time, an unknown account and an event after `as_of`.
+        let mut bad = rows[500].split(',').map(String::from).collect::<Vec<_>>();
+        bad[3] = "yesterday".into();
+        rows[500] = bad.join(",");
+        let mut unknown = rows[40_000]
+            .split(',')
+            .map(String::from)
+            .collect::<Vec<_>>();
+        unknown[1] = "acc-nobody".into();
+        rows[40_000] = unknown.join(",");
+        let mut late = rows[70_000]
+            .split(',')
+            .map(String::from)
+            .collect::<Vec<_>>();
+        late[3] = "2027-01-01T00:00:00Z".into();
+        rows[70_000] = late.join(",");
+    });
+    let a = whole(dir.path(), false);
+    let b = streamed(dir.path(), false);
+    assert_eq!(a.rejects.len(), 2, "{:?}", a.rejects);
+    assert_eq!(b.events_held, 0, "the events were streamed");
+    assert_eq!(
+        Out {
+            events_held: 0,
+            ..a
+        },
+        b
+    );
+}
+
+#[test]
+fn events_out_of_account_order_are_read_again_with_the_same_results() {
+    let dir = generated(3000);
+    // One early row moved to the end: the file is found unstreamable at its
+    // end, after chunks were scored.
+    edit_events(dir.path(), |rows| {
+        let r = rows.remove(10);
+        rows.push(r);
+    });
+    let a = whole(dir.path(), false);
+    let b = streamed(dir.path(), false);
+    assert!(b.events_held > 0, "read again and held");
+    assert_eq!(a, b);
+
+    // Accounts in the reverse of the accounts file's order.
+    edit_events(dir.path(), |rows| {
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        for r in rows.drain(..) {
+            match groups.last_mut() {
+                Some(g) if account_of(&g[0]) == account_of(&r) => g.push(r),
+                _ => groups.push(vec![r]),
+            }
+        }
+        groups.reverse();
+        rows.extend(groups.into_iter().flatten());
+    });
+    let a = whole(dir.path(), false);
+    let b = streamed(dir.path(), false);
+    assert!(b.events_held > 0);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn a_repeated_event_id_is_read_again_with_the_same_rejects() {
+    let dir = generated(3000);
+    edit_events(dir.path(), |rows| {
+        let id = rows[20].split(',').next().unwrap().to_string();
+        let n = rows.len();
+        let rest = rows[n - 3].split_once(',').unwrap().1.to_string();
+        rows[n - 3] = format!("{id},{rest}");
+    });
+    let a = whole(dir.path(), false);
+    let b = streamed(dir.path(), false);
+    assert_eq!(a.rejects.len(), 1, "{:?}", a.rejects);
+    assert!(a.rejects[0].contains("duplicate id"), "{:?}", a.rejects);
+    assert!(b.events_held > 0, "read again and held");
+    assert_eq!(a, b);
+}
