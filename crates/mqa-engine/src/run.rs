@@ -1,5 +1,7 @@
 //! A scoring session: a compiled program, its data set and signals, loaded
-//! once; then every account scored in parallel chunks.
+//! once; then every account scored in parallel chunks. `score` to `csv`
+//! can also score while the events are read (`run/stream.rs`,
+//! [`Session::load_and_score_csv`]).
 
 use crate::data::{
     build_signal_input, load_dataset_with, Accounts, DataSchema, Dataset, LoadError, LoadOptions,

@@ -1,8 +1,10 @@
 //! The data directory as typed columns: `accounts`, `contacts` and `events`
 //! (CSV or JSONL, optionally gzip), read by declared type, with every bad
 //! row sent to a [`RejectSink`] with its file, line and reason, and the
-//! kept rows grouped by account for the evaluator. Plugin signal batches
-//! become per-account tables in [`signals_table`].
+//! kept rows grouped by account for the evaluator; or, for `score`, the
+//! events handed over in chunks of complete accounts as the file is read
+//! ([`stream`]). Plugin signal batches become per-account tables in
+//! [`signals_table`].
 //!
 //! Choices where the spec is silent:
 //! - A row is checked in this order, and rejected with the first failure:
