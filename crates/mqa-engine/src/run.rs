@@ -189,6 +189,52 @@ fn signal_request(program: &Program, as_of: Micros) -> SignalRequest {
     }
 }
 
+/// The decisions of `models` for `accounts`, in account order, then model order.
+fn decide_accounts(
+    ev: &Evaluator<'_>,
+    models: &[usize],
+    accounts: std::ops::Range<usize>,
+) -> Vec<Decision> {
+    let mut scratch = Scratch::default();
+    let mut out = Vec::with_capacity(accounts.len() * models.len());
+    for a in accounts {
+        for &m in models {
+            if let Some(d) = ev.decide(m, a, &mut scratch) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// Waits for the sources' fetch and joins their batches to `accounts`
+/// (see [`join_sources`]); how long that took.
+fn join_fetched(
+    fetcher: std::thread::ScopedJoinHandle<'_, Vec<Fetched>>,
+    program: &Program,
+    accounts: &Accounts,
+    as_of: Micros,
+    skip_failed: bool,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> (Result<Joined, RunError>, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let fetched = fetcher.join().unwrap_or_else(|_| {
+        let failed = || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
+        program.sources.iter().map(|_| failed()).collect()
+    });
+    let joined = join_sources(
+        fetched,
+        program,
+        accounts,
+        as_of,
+        skip_failed,
+        interner,
+        rejects,
+    );
+    (joined, started.elapsed())
+}
+
 /// The sources and how each was handled.
 type Joined = (Vec<Option<SourceData>>, Vec<(String, SourceStatus)>);
 
@@ -298,26 +344,18 @@ impl Session {
             let defs = &program.sources;
             let request = &request;
             let fetcher = scope.spawn(move || fetch_all(sources, defs, request));
-            let while_grouping = |accounts: &Accounts,
-                                  interner: &mut Interner,
-                                  rejects: &mut dyn RejectSink| {
-                let started = std::time::Instant::now();
-                let fetched = fetcher.join().unwrap_or_else(|_| {
-                    let failed =
-                        || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
-                    program.sources.iter().map(|_| failed()).collect()
-                });
-                let joined = join_sources(
-                    fetched,
-                    &program,
-                    accounts,
-                    opts.as_of,
-                    skip_failed,
-                    interner,
-                    rejects,
-                );
-                (joined, started.elapsed())
-            };
+            let while_grouping =
+                |accounts: &Accounts, interner: &mut Interner, rejects: &mut dyn RejectSink| {
+                    join_fetched(
+                        fetcher,
+                        &program,
+                        accounts,
+                        opts.as_of,
+                        skip_failed,
+                        interner,
+                        rejects,
+                    )
+                };
             load_dataset_with(
                 data_dir,
                 &schema,
@@ -396,16 +434,8 @@ impl Session {
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
-                let mut scratch = Scratch::default();
-                let mut out = Vec::with_capacity(CHUNK * models.len());
                 let end = ((c + 1) * CHUNK).min(n);
-                for a in c * CHUNK..end {
-                    for &m in models {
-                        if let Some(d) = ev.decide(m, a, &mut scratch) {
-                            out.push(d);
-                        }
-                    }
-                }
+                let out = decide_accounts(&ev, models, c * CHUNK..end);
                 progress((end - c * CHUNK) as u64);
                 each(out)
             })

@@ -7,13 +7,13 @@
 //! is also what runs when the program or the file cannot be streamed.
 
 use super::{
-    data_schema, fetch_all, join_sources, select_models, signal_request, Fetched, Joined, RunError,
-    Session, SourceInput,
+    data_schema, decide_accounts, fetch_all, join_fetched, select_models, signal_request, Joined,
+    RunError, Session, SourceInput,
 };
 use crate::data::{
     load_dataset_streaming, DataRef, LoadOptions, MemoryRejects, RejectSink, Streamed,
 };
-use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared, Scratch};
+use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
 use crate::output::csv::CsvRows;
 use crate::output::{score_csv, ScoredCsv};
@@ -83,14 +83,8 @@ impl Session {
             let program = &program;
             let signal_rejects = &mut signal_rejects;
             let before_events = |data: DataRef<'_>, interner: &mut Interner| {
-                let joining = Instant::now();
-                let fetched = fetcher.join().unwrap_or_else(|_| {
-                    let failed =
-                        || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
-                    program.sources.iter().map(|_| failed()).collect()
-                });
-                let joined = join_sources(
-                    fetched,
+                let (joined, join_took) = join_fetched(
+                    fetcher,
                     program,
                     data.accounts,
                     opts.as_of,
@@ -100,7 +94,7 @@ impl Session {
                 );
                 Scoring {
                     joined,
-                    join_took: joining.elapsed(),
+                    join_took,
                     prepared: prepare(program, interner),
                     pieces: Vec::new(),
                     scored: 0,
@@ -114,15 +108,7 @@ impl Session {
                 let ev = Evaluator::new(program, data, interner, &s.prepared, sources, opts.as_of);
                 let first = data.events.first_account;
                 let end = first + data.events.account_start.len().saturating_sub(1);
-                let mut scratch = Scratch::default();
-                let mut decisions = Vec::with_capacity((end - first) * models.len());
-                for a in first..end {
-                    for &m in &models {
-                        if let Some(d) = ev.decide(m, a, &mut scratch) {
-                            decisions.push(d);
-                        }
-                    }
-                }
+                let decisions = decide_accounts(&ev, &models, first..end);
                 (run.progress)((end - first) as u64);
                 s.scored += (end - first) as u64;
                 let piece = rows.piece(&decisions, run.only_qualified, data, interner);
