@@ -3,12 +3,13 @@
 //! event → contact join (same account only).
 
 use super::claims::{EventIds, TextPool};
-use super::column::{par_gather, TIME_MISSING};
+use super::column::{par_gather, Column, TIME_MISSING};
 use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
 use super::table::RawTable;
 use super::{Contacts, Events};
 use crate::intern::{Interner, Sym};
+use mqa_syntax::time::Micros;
 use rayon::prelude::*;
 
 /// A stable counting sort of rows by account: the permutation (new position →
@@ -98,45 +99,30 @@ pub(crate) fn events(
     drop(claim_lines);
     let contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
     drop(unknown_contacts);
-    let key = |x: u32, y: u32| {
-        let (x, y) = (x as usize, y as usize);
-        at.get(x).cmp(&at.get(y)).then_with(|| {
-            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
-            id(x).cmp(id(y))
-        })
-    };
     if account.windows(2).all(|w| w[0] <= w[1]) {
         // Grouped in account order, each batch's runs already sorted: only
         // an account whose events straddle two batches (or whose rows came
         // unsorted across them) needs a sort, in place.
-        let (_, account_start) = group_by_account(&[], accounts);
-        let account_start = starts_of_sorted(&account, account_start);
-        let unsorted: Vec<usize> = (0..accounts)
-            .into_par_iter()
-            .with_min_len(1 << 10)
-            .filter(|&a| {
-                let r = csr(&account_start, a);
-                !(r.start..r.end.saturating_sub(1)).all(|i| key(i as u32, i as u32 + 1).is_lt())
-            })
-            .collect();
-        let mut orders: Vec<(usize, Vec<u32>)> = Vec::with_capacity(unsorted.len());
-        for a in unsorted {
-            let r = csr(&account_start, a);
-            let mut order: Vec<u32> = (r.start as u32..r.end as u32).collect();
-            order.sort_unstable_by(|&x, &y| key(x, y));
-            orders.push((r.start, order));
-        }
+        let account_start = starts_of_sorted(&account, 0, accounts);
+        let orders = {
+            let key = at_then_id(&at, &id_claim, &ids);
+            let unsorted: Vec<usize> = (0..accounts)
+                .into_par_iter()
+                .with_min_len(1 << 10)
+                .filter(|&a| !is_sorted_by(csr(&account_start, a), &key))
+                .collect();
+            sort_orders(unsorted, &account_start, &key)
+        };
         let (mut id_claim, mut contact_id, mut contact, mut at, mut fields) =
             (id_claim, contact_id, contact, at, fields);
-        for (start, order) in &orders {
-            permute_range(&mut id_claim, *start, order);
-            permute_range(&mut contact_id, *start, order);
-            permute_range(&mut contact, *start, order);
-            permute_range(&mut at, *start, order);
-            for c in &mut fields {
-                c.permute_range(*start, order);
-            }
-        }
+        permute_events(
+            &orders,
+            &mut id_claim,
+            &mut contact_id,
+            &mut contact,
+            &mut at,
+            &mut fields,
+        );
         return Events {
             id: EventIds::new(ids, id_claim),
             account,
@@ -166,6 +152,7 @@ pub(crate) fn events(
             first_account = a + 1;
         }
     }
+    let key = at_then_id(&at, &id_claim, &ids);
     pieces
         .into_par_iter()
         .zip(bounds)
@@ -180,6 +167,7 @@ pub(crate) fn events(
                 }
             }
         });
+    drop(key);
     if is_identity(&perm) {
         return Events {
             id: EventIds::new(ids, id_claim),
@@ -250,7 +238,7 @@ pub(crate) fn event_chunk(
     summary: &mut LoadSummary,
 ) -> Events {
     let RawTable {
-        id_claim,
+        mut id_claim,
         account,
         mut contact,
         unknown_contacts,
@@ -260,42 +248,20 @@ pub(crate) fn event_chunk(
     } = raw;
     let mut contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
     let first = accounts.start;
-    let mut account_start = vec![0u32; accounts.len() + 1];
-    for &a in &account {
-        if let Some(c) = (a as usize)
-            .checked_sub(first)
-            .and_then(|k| account_start.get_mut(k + 1))
-        {
-            *c += 1;
-        }
-    }
-    for i in 1..account_start.len() {
-        account_start[i] += account_start[i - 1];
-    }
-    let key = |x: u32, y: u32| {
-        let (x, y) = (x as usize, y as usize);
-        at.get(x).cmp(&at.get(y)).then_with(|| {
-            let id = |r: usize| id_claim.get(r).map_or("", |&c| pool.get(c as usize));
-            id(x).cmp(id(y))
-        })
+    let account_start = starts_of_sorted(&account, first, accounts.len());
+    let orders = {
+        let key = at_then_id(&at, &id_claim, pool);
+        let unsorted = (0..accounts.len()).filter(|&k| !is_sorted_by(csr(&account_start, k), &key));
+        sort_orders(unsorted, &account_start, &key)
     };
-    let mut orders: Vec<(usize, Vec<u32>)> = Vec::new();
-    for w in account_start.windows(2) {
-        let (s, e) = (w[0] as usize, w[1] as usize);
-        if !(s..e.saturating_sub(1)).all(|i| key(i as u32, i as u32 + 1).is_lt()) {
-            let mut order: Vec<u32> = (s as u32..e as u32).collect();
-            order.sort_unstable_by(|&x, &y| key(x, y));
-            orders.push((s, order));
-        }
-    }
-    for (start, order) in &orders {
-        permute_range(&mut contact_id, *start, order);
-        permute_range(&mut contact, *start, order);
-        permute_range(&mut at, *start, order);
-        for c in &mut fields {
-            c.permute_range(*start, order);
-        }
-    }
+    permute_events(
+        &orders,
+        &mut id_claim,
+        &mut contact_id,
+        &mut contact,
+        &mut at,
+        &mut fields,
+    );
     Events {
         id: EventIds::default(),
         account,
@@ -308,10 +274,15 @@ pub(crate) fn event_chunk(
     }
 }
 
-/// CSR starts of rows already in account order (`start` is all zeros, `len = accounts + 1`).
-fn starts_of_sorted(account: &[u32], mut start: Vec<u32>) -> Vec<u32> {
+/// CSR starts (`len = accounts + 1`) of rows already in account order,
+/// for the accounts from `first` on.
+fn starts_of_sorted(account: &[u32], first: usize, accounts: usize) -> Vec<u32> {
+    let mut start = vec![0u32; accounts + 1];
     for &a in account {
-        if let Some(c) = start.get_mut(a as usize + 1) {
+        if let Some(c) = (a as usize)
+            .checked_sub(first)
+            .and_then(|k| start.get_mut(k + 1))
+        {
             *c += 1;
         }
     }
@@ -319,6 +290,64 @@ fn starts_of_sorted(account: &[u32], mut start: Vec<u32>) -> Vec<u32> {
         start[i] += start[i - 1];
     }
     start
+}
+
+/// The `(at, id)` order of two event rows (`ids` holds the ids by claim).
+fn at_then_id<'a>(
+    at: &'a [Micros],
+    id_claim: &'a [u32],
+    ids: &'a TextPool,
+) -> impl Fn(u32, u32) -> std::cmp::Ordering + Sync + 'a {
+    move |x: u32, y: u32| {
+        let (x, y) = (x as usize, y as usize);
+        at.get(x).cmp(&at.get(y)).then_with(|| {
+            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
+            id(x).cmp(id(y))
+        })
+    }
+}
+
+/// Whether rows `r` are in strictly increasing `key` order.
+fn is_sorted_by(r: std::ops::Range<usize>, key: &impl Fn(u32, u32) -> std::cmp::Ordering) -> bool {
+    (r.start..r.end.saturating_sub(1)).all(|i| key(i as u32, i as u32 + 1).is_lt())
+}
+
+/// The rows of each of the `unsorted` accounts (by `account_start`) in
+/// `key` order: `(first row, order)` of each.
+fn sort_orders(
+    unsorted: impl IntoIterator<Item = usize>,
+    account_start: &[u32],
+    key: &impl Fn(u32, u32) -> std::cmp::Ordering,
+) -> Vec<(usize, Vec<u32>)> {
+    unsorted
+        .into_iter()
+        .map(|a| {
+            let r = csr(account_start, a);
+            let mut order: Vec<u32> = (r.start as u32..r.end as u32).collect();
+            order.sort_unstable_by(|&x, &y| key(x, y));
+            (r.start, order)
+        })
+        .collect()
+}
+
+/// Puts the rows of each `(first row, order)` of `orders` in that order, in every event column.
+fn permute_events(
+    orders: &[(usize, Vec<u32>)],
+    id_claim: &mut [u32],
+    contact_id: &mut [Sym],
+    contact: &mut [u32],
+    at: &mut [Micros],
+    fields: &mut [Column],
+) {
+    for (start, order) in orders {
+        permute_range(id_claim, *start, order);
+        permute_range(contact_id, *start, order);
+        permute_range(contact, *start, order);
+        permute_range(at, *start, order);
+        for c in fields.iter_mut() {
+            c.permute_range(*start, order);
+        }
+    }
 }
 
 fn csr(start: &[u32], a: usize) -> std::ops::Range<usize> {
