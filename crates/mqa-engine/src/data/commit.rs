@@ -150,8 +150,6 @@ impl<'a, 'd> Builder<'a, 'd> {
                 stream.abandon();
                 return Err(not_streamable(self.path));
             }
-        }
-        if !dups.is_empty() {
             // The lines and raw rows of the duplicates and of their first
             // claims, read again (rare: only files with duplicates).
             let mut wanted: Vec<u32> = dups.iter().flat_map(|&(c, f)| [c, f]).collect();

@@ -259,10 +259,13 @@ pub fn load_dataset_with<R>(
         ev_file,
         accounts,
         contacts,
+        account_keys,
+        contact_keys,
         mut summary,
         mut laps,
-        ..
     } = front;
+    // Freed before the grouping.
+    drop((account_keys, contact_keys));
     summary.files.push(s);
     laps.lap("  events: rows");
     front::check_reject_rate(&summary, opts)?;

@@ -212,10 +212,14 @@ pub fn load_dataset_streaming<S>(
     let Front {
         accounts,
         contacts,
+        account_keys,
+        contact_keys,
         mut summary,
         mut laps,
         ..
     } = front;
+    // Freed before the grouping of a file read again.
+    drop((account_keys, contact_keys));
     summary.files.push(file);
     laps.lap(match streamed {
         Streamed::Sent => "  events: rows (scored as read)",
