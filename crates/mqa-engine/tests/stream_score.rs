@@ -7,64 +7,33 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::{IntentRow, Signals, AS_OF};
 use mqa_engine::data::{LoadOptions, MemoryRejects};
 use mqa_engine::output::score_csv;
 use mqa_engine::run::{CsvRun, Session, SourceInput};
-use mqa_engine::signals::{
-    JoinKey, SignalBatch, SignalColumn, SignalError, SignalRequest, SignalSource, SourceInfo,
-    TextValues,
-};
+use mqa_engine::signals::JoinKey;
 use mqa_syntax::time::parse_timestamp;
-use mqa_syntax::FieldType;
 use std::collections::HashMap;
 use std::path::Path;
 
-const AS_OF: &str = "2026-11-01T00:00:00Z";
-
-/// The generated intent feed, served as the `intent-csv` plugin would.
-struct Intent {
-    info: SourceInfo,
-    batch: SignalBatch,
-}
-
-impl SignalSource for Intent {
-    fn info(&self) -> &SourceInfo {
-        &self.info
-    }
-    fn fetch(&mut self, _: &SignalRequest) -> Result<SignalBatch, SignalError> {
-        Ok(self.batch.clone())
-    }
-}
-
-fn fields() -> Vec<(String, FieldType)> {
-    vec![
-        ("topic".to_string(), FieldType::Text),
-        ("score".to_string(), FieldType::Number),
-    ]
+/// The generated intent feed of `dir`, served as the `intent-csv` plugin would.
+fn intent_signals(dir: &Path) -> Signals {
+    let text = std::fs::read_to_string(dir.join("intent.csv")).unwrap();
+    let rows: Vec<IntentRow<'_>> = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (f[0], f[3], Some(f[1]), f[2].parse::<f64>().ok())
+        })
+        .collect();
+    Signals::intent("intent-csv", JoinKey::Domain, &rows)
 }
 
 fn intent(dir: &Path) -> SourceInput {
-    let text = std::fs::read_to_string(dir.join("intent.csv")).unwrap();
-    let mut batch = SignalBatch::default();
-    let (mut topics, mut scores) = (TextValues::new(), Vec::new());
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        batch.account.push(Some(f[0]));
-        topics.push(Some(f[1]));
-        scores.push(f[2].parse::<f64>().ok());
-        batch.at.push(parse_timestamp(f[3]).unwrap());
-    }
-    batch.columns = vec![SignalColumn::Text(topics), SignalColumn::Number(scores)];
-    Ok(Box::new(Intent {
-        info: SourceInfo {
-            plugin: "intent-csv".into(),
-            version: "0".into(),
-            join_key: JoinKey::Domain,
-            fields: fields(),
-            thread_safe: true,
-        },
-        batch,
-    }))
+    intent_signals(dir).source()
 }
 
 fn program() -> mqa_compiler::Program {
@@ -74,8 +43,8 @@ fn program() -> mqa_compiler::Program {
     .unwrap();
     let file = mqa_syntax::SourceFile::new("enterprise.mqa", rules.clone());
     let ast = mqa_syntax::parse(&file).unwrap();
-    let plugins: HashMap<String, Vec<(String, FieldType)>> =
-        [("intent-csv".to_string(), fields())].into_iter().collect();
+    let fields = Signals::intent("intent-csv", JoinKey::Domain, &[]).fields;
+    let plugins: HashMap<String, _> = [("intent-csv".to_string(), fields)].into_iter().collect();
     let compiled = mqa_compiler::compile(&ast, &rules, &plugins);
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
     compiled.program.unwrap()
@@ -202,6 +171,13 @@ fn account_of(row: &str) -> &str {
     row.split(',').nth(1).unwrap()
 }
 
+/// Sets field `k` of a CSV row (without quotes) to `value`.
+fn set_field(row: &mut String, k: usize, value: &str) {
+    let mut fields: Vec<&str> = row.split(',').collect();
+    fields[k] = value;
+    *row = fields.join(",");
+}
+
 #[test]
 fn streamed_scores_equal_loaded_scores_over_several_chunks() {
     // 4 000 accounts hold ~110 000 events: chunks are cut in the middle of
@@ -235,21 +211,9 @@ fn streaming_keeps_rejects_late_events_and_accounts_without_events() {
         let last = account_of(rows.last().unwrap()).to_string();
         rows.retain(|r| account_of(r) != first && account_of(r) != last);
         // A bad time, an unknown account and an event after `as_of`.
-        let mut bad = rows[500].split(',').map(String::from).collect::<Vec<_>>();
-        bad[3] = "yesterday".into();
-        rows[500] = bad.join(",");
-        let mut unknown = rows[40_000]
-            .split(',')
-            .map(String::from)
-            .collect::<Vec<_>>();
-        unknown[1] = "acc-nobody".into();
-        rows[40_000] = unknown.join(",");
-        let mut late = rows[70_000]
-            .split(',')
-            .map(String::from)
-            .collect::<Vec<_>>();
-        late[3] = "2027-01-01T00:00:00Z".into();
-        rows[70_000] = late.join(",");
+        set_field(&mut rows[500], 3, "yesterday");
+        set_field(&mut rows[40_000], 1, "acc-nobody");
+        set_field(&mut rows[70_000], 3, "2027-01-01T00:00:00Z");
     });
     let a = whole(dir.path(), false);
     let b = streamed(dir.path(), false);
@@ -302,8 +266,7 @@ fn a_repeated_event_id_is_read_again_with_the_same_rejects() {
     edit_events(dir.path(), |rows| {
         let id = rows[20].split(',').next().unwrap().to_string();
         let n = rows.len();
-        let rest = rows[n - 3].split_once(',').unwrap().1.to_string();
-        rows[n - 3] = format!("{id},{rest}");
+        set_field(&mut rows[n - 3], 0, &id);
     });
     let a = whole(dir.path(), false);
     let b = streamed(dir.path(), false);

@@ -161,6 +161,23 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// A source that hands back this batch whenever it is asked.
+    pub fn source(&self) -> SourceInput {
+        let src: Box<dyn SignalSource> = Box::new(FixedSource {
+            info: SourceInfo {
+                plugin: self.plugin.clone(),
+                version: "0.0.0".into(),
+                join_key: self.join,
+                fields: self.fields.clone(),
+                thread_safe: true,
+            },
+            batch: self.batch.clone(),
+        });
+        Ok(src)
+    }
+}
+
 /// A source that hands back a fixed batch.
 struct FixedSource {
     info: SourceInfo,
@@ -344,23 +361,7 @@ pub fn try_run_at(rules: &str, data: &Data, as_of: &str) -> Result<Run, mqa_engi
     let (program, warnings) = compile_rules(rules, &data.signals);
     let dir = tempfile::tempdir().unwrap();
     data.write(dir.path());
-    let sources: Vec<SourceInput> = data
-        .signals
-        .iter()
-        .map(|s| {
-            let src: Box<dyn SignalSource> = Box::new(FixedSource {
-                info: SourceInfo {
-                    plugin: s.plugin.clone(),
-                    version: "0.0.0".into(),
-                    join_key: s.join,
-                    fields: s.fields.clone(),
-                    thread_safe: true,
-                },
-                batch: s.batch.clone(),
-            });
-            Ok(src)
-        })
-        .collect();
+    let sources: Vec<SourceInput> = data.signals.iter().map(Signals::source).collect();
     let mut rejects = MemoryRejects::new();
     let opts = LoadOptions {
         as_of: t(as_of),
