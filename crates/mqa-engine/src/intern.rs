@@ -25,24 +25,43 @@ impl Sym {
     }
 }
 
-/// A fast, non-cryptographic hash of a byte string (FxHash-style word folding
-/// with a final avalanche). Not DoS-resistant; inputs are the user's own files.
+/// A fast, non-cryptographic hash of a byte string (word folding with a
+/// final avalanche). Not DoS-resistant; inputs are the user's own files.
+/// The top half of [`hash_bytes64`].
 #[inline]
 pub fn hash_bytes(b: &[u8]) -> u32 {
+    (hash_bytes64(b) >> 32) as u32
+}
+
+/// [`hash_bytes`] with all 64 bits (a streamed events file keeps only these
+/// of each id, see `data::claims`, so every bit counts). Each word is folded
+/// in by a full 64×64→128 multiply whose halves are xored: unlike a plain
+/// multiply, which carries a difference only upwards (ids that differ in
+/// their last characters then collide far more often than by chance), it
+/// spreads a difference in any bit over the whole word.
+#[inline]
+pub fn hash_bytes64(b: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     let mut h: u64 = (b.len() as u64).wrapping_mul(K);
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        h = (h ^ load_u64(c)).wrapping_mul(K).rotate_left(23);
+        h = fold_mul(h ^ load_u64(c), K);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        h = (h ^ tail_word(rest)).wrapping_mul(K);
+        h = fold_mul(h ^ tail_word(rest), K);
     }
     h ^= h >> 32;
     h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     h ^= h >> 29;
-    (h >> 32) as u32
+    h
+}
+
+/// The two halves of the 128-bit product `a * b`, xored.
+#[inline]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 /// Eight bytes as a little-endian word (`c` holds exactly eight).

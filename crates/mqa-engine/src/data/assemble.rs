@@ -2,7 +2,7 @@
 //! `(at, id)`, each table with a CSR index (`account_start`), and the
 //! event → contact join (same account only).
 
-use super::claims::{EventIds, TextPool};
+use super::claims::{ClaimIds, EventIds};
 use super::column::{par_gather, Column, TIME_MISSING};
 use super::keymap::{AccountKeys, ContactKeys};
 use super::summary::LoadSummary;
@@ -105,7 +105,7 @@ pub(crate) fn events(
         // unsorted across them) needs a sort, in place.
         let account_start = starts_of_sorted(&account, 0, accounts);
         let orders = {
-            let key = at_then_id(&at, &id_claim, &ids);
+            let key = at_then_id(&at, &id_claim, ClaimIds::all(&ids));
             let unsorted: Vec<usize> = (0..accounts)
                 .into_par_iter()
                 .with_min_len(1 << 10)
@@ -152,7 +152,7 @@ pub(crate) fn events(
             first_account = a + 1;
         }
     }
-    let key = at_then_id(&at, &id_claim, &ids);
+    let key = at_then_id(&at, &id_claim, ClaimIds::all(&ids));
     pieces
         .into_par_iter()
         .zip(bounds)
@@ -229,10 +229,10 @@ fn contact_id_column(
 /// the rows of one account may come as several runs, each sorted by
 /// `(at, id)`, from different batches), grouped and sorted like
 /// [`events`], as a chunk of a streamed load: its `first_account` is
-/// `accounts.start`, and it holds no ids (`pool` has them, by claim).
+/// `accounts.start`, and it holds no ids (`ids` has them, by claim).
 pub(crate) fn event_chunk(
     raw: RawTable,
-    pool: &TextPool,
+    ids: ClaimIds<'_>,
     accounts: std::ops::Range<usize>,
     contact_ids: &[Sym],
     summary: &mut LoadSummary,
@@ -250,7 +250,7 @@ pub(crate) fn event_chunk(
     let first = accounts.start;
     let account_start = starts_of_sorted(&account, first, accounts.len());
     let orders = {
-        let key = at_then_id(&at, &id_claim, pool);
+        let key = at_then_id(&at, &id_claim, ids);
         let unsorted = (0..accounts.len()).filter(|&k| !is_sorted_by(csr(&account_start, k), &key));
         sort_orders(unsorted, &account_start, &key)
     };
@@ -296,12 +296,12 @@ fn starts_of_sorted(account: &[u32], first: usize, accounts: usize) -> Vec<u32> 
 fn at_then_id<'a>(
     at: &'a [Micros],
     id_claim: &'a [u32],
-    ids: &'a TextPool,
+    ids: ClaimIds<'a>,
 ) -> impl Fn(u32, u32) -> std::cmp::Ordering + Sync + 'a {
     move |x: u32, y: u32| {
         let (x, y) = (x as usize, y as usize);
         at.get(x).cmp(&at.get(y)).then_with(|| {
-            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c as usize));
+            let id = |r: usize| id_claim.get(r).map_or("", |&c| ids.get(c));
             id(x).cmp(id(y))
         })
     }

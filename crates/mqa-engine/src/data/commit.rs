@@ -118,7 +118,11 @@ impl<'a, 'd> Builder<'a, 'd> {
                     .collect(),
                 ..RawTable::default()
             },
-            claims: ClaimSet::new(spec.lines, spec.kind == TableKind::Events),
+            claims: if stream.is_some() && spec.kind == TableKind::Events {
+                ClaimSet::streamed()
+            } else {
+                ClaimSet::new(spec.lines, spec.kind == TableKind::Events)
+            },
             summary: FileSummary::new(path),
             bytes: 0,
             reserved: false,
@@ -133,13 +137,26 @@ impl<'a, 'd> Builder<'a, 'd> {
     }
 
     /// Finds the duplicate ids (dropping their rows), then writes the
-    /// file's rejects in file order. Streaming, sends the last rows.
+    /// file's rejects in file order. Streaming, sends the last rows (while
+    /// another thread looks for a repeated id, which voids them).
     pub(super) fn finish(
         mut self,
         reopen: &Reopen<'_>,
         rejects: &mut dyn RejectSink,
         interner: &mut Interner,
     ) -> Result<(RawTable, FileSummary), LoadError> {
+        if let Some(stream) = self.stream.as_deref_mut() {
+            let (claims, t) = (&self.claims, &mut self.t);
+            let repeat = std::thread::scope(|s| {
+                let check = s.spawn(|| claims.any_repeat());
+                stream.drain(t, claims.ids(), interner, true);
+                check.join()
+            });
+            if repeat.unwrap_or(true) {
+                stream.abandon();
+                return Err(not_streamable(self.path));
+            }
+        }
         let dups = if self.spec.kind == TableKind::Events {
             self.claims.duplicates()
         } else {
@@ -165,9 +182,6 @@ impl<'a, 'd> Builder<'a, 'd> {
             rejects
                 .reject(self.path, r.line, &r.reason, &r.raw)
                 .map_err(|source| LoadError::RejectSink { source })?;
-        }
-        if let Some(stream) = self.stream.as_deref_mut() {
-            stream.drain(&mut self.t, &self.claims.pool, interner, true);
         }
         let (ids, lines) = self.claims.into_parts();
         self.t.ids = ids;
@@ -320,7 +334,7 @@ impl<'a, 'd> Builder<'a, 'd> {
             let claim = |j: usize| p.kept_claim.get(j).map_or(usize::MAX, |&k| k as usize);
             let id = |j: usize| ids.get(claim_span(&p.claims, claim(j))).unwrap_or("");
             let syms = interner.intern_many(p.kept_claim.len(), id, |j| {
-                p.claims.get(claim(j)).map_or(0, |c| c.hash)
+                p.claims.get(claim(j)).map_or(0, |c| (c.hash >> 32) as u32)
             });
             for (j, &sym) in syms.iter().enumerate() {
                 if !seen.first(sym) {
@@ -353,7 +367,10 @@ impl<'a, 'd> Builder<'a, 'd> {
             col.append(src, None, &mut text);
         }
         if let Some(stream) = stream.as_deref_mut() {
-            stream.drain(t, &claims.pool, interner, false);
+            stream.drain(t, claims.ids(), interner, false);
+            // The rows sent no longer need their ids.
+            let first = t.id_claim.first().copied();
+            claims.drop_ids_before(first.unwrap_or(claims.len() as u32));
         }
         Ok(())
     }

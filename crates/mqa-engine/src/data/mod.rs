@@ -46,6 +46,7 @@ pub mod signals_table;
 pub mod stream;
 mod summary;
 mod table;
+mod text_pool;
 pub mod values;
 
 pub use claims::{EventIds, TextPool};

@@ -9,7 +9,7 @@ use super::dict::LocalDict;
 use super::keymap::{same_bytes, AccountKeys, AccountSlot, ContactKeys};
 use super::rows::{RowBatch, RowView};
 use super::values::{cell_text, parse_int, parse_number, parse_utc_seconds, stage, Cell, DayCache};
-use crate::intern::{hash_bytes, Sym};
+use crate::intern::{hash_bytes64, Sym};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
 use sort::sort_runs;
@@ -68,7 +68,8 @@ pub(crate) struct Claim {
     pub line: u64,
     /// End of the row's id in [`Prepared::ids`] (it starts where the previous one ends).
     pub id_end: u32,
-    pub hash: u32,
+    /// [`hash_bytes64`] of the id.
+    pub hash: u64,
 }
 
 /// Where claim `c`'s id is in the batch's ids ([`Prepared::ids`]): from the
@@ -356,7 +357,7 @@ fn keep_row(
     out.claims.push(Claim {
         line,
         id_end: out.ids.len() as u32,
-        hash: hash_bytes(id),
+        hash: hash_bytes64(id),
     });
 }
 

@@ -101,7 +101,7 @@ fn event_row(rng: &mut Lcg, i: usize, a: usize) -> String {
 /// What a batch's checks give, with local texts resolved (numbers may differ).
 #[derive(Debug, PartialEq)]
 struct Seen {
-    claims: Vec<(u64, u32, u32)>,
+    claims: Vec<(u64, u32, u64)>,
     ids: Vec<u8>,
     rejects: Vec<(u64, (u32, u32), String)>,
     account: Vec<u32>,

@@ -15,7 +15,7 @@
 //! decisions and the same rejects, only later.
 
 use super::assemble;
-use super::claims::TextPool;
+use super::claims::ClaimIds;
 use super::error::LoadError;
 use super::front::{self, Front};
 use super::rejects::RejectSink;
@@ -49,8 +49,8 @@ pub(crate) trait Drain {
     fn accepts(&self, last: Option<u32>, accounts: &[u32]) -> bool;
     /// Sends the rows of the complete accounts in `t` (every row and every
     /// account left when `end`), once `t` holds enough of them or at the
-    /// end. `pool` holds the ids, by claim.
-    fn drain(&mut self, t: &mut RawTable, pool: &TextPool, interner: &mut Interner, end: bool);
+    /// end. `ids` holds the ids of `t`'s rows, by claim.
+    fn drain(&mut self, t: &mut RawTable, ids: ClaimIds<'_>, interner: &mut Interner, end: bool);
     /// Records that the file cannot be streamed; the load then stops.
     fn abandon(&mut self);
 }
@@ -71,7 +71,7 @@ impl Drain for Chunks<'_> {
         continues(last, self.next_account, accounts)
     }
 
-    fn drain(&mut self, t: &mut RawTable, pool: &TextPool, interner: &mut Interner, end: bool) {
+    fn drain(&mut self, t: &mut RawTable, ids: ClaimIds<'_>, interner: &mut Interner, end: bool) {
         let (cut, upto) = if end {
             (t.len(), self.front.accounts.len())
         } else {
@@ -91,7 +91,7 @@ impl Drain for Chunks<'_> {
         let rows = split_front(t, cut);
         let events = assemble::event_chunk(
             rows,
-            pool,
+            ids,
             self.next_account..upto,
             &self.front.contacts.id,
             &mut self.counts,

@@ -1,0 +1,166 @@
+//! Tests of `claims`: the text pool, monotonic values, claim sets (whole
+//! and streamed).
+
+use super::*;
+use crate::intern::hash_bytes64;
+
+#[test]
+fn pool_finds_short_and_long_texts() {
+    let texts: Vec<String> = (0..100)
+        .map(|k| match k % 9 {
+            3 => "x".repeat(255 + k),
+            5 => String::new(),
+            _ => format!("t{k}"),
+        })
+        .collect();
+    let mut p = TextPool::default();
+    for (k, t) in texts.iter().enumerate().take(50) {
+        assert_eq!(p.push(t), k as u32);
+    }
+    let rest = &texts[50..];
+    let ends: Vec<usize> = rest
+        .iter()
+        .scan(0, |at, s| {
+            *at += s.len();
+            Some(*at)
+        })
+        .collect();
+    p.push_many(&rest.concat(), ends.into_iter());
+    for (k, t) in texts.iter().enumerate() {
+        assert_eq!(p.get(k), t, "text {k}");
+    }
+    assert!(p.iter().eq(texts.iter().map(String::as_str)));
+    assert_eq!(p.get(100), "");
+    let mut short = TextPool::default();
+    for k in 0..40 {
+        short.push(&format!("id-{k}"));
+    }
+    assert!((0..40).all(|k| short.get(k) == format!("id-{k}")));
+}
+
+#[test]
+fn mono_keeps_high_parts() {
+    let mut m = MonoU64::default();
+    let vals = [
+        0,
+        7,
+        u32::MAX as u64,
+        1 << 32,
+        (1 << 32) + 5,
+        3 << 33,
+        3 << 33,
+    ];
+    for &v in &vals {
+        m.push(v);
+    }
+    for (i, &v) in vals.iter().enumerate() {
+        assert_eq!(m.get(i), Some(v));
+    }
+    assert_eq!(m.get(vals.len()), None);
+}
+
+/// Where each of `ids` ends when they are put back to back.
+fn ends_of(ids: &[String]) -> Vec<usize> {
+    ids.iter()
+        .scan(0, |at, s| {
+            *at += s.len();
+            Some(*at)
+        })
+        .collect()
+}
+
+/// Claims `ids` (hashed by `hash`) as one batch whose first row is at `line`.
+fn add(set: &mut ClaimSet, ids: &[String], hash: impl Fn(&[u8]) -> u64, line: u64) {
+    let ends = ends_of(ids);
+    set.add_all(
+        ids.len(),
+        &ids.concat(),
+        |k| ends[k],
+        |k| hash(ids[k].as_bytes()),
+        |k| line + k as u64,
+    );
+}
+
+/// Claims `ids` (hashed by `hash`) in batches of `batch`; the repeats.
+fn claim(ids: &[String], batch: usize, hash: fn(&[u8]) -> u32) -> (Vec<(u32, u32)>, ClaimSet) {
+    let hash = |s: &[u8]| u64::from(hash(s)) << 32;
+    let mut set = ClaimSet::new(true, true);
+    for (b, part) in ids.chunks(batch).enumerate() {
+        add(&mut set, part, hash, (b * batch) as u64 + 2);
+    }
+    (set.duplicates(), set)
+}
+
+/// The repeats as a map from id to first claim finds them.
+fn expected(ids: &[String]) -> Vec<(u32, u32)> {
+    let mut first: std::collections::HashMap<&str, u32> = Default::default();
+    let mut out = Vec::new();
+    for (c, s) in ids.iter().enumerate() {
+        match first.get(s.as_str()) {
+            Some(&f) => out.push((c as u32, f)),
+            None => {
+                first.insert(s, c as u32);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn first_claim_wins() {
+    let ids: Vec<String> = (0..50_000).map(|k| format!("id-{}", k % 40_000)).collect();
+    for batch in [50_000, 7_000, 100] {
+        let (dups, set) = claim(&ids, batch, hash_bytes);
+        assert_eq!(dups, expected(&ids));
+        assert_eq!(dups[5_000], (45_000, 5_000));
+        assert_eq!(set.len(), 50_000);
+        let (pool, lines) = set.into_parts();
+        assert_eq!(lines.and_then(|l| l.get(39_999)), Some(40_001));
+        assert_eq!(pool.get(45_000), "id-5000");
+        assert_eq!(pool.get(50_000), "");
+    }
+}
+
+#[test]
+fn a_streamed_set_keeps_hashes_and_the_ids_not_sent() {
+    let add = |set: &mut ClaimSet, ids: &[String]| add(set, ids, hash_bytes64, 2);
+    let ids: Vec<String> = (0..30_000).map(|k| format!("ev-{k}")).collect();
+    let mut set = ClaimSet::streamed();
+    for part in ids.chunks(7_000) {
+        add(&mut set, part);
+    }
+    assert!(!set.any_repeat());
+    assert_eq!(set.duplicates(), []);
+    assert_eq!(set.ids().get(29_999), "ev-29999");
+    // Rows before claim 20 003 were sent: their ids go, the rest stay
+    // where they were (long ones too).
+    set.drop_ids_before(20_003);
+    assert_eq!(set.ids().get(20_002), "");
+    assert_eq!(set.ids().get(20_003), "ev-20003");
+    add(&mut set, &["x".repeat(300), "ev-5".to_string()]);
+    assert_eq!(set.ids().get(30_000), "x".repeat(300));
+    set.drop_ids_before(29_990);
+    assert_eq!(set.ids().get(30_000), "x".repeat(300));
+    assert_eq!(set.ids().get(30_001), "ev-5");
+    assert_eq!(set.ids().get(29_995), "ev-29995");
+    // "ev-5" was claimed before (its text is gone; its hash is not).
+    assert!(set.any_repeat());
+    // A set that is not streamed keeps every id.
+    let mut whole = ClaimSet::new(false, true);
+    add(&mut whole, &ids);
+    whole.drop_ids_before(20_000);
+    assert_eq!(whole.ids().get(0), "ev-0");
+}
+
+#[test]
+fn equal_hashes_are_told_apart_by_their_text() {
+    let ids: Vec<String> = (0..1200).map(|k| format!("r{}", (k * 7) % 400)).collect();
+    for weak in [
+        |_: &[u8]| 5u32,
+        |s: &[u8]| s.len() as u32,
+        |s: &[u8]| hash_bytes(s) & 0xff00_00ff,
+    ] {
+        let (dups, _) = claim(&ids, 500, weak);
+        assert_eq!(dups, expected(&ids));
+    }
+}
