@@ -4,8 +4,8 @@
 //! [`Session::load_and_score_csv`]).
 
 use crate::data::{
-    build_signal_input, load_dataset_with, Accounts, DataSchema, Dataset, LoadError, LoadOptions,
-    RejectSink, SignalInput, SignalSummary,
+    load_dataset_with, Accounts, DataSchema, Dataset, LoadError, LoadOptions, RejectSink,
+    SignalInput, SignalSummary,
 };
 use crate::eval::{prepare, reads_event_ids, Decision, Evaluator, Prepared, Scratch, SourceData};
 use crate::intern::Interner;
@@ -17,7 +17,9 @@ use mqa_syntax::time::Micros;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+mod join;
 mod stream;
+use join::{join_fetched, Joined};
 pub use stream::CsvRun;
 
 /// What can stop a run before any decision is written.
@@ -205,116 +207,6 @@ fn decide_accounts(
         }
     }
     out
-}
-
-/// Waits for the sources' fetch and joins their batches to `accounts`
-/// (see [`join_sources`]); how long that took.
-fn join_fetched(
-    fetcher: std::thread::ScopedJoinHandle<'_, Vec<Fetched>>,
-    program: &Program,
-    accounts: &Accounts,
-    as_of: Micros,
-    skip_failed: bool,
-    interner: &mut Interner,
-    rejects: &mut dyn RejectSink,
-) -> (Result<Joined, RunError>, std::time::Duration) {
-    let started = std::time::Instant::now();
-    let fetched = fetcher.join().unwrap_or_else(|_| {
-        let failed = || Fetched::Unavailable("fetching the signals failed unexpectedly".into());
-        program.sources.iter().map(|_| failed()).collect()
-    });
-    let joined = join_sources(
-        fetched,
-        program,
-        accounts,
-        as_of,
-        skip_failed,
-        interner,
-        rejects,
-    );
-    (joined, started.elapsed())
-}
-
-/// The sources and how each was handled.
-type Joined = (Vec<Option<SourceData>>, Vec<(String, SourceStatus)>);
-
-/// Joins each fetched source's batch to the accounts (in program order).
-/// With `skip_failed`, a source that failed is left empty and reported;
-/// otherwise the first failure stops the run.
-fn join_sources(
-    fetched: Vec<Fetched>,
-    program: &Program,
-    accounts: &Accounts,
-    as_of: Micros,
-    skip_failed: bool,
-    interner: &mut Interner,
-    rejects: &mut dyn RejectSink,
-) -> Result<Joined, RunError> {
-    let mut loaded = Vec::new();
-    let mut status = Vec::new();
-    let domain_col = program
-        .schemas
-        .account
-        .iter()
-        .position(|f| f.name == "domain");
-    for (i, got) in fetched.into_iter().enumerate() {
-        let Some(def) = program.sources.get(i) else {
-            break;
-        };
-        let fail = |why: String,
-                    status: &mut Vec<(String, SourceStatus)>,
-                    loaded: &mut Vec<Option<SourceData>>| {
-            status.push((def.name.clone(), SourceStatus::Skipped(why)));
-            loaded.push(None);
-        };
-        let (input, join) = match got {
-            Fetched::Unavailable(why) if skip_failed => {
-                fail(why, &mut status, &mut loaded);
-                continue;
-            }
-            Fetched::Unavailable(why) => {
-                return Err(RunError::Signal {
-                    source_name: def.name.clone(),
-                    error: SignalError::Failed {
-                        plugin: def.plugin.clone(),
-                        message: why,
-                    },
-                })
-            }
-            Fetched::Failed(e) if skip_failed => {
-                fail(e.to_string(), &mut status, &mut loaded);
-                continue;
-            }
-            Fetched::Failed(e) => {
-                return Err(RunError::Signal {
-                    source_name: def.name.clone(),
-                    error: e,
-                })
-            }
-            Fetched::Ready(ready, join) => (ready?, join),
-        };
-        let types = field_types(def);
-        let origin = PathBuf::from(format!("source:{}", def.name));
-        let (table, summary) = build_signal_input(
-            input, join, &types, accounts, domain_col, as_of, interner, rejects, &origin,
-        )
-        .map_err(RunError::Load)?;
-        status.push((def.name.clone(), SourceStatus::Loaded(summary)));
-        loaded.push(Some(SourceData { table, join }));
-    }
-    while loaded.len() < program.sources.len() {
-        let name = program
-            .sources
-            .get(loaded.len())
-            .map(|s| s.name.clone())
-            .unwrap_or_default();
-        status.push((
-            name,
-            SourceStatus::Skipped("no plugin was given for this source".into()),
-        ));
-        loaded.push(None);
-    }
-    Ok((loaded, status))
 }
 
 impl Session {

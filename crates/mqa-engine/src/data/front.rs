@@ -67,13 +67,15 @@ impl Front {
     }
 }
 
-/// Finds the three files of `dir` and loads the accounts, then the contacts.
+/// Finds the three files of `dir` and loads the accounts (then calls
+/// `after_accounts` with them), then the contacts.
 pub(super) fn load_front(
     dir: &Path,
     schema: &DataSchema,
     opts: &LoadOptions,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
+    after_accounts: impl FnOnce(&Accounts, &Interner),
 ) -> Result<Front, LoadError> {
     let acc_file = find_input(dir, TableKind::Accounts.name())?;
     let con_file = find_input(dir, TableKind::Contacts.name())?;
@@ -101,6 +103,7 @@ pub(super) fn load_front(
     };
     shrink(&mut accounts.fields);
     let mut account_keys = assemble::account_keys(&accounts.id, interner);
+    after_accounts(&accounts, interner);
     laps.lap("  accounts: index");
 
     let spec = TableSpec {

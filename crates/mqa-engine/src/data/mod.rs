@@ -42,6 +42,7 @@ mod prepare;
 mod rejects;
 mod rows;
 mod signals_compact;
+mod signals_keys;
 pub mod signals_table;
 pub mod stream;
 mod summary;
@@ -54,6 +55,7 @@ pub use column::{Column, BOOL_MISSING, TIME_MISSING};
 pub use error::LoadError;
 pub use mqa_syntax::time::Micros;
 pub use rejects::{CsvRejectWriter, MemoryRejects, Reject, RejectSink};
+pub use signals_keys::KeyTexts;
 pub use signals_table::{
     build_signal_input, build_signal_table, SignalInput, SignalSummary, SignalTable,
 };
@@ -253,7 +255,7 @@ pub fn load_dataset_with<R>(
     rejects: &mut dyn RejectSink,
     while_grouping: impl FnOnce(&Accounts, &mut Interner, &mut dyn RejectSink) -> R,
 ) -> Result<(Dataset, R), LoadError> {
-    let front = front::load_front(dir, schema, opts, interner, rejects)?;
+    let front = front::load_front(dir, schema, opts, interner, rejects, |_, _| {})?;
     let spec = front.events_spec(schema, opts);
     let (raw, s) = load_table(&front.ev_file, &spec, interner, rejects, None)?;
     let front::Front {

@@ -9,8 +9,9 @@ use super::column::{Column, TIME_MISSING};
 use super::error::LoadError;
 use super::rejects::RejectSink;
 use super::signals_compact::{compact, describe, FieldReader};
+use super::signals_keys::KeyTexts;
 use super::Accounts;
-use crate::intern::{Interner, Sym};
+use crate::intern::Interner;
 use crate::signals::{JoinKey, SignalBatch, TextValues};
 use mqa_syntax::time::Micros;
 use mqa_syntax::FieldType;
@@ -98,27 +99,13 @@ struct KeyRows {
 impl KeyRows {
     /// Matches every account's key (its id or domain, per `join`) against
     /// the batch's distinct keys: one lookup per account in the batch's own
-    /// small table of keys, none in the interner.
-    fn new(
-        join: JoinKey,
-        accounts: &Accounts,
-        domain_column: Option<usize>,
-        batch_keys: &mut TextValues,
-        interner: &Interner,
-    ) -> KeyRows {
-        let keys: &[Sym] = match join {
-            JoinKey::Id => &accounts.id,
-            JoinKey::Domain => match domain_column.and_then(|c| accounts.fields.get(c)) {
-                Some(Column::Text(v)) => v,
-                _ => &[],
-            },
-        };
+    /// small table of keys.
+    fn new(join: JoinKey, keys: &KeyTexts, batch_keys: &mut TextValues) -> KeyRows {
         let distinct = batch_keys.distinct();
-        let key_of_row: Vec<u32> = keys
-            .iter()
-            .map(|&s| match s.is_missing() {
-                true => u32::MAX,
-                false => batch_keys.find(interner.resolve(s)).unwrap_or(u32::MAX),
+        let key_of_row: Vec<u32> = (0..keys.len())
+            .map(|row| match keys.key(join, row) {
+                None => u32::MAX,
+                Some(k) => batch_keys.find(k).unwrap_or(u32::MAX),
             })
             .collect();
         // Rows of no batch key (`u32::MAX`) are left out.
@@ -163,12 +150,12 @@ pub fn build_signal_table(
     origin: &Path,
 ) -> Result<(SignalTable, SignalSummary), LoadError> {
     let input = SignalInput::new(batch, field_types);
+    let keys = KeyTexts::new(accounts, domain_column, interner);
     build_signal_input(
         input,
         join,
         field_types,
-        accounts,
-        domain_column,
+        &keys,
         as_of,
         interner,
         rejects,
@@ -176,19 +163,21 @@ pub fn build_signal_table(
     )
 }
 
-/// [`build_signal_table`] from a checked and compacted batch.
+/// [`build_signal_table`] from a checked and compacted batch, joined on
+/// the accounts' `keys`. The texts of its text fields are interned into
+/// `interner` in the order records first use them.
 #[allow(clippy::too_many_arguments)]
 pub fn build_signal_input(
     input: SignalInput,
     join: JoinKey,
     field_types: &[(String, FieldType)],
-    accounts: &Accounts,
-    domain_column: Option<usize>,
+    keys: &KeyTexts,
     as_of: Micros,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
     origin: &Path,
 ) -> Result<(SignalTable, SignalSummary), LoadError> {
+    let accounts = keys;
     let sink = |source| LoadError::RejectSink { source };
     let (n, source_rejects) = match &input {
         SignalInput::Malformed(b, _) => (b.account.len(), &b.rejects),
@@ -236,7 +225,7 @@ pub fn build_signal_input(
         SignalInput::Compact(CompactInput(b)) => b,
     };
 
-    let key_rows = KeyRows::new(join, accounts, domain_column, &mut batch.account, interner);
+    let key_rows = KeyRows::new(join, keys, &mut batch.account);
     let mut readers: Vec<FieldReader<'_>> = batch
         .columns
         .iter()

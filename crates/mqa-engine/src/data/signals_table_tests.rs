@@ -1,4 +1,5 @@
 use super::*;
+use crate::intern::Sym;
 use crate::data::MemoryRejects;
 use crate::signals::SignalColumn;
 

@@ -21,7 +21,7 @@ use super::front::{self, Front};
 use super::rejects::RejectSink;
 use super::summary::LoadSummary;
 use super::table::RawTable;
-use super::{load_table, DataRef, DataSchema, Dataset, Events, LoadOptions};
+use super::{load_table, Accounts, DataRef, DataSchema, Dataset, Events, LoadOptions};
 use crate::intern::Interner;
 use std::path::Path;
 
@@ -157,23 +157,26 @@ fn split_front(t: &mut RawTable, cut: usize) -> RawTable {
     rest
 }
 
-/// [`super::load_dataset`], but scoring as it reads: `before_events` runs
+/// [`super::load_dataset`], but scoring as it reads: `after_accounts` runs
+/// once the accounts are loaded (before the contacts), `before_events` runs
 /// once the accounts and contacts are loaded (with them; in fact once the
 /// first rows of events are read, so that it runs beside the threads that
 /// check the next rows), and `on_chunk` gets, in account order, every
 /// account's events as chunks of complete accounts (an account in no chunk
 /// has no events) while the events file is read, with what `before_events`
 /// gave. See [`Streamed`] for a file that cannot be streamed.
+#[allow(clippy::too_many_arguments)]
 pub fn load_dataset_streaming<S>(
     dir: &Path,
     schema: &DataSchema,
     opts: &LoadOptions,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
+    after_accounts: impl FnOnce(&Accounts, &Interner),
     before_events: impl FnOnce(DataRef<'_>, &mut Interner) -> S,
     mut on_chunk: impl FnMut(&mut S, DataRef<'_>, &Interner),
 ) -> Result<(Dataset, Streamed, S), LoadError> {
-    let front = front::load_front(dir, schema, opts, interner, rejects)?;
+    let front = front::load_front(dir, schema, opts, interner, rejects, after_accounts)?;
     let mut before = Some(before_events);
     let mut state: Option<S> = None;
     let mut begin = |data: DataRef<'_>, interner: &mut Interner| -> Option<S> {

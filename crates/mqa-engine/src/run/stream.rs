@@ -6,12 +6,14 @@
 //! the same as [`Session::load`] then [`score_csv`]'s, byte for byte, which
 //! is also what runs when the program or the file cannot be streamed.
 
+use super::join::{domain_column, fetch_and_join, joined_on_fetch_thread};
 use super::{
-    data_schema, decide_accounts, fetch_all, join_fetched, select_models, signal_request, Joined,
-    RunError, Session, SourceInput,
+    data_schema, decide_accounts, select_models, signal_request, Joined, RunError, Session,
+    SourceInput,
 };
 use crate::data::{
-    load_dataset_streaming, DataRef, LoadOptions, MemoryRejects, RejectSink, Streamed,
+    load_dataset_streaming, Accounts, DataRef, KeyTexts, LoadOptions, MemoryRejects, RejectSink,
+    Streamed,
 };
 use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
@@ -77,13 +79,23 @@ impl Session {
         let mut signal_rejects = MemoryRejects::new();
         let rows = CsvRows::new(&program, opts.as_of);
         let loaded = std::thread::scope(|scope| {
-            let defs = &program.sources;
-            let request = &request;
-            let fetcher = scope.spawn(move || fetch_all(sources, defs, request));
             let program = &program;
+            let request = &request;
+            // The fetch thread joins the batches too, beside the contacts,
+            // once it has the accounts' keys.
+            let (keys_tx, keys_rx) = std::sync::mpsc::sync_channel(1);
+            let fetcher = scope.spawn(move || {
+                fetch_and_join(sources, program, request, keys_rx, opts.as_of, skip_failed)
+            });
+            let after_accounts = move |accounts: &Accounts, interner: &Interner| {
+                let keys = KeyTexts::new(accounts, domain_column(program), interner);
+                // The fetch thread is gone only if it stopped unexpectedly
+                // (the join on the loading thread then reports it).
+                let _ = keys_tx.send(keys);
+            };
             let signal_rejects = &mut signal_rejects;
             let before_events = |data: DataRef<'_>, interner: &mut Interner| {
-                let (joined, join_took) = join_fetched(
+                let (joined, join_took) = joined_on_fetch_thread(
                     fetcher,
                     program,
                     data.accounts,
@@ -120,6 +132,7 @@ impl Session {
                 opts,
                 &mut interner,
                 rejects,
+                after_accounts,
                 before_events,
                 on_chunk,
             )
@@ -140,7 +153,7 @@ impl Session {
         }
         let mut timings = vec![("read data (and score)", started.elapsed())];
         timings.extend(data.timings.iter().copied());
-        timings.push(("  join signals (before the events)", join_took));
+        timings.push(("  join signals (fetch thread)", join_took));
         let session = Session {
             program,
             interner,
