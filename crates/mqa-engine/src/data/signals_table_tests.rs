@@ -1,6 +1,6 @@
 use super::*;
-use crate::intern::Sym;
 use crate::data::MemoryRejects;
+use crate::intern::Sym;
 use crate::signals::SignalColumn;
 
 #[test]

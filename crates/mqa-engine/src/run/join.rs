@@ -29,8 +29,30 @@ pub(super) fn join_fetched(
 ) -> (Result<Joined, RunError>, Duration) {
     let started = Instant::now();
     let fetched = fetcher.join().unwrap_or_else(|_| unavailable(program));
+    let joined = join_here(
+        fetched,
+        program,
+        accounts,
+        as_of,
+        skip_failed,
+        interner,
+        rejects,
+    );
+    (joined, started.elapsed())
+}
+
+/// [`join_sources`] on the accounts' keys, read from `interner`.
+fn join_here(
+    fetched: Vec<Fetched>,
+    program: &Program,
+    accounts: &Accounts,
+    as_of: Micros,
+    skip_failed: bool,
+    interner: &mut Interner,
+    rejects: &mut dyn RejectSink,
+) -> Result<Joined, RunError> {
     let keys = KeyTexts::new(accounts, domain_column(program), interner);
-    let joined = join_sources(
+    join_sources(
         fetched,
         program,
         &keys,
@@ -38,8 +60,7 @@ pub(super) fn join_fetched(
         skip_failed,
         interner,
         rejects,
-    );
-    (joined, started.elapsed())
+    )
 }
 
 /// Every source, when the thread that fetched them stopped unexpectedly.
@@ -199,11 +220,10 @@ pub(super) fn joined_on_fetch_thread(
         Ok(Err(fetched)) => fetched,
         Err(_) => unavailable(program),
     };
-    let keys = KeyTexts::new(accounts, domain_column(program), interner);
-    let joined = join_sources(
+    let joined = join_here(
         fetched,
         program,
-        &keys,
+        accounts,
         as_of,
         skip_failed,
         interner,
