@@ -75,7 +75,7 @@ pub(super) fn load_front(
     opts: &LoadOptions,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
-    after_accounts: impl FnOnce(&Accounts, &Interner),
+    after_accounts: impl FnOnce(&Accounts, &Interner) + Send,
 ) -> Result<Front, LoadError> {
     let acc_file = find_input(dir, TableKind::Accounts.name())?;
     let con_file = find_input(dir, TableKind::Contacts.name())?;
@@ -102,8 +102,13 @@ pub(super) fn load_front(
         fields: raw.fields,
     };
     shrink(&mut accounts.fields);
-    let mut account_keys = assemble::account_keys(&accounts.id, interner);
-    after_accounts(&accounts, interner);
+    let (mut account_keys, ()) = {
+        let (accounts, interner) = (&accounts, &*interner);
+        rayon::join(
+            || assemble::account_keys(&accounts.id, interner),
+            || after_accounts(accounts, interner),
+        )
+    };
     laps.lap("  accounts: index");
 
     let spec = TableSpec {

@@ -172,7 +172,7 @@ pub fn load_dataset_streaming<S>(
     opts: &LoadOptions,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
-    after_accounts: impl FnOnce(&Accounts, &Interner),
+    after_accounts: impl FnOnce(&Accounts, &Interner) + Send,
     before_events: impl FnOnce(DataRef<'_>, &mut Interner) -> S,
     mut on_chunk: impl FnMut(&mut S, DataRef<'_>, &Interner),
 ) -> Result<(Dataset, Streamed, S), LoadError> {
