@@ -5,7 +5,10 @@
 //! Strings live back to back in one arena; the hash table holds only
 //! `(hash, sym)` pairs (8 bytes a slot), so memory is the text plus about
 //! 20 bytes per distinct string. Large batches of new strings go through
-//! [`Interner::intern_many`], which walks the table in order.
+//! [`Interner::intern_many`], which walks the table in order. A file's ids
+//! can instead come as one block ([`Interner::add_block`]: the contacts'),
+//! numbered in one go and found by the index the loader's duplicate check
+//! built, so they never go through the table one by one.
 
 /// An interned string. [`Sym::MISSING`] stands for a missing text value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -114,16 +117,19 @@ pub struct Interner {
     /// End offset in `arena` of each symbol; the start is the previous end.
     ends: Vec<usize>,
     table: table::SymTable,
-    /// Recently used `(hash, sym + 1)` by the hash's low bits (0 = empty):
-    /// the few values a column repeats (kinds, roles) are found without
-    /// touching the large table.
+    /// Recently used `(hash, index + 1)` (an index in `ends`) by the hash's
+    /// low bits (0 = empty): the few values a column repeats (kinds, roles)
+    /// are found without touching the large table.
     cache: Vec<(u32, u32)>,
+    /// Texts added as a block ([`Interner::add_block`]), numbered from
+    /// `block.base`; the texts of `ends` from there on come after them.
+    block: Option<Box<block::Block>>,
 }
 
 impl std::fmt::Debug for Interner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Interner")
-            .field("len", &self.ends.len())
+            .field("len", &self.len())
             .field("bytes", &self.arena.len())
             .finish()
     }
@@ -159,10 +165,15 @@ impl Interner {
             ends,
             table,
             cache,
+            block,
         } = self;
+        // The table and the cache hold indexes in `ends`.
         let id = match table.find(hash, |id| resolve_in(arena, ends, id) == s) {
             Some(id) => id,
             None => {
+                if let Some(k) = block.as_ref().and_then(|b| b.find(s, hash)) {
+                    return block.as_ref().map_or(Sym::MISSING, |b| b.sym(k));
+                }
                 let id = ends.len() as u32;
                 arena.push_str(s);
                 ends.push(arena.len());
@@ -176,14 +187,14 @@ impl Interner {
         if let Some(slot) = cache.get_mut(hash as usize & (CACHE_SLOTS - 1)) {
             *slot = (hash, id + 1);
         }
-        Sym(id)
+        sym_of(block, id)
     }
 
     #[inline]
     fn cached(&self, s: &str, hash: u32) -> Option<Sym> {
         let &(h, id1) = self.cache.get(hash as usize & (CACHE_SLOTS - 1))?;
         if h == hash && id1 != 0 && resolve_in(&self.arena, &self.ends, id1 - 1) == s {
-            Some(Sym(id1 - 1))
+            Some(sym_of(&self.block, id1 - 1))
         } else {
             None
         }
@@ -200,7 +211,9 @@ impl Interner {
         text: impl Fn(usize) -> &'t str,
         hash: impl Fn(usize) -> u32,
     ) -> Vec<Sym> {
-        if n < BULK_MIN {
+        // After a block, a new text may be one of the block's (rare: the
+        // bulk path serves the ids of a file, which come before the block).
+        if n < BULK_MIN || self.block.is_some() {
             return (0..n)
                 .map(|k| self.intern_hashed(text(k), hash(k)))
                 .collect();
@@ -284,24 +297,71 @@ impl Interner {
         if let Some(sym) = self.cached(s, hash) {
             return Some(sym);
         }
-        self.table
+        match self
+            .table
             .find(hash, |id| resolve_in(&self.arena, &self.ends, id) == s)
-            .map(Sym)
+        {
+            Some(id) => Some(sym_of(&self.block, id)),
+            None => {
+                let b = self.block.as_ref()?;
+                b.find(s, hash).map(|k| b.sym(k))
+            }
+        }
     }
 
     /// The text of a symbol; `""` for [`Sym::MISSING`] (and for a symbol of another interner).
     #[inline]
     pub fn resolve(&self, s: Sym) -> &str {
-        resolve_in(&self.arena, &self.ends, s.0)
+        match &self.block {
+            Some(b) if s.0 >= b.base => match s.0 - b.base {
+                k if k < b.len() => b.text(k),
+                _ => resolve_in(&self.arena, &self.ends, s.0 - b.len()),
+            },
+            _ => resolve_in(&self.arena, &self.ends, s.0),
+        }
+    }
+
+    /// Adds `texts` as a block of new symbols, `len()..len() + texts.len()`
+    /// (text `k` gets symbol `len() + k`), without putting them one by one
+    /// into the table: `index` finds them (per partition of the top 8 bits
+    /// of their [`hash_bytes`], an open-addressing table of
+    /// `hash << 32 | k + 1`, `u64::MAX` = empty, first `k` of each text;
+    /// see `data::claims`). A text interned before keeps its symbol ([`Interner::block_sym`]
+    /// gives it). Only one block can be added: `false` (and nothing added)
+    /// for a second one.
+    pub fn add_block(&mut self, texts: crate::data::TextPool, index: Vec<Vec<u64>>) -> bool {
+        if self.block.is_some() {
+            return false;
+        }
+        let mut b = block::Block::new(self.ends.len() as u32, texts, index);
+        let (arena, ends) = (&self.arena, &self.ends);
+        b.find_aliases(ends.len() as u32, |i| resolve_in(arena, ends, i));
+        self.block = Some(Box::new(b));
+        true
+    }
+
+    /// The symbol of text `k` of the block ([`Interner::add_block`]).
+    pub fn block_sym(&self, k: u32) -> Sym {
+        self.block.as_ref().map_or(Sym::MISSING, |b| b.sym(k))
     }
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.ends.len() + self.block.as_ref().map_or(0, |b| b.len() as usize)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
+    }
+}
+
+/// The symbol of text `id` of the arena (`ends`): after a block, the
+/// block's symbols come first.
+#[inline]
+fn sym_of(block: &Option<Box<block::Block>>, id: u32) -> Sym {
+    match block {
+        Some(b) if id >= b.base => Sym(id + b.len()),
+        _ => Sym(id),
     }
 }
 
@@ -318,175 +378,5 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
     arena.get(start..end).unwrap_or("")
 }
 
-/// An open-addressing table (linear probing) of `(hash, sym)` pairs, whose
-/// layout the bulk path relies on: a string's home slot is its hash's low
-/// bits, so strings sorted by home slot are probed front to back.
-mod table {
-    /// Slot value: [`EMPTY`], or `hash << 32 | low` with low = `sym + 1`,
-    /// or [`PARKED`] `| index` for a string of a running
-    /// [`super::Interner::intern_many`].
-    pub(super) const PARKED: u32 = 1 << 31;
-    /// An empty slot. Not 0: a table of zeros comes from the kernel's shared
-    /// zero page, and the probe's read before each first write would then
-    /// cost a second page fault (and a TLB flush on the other cores) per page.
-    const EMPTY: u64 = u64::MAX;
-    /// `find_or_park`: the string was new and is parked under its index.
-    pub(super) const NEW: u32 = u32::MAX;
-
-    /// What a probe met with the right hash.
-    pub(super) enum Hit {
-        Sym(u32),
-        Parked(u32),
-    }
-
-    #[derive(Default)]
-    pub(super) struct SymTable {
-        slots: Vec<u64>,
-        len: usize,
-    }
-
-    impl SymTable {
-        fn mask(&self) -> usize {
-            self.slots.len().wrapping_sub(1)
-        }
-
-        /// Room for `additional` more entries at a load of at most 5/8.
-        pub(super) fn reserve(&mut self, additional: usize) {
-            let need = (self.len + additional) * 8 / 5 + 1;
-            if need > self.slots.len() {
-                self.grow_to(need.next_power_of_two().max(64));
-            }
-        }
-
-        fn grow_to(&mut self, cap: usize) {
-            let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
-            // Old slots in order land in two ascending runs of the new table.
-            for v in old.into_iter().filter(|&v| v != EMPTY) {
-                self.place((v >> 32) as u32, v);
-            }
-        }
-
-        /// Writes `v` into the first free slot from `hash`'s home.
-        fn place(&mut self, hash: u32, v: u64) {
-            let mask = self.mask();
-            let mut i = hash as usize & mask;
-            while let Some(slot) = self.slots.get_mut(i) {
-                if *slot == EMPTY {
-                    *slot = v;
-                    return;
-                }
-                i = (i + 1) & mask;
-            }
-        }
-
-        #[inline]
-        pub(super) fn find(&self, hash: u32, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
-            let mask = self.mask();
-            let mut i = hash as usize & mask;
-            loop {
-                let v = *self.slots.get(i)?;
-                if v == EMPTY {
-                    return None;
-                }
-                let low = v as u32;
-                if (v >> 32) as u32 == hash && low & PARKED == 0 && eq(low - 1) {
-                    return Some(low - 1);
-                }
-                i = (i + 1) & mask;
-            }
-        }
-
-        /// Adds a string known to be absent.
-        pub(super) fn insert_new(&mut self, hash: u32, sym: u32) {
-            self.reserve(1);
-            self.place(hash, (u64::from(hash) << 32) | u64::from(sym + 1));
-            self.len += 1;
-        }
-
-        /// The symbol of an equal string, `PARKED | j` for an equal string
-        /// parked earlier, or [`NEW`] after parking this one as `index`.
-        /// Capacity must have been reserved.
-        pub(super) fn find_or_park(
-            &mut self,
-            hash: u32,
-            index: u32,
-            mut eq: impl FnMut(Hit) -> bool,
-        ) -> u32 {
-            let mask = self.mask();
-            let mut i = hash as usize & mask;
-            while let Some(slot) = self.slots.get_mut(i) {
-                let v = *slot;
-                if v == EMPTY {
-                    *slot = (u64::from(hash) << 32) | u64::from(PARKED | index);
-                    self.len += 1;
-                    return NEW;
-                }
-                let low = v as u32;
-                if (v >> 32) as u32 == hash {
-                    if low & PARKED != 0 {
-                        if eq(Hit::Parked(low & !PARKED)) {
-                            return low;
-                        }
-                    } else if eq(Hit::Sym(low - 1)) {
-                        return low - 1;
-                    }
-                }
-                i = (i + 1) & mask;
-            }
-            NEW
-        }
-
-        /// Replaces the parked `index` by `sym`.
-        pub(super) fn unpark(&mut self, hash: u32, index: u32, sym: u32) {
-            let mask = self.mask();
-            let parked = (u64::from(hash) << 32) | u64::from(PARKED | index);
-            let mut i = hash as usize & mask;
-            while let Some(slot) = self.slots.get_mut(i) {
-                if *slot == parked {
-                    *slot = (u64::from(hash) << 32) | u64::from(sym + 1);
-                    return;
-                }
-                if *slot == EMPTY {
-                    return;
-                }
-                i = (i + 1) & mask;
-            }
-        }
-
-        /// `(hash(k), k)` for `k in 0..n`, sorted (stably) by home slot, to
-        /// the nearest 64 slots.
-        pub(super) fn bucket_order(
-            &self,
-            n: usize,
-            hash: &impl Fn(usize) -> u32,
-        ) -> Vec<(u32, u32)> {
-            let bits = self.slots.len().trailing_zeros();
-            let shift = bits.saturating_sub(16).max(6).min(bits);
-            let mask = self.mask();
-            let bin = |h: u32| (h as usize & mask) >> shift;
-            let hashes: Vec<u32> = (0..n).map(hash).collect();
-            let mut start = vec![0u32; (self.slots.len() >> shift) + 1];
-            for &h in &hashes {
-                if let Some(c) = start.get_mut(bin(h) + 1) {
-                    *c += 1;
-                }
-            }
-            for i in 1..start.len() {
-                let prev = start.get(i - 1).copied().unwrap_or(0);
-                if let Some(c) = start.get_mut(i) {
-                    *c += prev;
-                }
-            }
-            let mut order = vec![(0u32, 0u32); n];
-            for (k, &h) in hashes.iter().enumerate() {
-                if let Some(next) = start.get_mut(bin(h)) {
-                    if let Some(o) = order.get_mut(*next as usize) {
-                        *o = (h, k as u32);
-                    }
-                    *next += 1;
-                }
-            }
-            order
-        }
-    }
-}
+mod block;
+mod table;

@@ -247,10 +247,27 @@ impl ClaimSet {
         let mut all: Vec<(u32, u32)> = self
             .parts
             .par_iter()
-            .flat_map_iter(|part| repeats_in(part, pool))
+            .flat_map_iter(|part| repeats_in(part, pool).0)
             .collect();
         all.sort_unstable();
         all
+    }
+
+    /// [`ClaimSet::duplicates`], and the tables that found them: an index of
+    /// the ids by claim, as [`crate::intern::Interner::add_block`] takes it.
+    pub(crate) fn duplicates_and_index(&self) -> (Vec<(u32, u32)>, Vec<Vec<u64>>) {
+        use rayon::prelude::*;
+        let pool = &self.pool;
+        type Part = (Vec<(u32, u32)>, Vec<u64>);
+        let parts: Vec<Part> = self
+            .parts
+            .par_iter()
+            .map(|part| repeats_in(part, pool))
+            .collect();
+        let (repeats, index): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+        let mut all: Vec<(u32, u32)> = repeats.into_iter().flatten().collect();
+        all.sort_unstable();
+        (all, index)
     }
 
     /// The ids and (when kept) lines, by claim index.
@@ -297,8 +314,10 @@ fn any_repeat_in(part: &[u64]) -> bool {
     false
 }
 
-/// The repeats within one partition (`hash << 32 | claim`, in claim order).
-fn repeats_in(part: &[u64], pool: &TextPool) -> Vec<(u32, u32)> {
+/// The repeats within one partition (`hash << 32 | claim`, in claim order),
+/// and the table that found them: `hash << 32 | first claim + 1` of each id
+/// (`u64::MAX` = empty), the home slot of a hash its low bits.
+fn repeats_in(part: &[u64], pool: &TextPool) -> (Vec<(u32, u32)>, Vec<u64>) {
     let cap = (part.len() * 2).next_power_of_two().max(16);
     let mask = cap - 1;
     // `hash << 32 | claim + 1`; `u64::MAX` = empty (not 0: a table of zeros
@@ -323,7 +342,7 @@ fn repeats_in(part: &[u64], pool: &TextPool) -> Vec<(u32, u32)> {
             i = (i + 1) & mask;
         }
     }
-    out
+    (out, table)
 }
 
 #[cfg(test)]

@@ -121,7 +121,8 @@ impl<'a, 'd> Builder<'a, 'd> {
             claims: if stream.is_some() && spec.kind == TableKind::Events {
                 ClaimSet::streamed()
             } else {
-                ClaimSet::new(spec.lines, spec.kind == TableKind::Events)
+                // Accounts' ids are interned as they come (`SeenSyms`).
+                ClaimSet::new(spec.lines, spec.kind != TableKind::Accounts)
             },
             summary: FileSummary::new(path),
             bytes: 0,
@@ -157,10 +158,14 @@ impl<'a, 'd> Builder<'a, 'd> {
                 return Err(not_streamable(self.path));
             }
         }
-        let dups = if self.spec.kind == TableKind::Events {
-            self.claims.duplicates()
-        } else {
-            self.seen.duplicates(&self.t)
+        let dups = match self.spec.kind {
+            TableKind::Events => self.claims.duplicates(),
+            TableKind::Contacts => {
+                let (dups, index) = self.claims.duplicates_and_index();
+                self.t.id_index = index;
+                dups
+            }
+            TableKind::Accounts => self.seen.duplicates(&self.t),
         };
         if !dups.is_empty() {
             if let Some(stream) = self.stream.as_deref_mut() {
@@ -203,10 +208,10 @@ impl<'a, 'd> Builder<'a, 'd> {
                 line,
                 reason: format!(
                     "duplicate id `{}` (first at line {})",
-                    if self.spec.kind == TableKind::Events {
-                        self.claims.pool.get(c as usize)
-                    } else {
+                    if self.spec.kind == TableKind::Accounts {
                         self.seen.id_of(c)
+                    } else {
+                        self.claims.pool.get(c as usize)
                     },
                     row(first).0
                 ),
@@ -267,7 +272,7 @@ impl<'a, 'd> Builder<'a, 'd> {
                 let est = estimate_rows(size, self.bytes, rows);
                 let id_bytes = p.ids.len() * est / rows.max(1);
                 self.reserve(est, id_bytes);
-                if self.spec.kind != TableKind::Events {
+                if self.spec.kind == TableKind::Accounts {
                     // 7/8 of the estimate: the interner's table is a power
                     // of two, so reserving for a few more ids than come can
                     // double it (300 000 accounts: 30 MB of the peak); if
@@ -327,10 +332,11 @@ impl<'a, 'd> Builder<'a, 'd> {
         let kept = p.kept_claim.len() as u64;
         summary.used += kept;
         summary.after_as_of += p.claims.len() as u64 - kept;
-        if spec.kind != TableKind::Events {
-            // Accounts' and contacts' ids are interned here, in row order
-            // (a repeated id gets the symbol of its first row, whose row
-            // wins); events' ids are not interned.
+        if spec.kind == TableKind::Accounts {
+            // Accounts' ids are interned here, in row order (a repeated id
+            // gets the symbol of its first row, whose row wins); contacts'
+            // become a block of the interner after their file (`front`);
+            // events' ids are not interned.
             let claim = |j: usize| p.kept_claim.get(j).map_or(usize::MAX, |&k| k as usize);
             let id = |j: usize| ids.get(claim_span(&p.claims, claim(j))).unwrap_or("");
             let syms = interner.intern_many(p.kept_claim.len(), id, |j| {

@@ -120,9 +120,26 @@ pub(super) fn load_front(
         size_hint: None,
         lines: false,
     };
-    let (raw, s) = load_table(&con_file, &spec, interner, rejects, None)?;
+    let (mut raw, s) = load_table(&con_file, &spec, interner, rejects, None)?;
     summary.files.push(s);
     laps.lap("  contacts: rows");
+    // The contacts' ids become symbols all at once, found by the index
+    // their duplicate check built.
+    let (ids, index) = (
+        std::mem::take(&mut raw.ids),
+        std::mem::take(&mut raw.id_index),
+    );
+    if !interner.add_block(ids, index) {
+        return Err(LoadError::Internal {
+            file: con_file.path.clone(),
+            message: "the contacts' ids were given symbols twice".into(),
+        });
+    }
+    raw.id_syms = raw
+        .id_claim
+        .iter()
+        .map(|&c| interner.block_sym(c))
+        .collect();
     let (contacts, contact_keys) = assemble::contacts(raw, accounts.len(), interner);
     account_keys.set_contacts(&contacts.account_start);
     laps.lap("  contacts: index");

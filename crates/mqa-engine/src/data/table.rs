@@ -31,9 +31,13 @@ pub(crate) struct RawTable {
     pub claim_lines: Option<MonoU64>,
     /// Claim of each kept row.
     pub id_claim: Vec<u32>,
-    /// Interned id of each kept row (accounts and contacts; events' ids
-    /// are not interned).
+    /// Interned id of each kept row (accounts; contacts' ids become a
+    /// block of the interner once their file is read, see `front`; events'
+    /// ids are not interned).
     pub id_syms: Vec<Sym>,
+    /// Contacts: the index of `ids` that their duplicate check built (see
+    /// [`crate::intern::Interner::add_block`]).
+    pub id_index: Vec<Vec<u64>>,
     pub account: Vec<u32>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,

@@ -6,6 +6,7 @@ use crate::data::csv_reader::CsvRows;
 use crate::data::jsonl::JsonLines;
 use crate::data::prepare::TableKind;
 use crate::data::rejects::MemoryRejects;
+use crate::intern::hash_bytes;
 use mqa_syntax::FieldType;
 use std::fmt::Write as _;
 
@@ -187,7 +188,12 @@ fn load_contacts(buffer: usize, threads: usize) -> (RawTable, Interner) {
     for k in 0..4000u32 {
         let id = if k % 101 == 7 { k - 5 } else { k }; // repeats an earlier id
         let acc = if k % 67 == 3 { 99 } else { k % 50 }; // a99 is unknown
-        let _ = writeln!(text, "c{id},a{acc},role{}", k % 4);
+        if id == 1234 {
+            // An id that is also an account's.
+            let _ = writeln!(text, "a7,a{acc},role{}", k % 4);
+        } else {
+            let _ = writeln!(text, "c{id},a{acc},role{}", k % 4);
+        }
     }
     let mut interner = Interner::new();
     let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
@@ -240,20 +246,28 @@ where
     .unwrap()
 }
 
-/// Accounts' and contacts' ids are interned while batches are committed:
-/// one symbol per kept row, naming the row's id, however the file is cut
-/// and checked, and none for rejected or repeated rows (the numbering
-/// depends on the cut: a batch's ids come before its other texts).
+/// Contacts' ids are not interned as batches are committed: they are kept
+/// with the index their duplicate check built, and become a block of the
+/// interner (`front`): one symbol per kept row, naming the row's id, however
+/// the file is cut and checked; an id interned before keeps its symbol, and
+/// the block's ids are found by `intern` and `get` like any other text.
 #[test]
-fn ids_are_interned_while_committing() {
-    let (t1, i1) = load_contacts(1 << 20, 1);
-    assert_eq!(t1.id_syms.len(), t1.len());
+fn contact_ids_become_a_block_of_the_interner() {
+    let block = |buffer: usize, threads: usize| {
+        let (mut t, mut i) = load_contacts(buffer, threads);
+        assert!(t.id_syms.is_empty());
+        let claims = t.ids.len();
+        let (ids, index) = (std::mem::take(&mut t.ids), std::mem::take(&mut t.id_index));
+        let before = i.len();
+        assert!(i.add_block(ids, index));
+        assert_eq!(i.len(), before + claims);
+        let syms: Vec<Sym> = t.id_claim.iter().map(|&c| i.block_sym(c)).collect();
+        (t, i, syms)
+    };
+    let (t1, mut i1, s1) = block(1 << 20, 1);
     assert!(t1.len() < 4000 && t1.len() > 3800, "{}", t1.len());
-    let names = |t: &RawTable, i: &Interner| -> Vec<String> {
-        t.id_syms
-            .iter()
-            .map(|&s| i.resolve(s).to_string())
-            .collect()
+    let names = |syms: &[Sym], i: &Interner| -> Vec<String> {
+        syms.iter().map(|&s| i.resolve(s).to_string()).collect()
     };
     // The kept rows, as `load_contacts` writes them: a known account, and
     // an id no earlier kept row has (the first clean row wins).
@@ -262,18 +276,46 @@ fn ids_are_interned_while_committing() {
     for k in 0..4000u32 {
         let id = if k % 101 == 7 { k - 5 } else { k };
         if k % 67 != 3 && seen.insert(id) {
-            kept.push(format!("c{id}"));
+            kept.push(if id == 1234 {
+                "a7".to_string()
+            } else {
+                format!("c{id}")
+            });
         }
     }
-    assert_eq!(names(&t1, &i1), kept);
-    // 50 accounts, then one symbol per kept contact, then the 4 roles.
-    assert_eq!(i1.len(), 50 + t1.len() + 4);
+    assert_eq!(names(&s1, &i1), kept);
+    // Each id has one symbol: `intern` and `get` find the block's, and the
+    // id `a7`, an account's id interned before the block, keeps that one.
+    let a7 = s1[kept.iter().position(|k| k == "a7").unwrap()];
+    assert_eq!(a7, i1.get("a7").unwrap());
+    assert!(a7.index() < 50);
+    for (&sym, id) in s1.iter().zip(&kept).step_by(97) {
+        assert_eq!(i1.get(id), Some(sym), "{id}");
+        assert_eq!(i1.intern(id), sym, "{id}");
+    }
+    // Texts after the block get the next symbols, found and named as usual.
+    let n = i1.len();
+    let new = i1.intern("after the block");
+    assert_eq!(new.index(), n);
+    assert_eq!(i1.resolve(new), "after the block");
+    assert_eq!(i1.intern("role2"), i1.get("role2").unwrap());
+    assert!(i1.get("role2").unwrap().index() < 60);
+    let many: Vec<String> = (0..3000).map(|k| format!("c{}", k * 2)).collect();
+    let bulk = i1.intern_many(many.len(), |k| &many[k], |k| hash_bytes(many[k].as_bytes()));
+    for (k, s) in bulk.iter().enumerate() {
+        assert_eq!(i1.resolve(*s), many[k]);
+        assert_eq!(i1.get(&many[k]), Some(*s));
+    }
+    assert!(
+        !i1.add_block(TextPool::default(), Vec::new()),
+        "a second block"
+    );
     for (buffer, threads) in [(300, 3), (4096, 2), (100, 1)] {
-        let (t, i) = load_contacts(buffer, threads);
+        let (_, i, s) = block(buffer, threads);
         assert!(
-            names(&t, &i) == names(&t1, &i1),
+            names(&s, &i) == names(&s1, &i1),
             "{buffer} bytes, {threads} threads"
         );
-        assert_eq!(i.len(), i1.len());
+        assert_eq!(s, s1);
     }
 }
