@@ -227,7 +227,8 @@ fn contact_id_column(
 
 /// The events of accounts `accounts` (every row of them, in account order:
 /// the rows of one account may come as several runs, each sorted by
-/// `(at, id)`, from different batches), grouped and sorted like
+/// `(at, id)`, from different batches; `raw.straddlers` are those of
+/// several batches), grouped and sorted like
 /// [`events`], as a chunk of a streamed load: its `first_account` is
 /// `accounts.start`, and it holds no ids (`ids` has them, by claim).
 pub(crate) fn event_chunk(
@@ -242,6 +243,7 @@ pub(crate) fn event_chunk(
         account,
         mut contact,
         unknown_contacts,
+        straddlers,
         mut at,
         mut fields,
         ..
@@ -250,8 +252,13 @@ pub(crate) fn event_chunk(
     let first = accounts.start;
     let account_start = starts_of_sorted(&account, first, accounts.len());
     let orders = {
+        // Only an account whose rows came in several batches may be out
+        // of order (each batch's rows of one account come sorted).
         let key = at_then_id(&at, &id_claim, ids);
-        let unsorted = (0..accounts.len()).filter(|&k| !is_sorted_by(csr(&account_start, k), &key));
+        let unsorted = straddlers
+            .iter()
+            .filter_map(|&a| (a as usize).checked_sub(first))
+            .filter(|&k| !is_sorted_by(csr(&account_start, k), &key));
         sort_orders(unsorted, &account_start, &key)
     };
     permute_events(

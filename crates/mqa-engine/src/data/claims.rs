@@ -77,24 +77,26 @@ impl EventIds {
 /// Partitions of [`ClaimSet`] (by the top bits of the id's hash).
 const PARTS: usize = 256;
 
-/// The ids of claims `base..` in a pool (all of them when `base` is 0).
+/// The ids of claims: every claim's, by claim, or those of some claims
+/// (`held`, increasing) in that order.
 #[derive(Clone, Copy)]
 pub(crate) struct ClaimIds<'a> {
     pool: &'a TextPool,
-    base: u32,
+    held: Option<&'a [u32]>,
 }
 
 impl<'a> ClaimIds<'a> {
     pub(crate) fn all(pool: &'a TextPool) -> Self {
-        ClaimIds { pool, base: 0 }
+        ClaimIds { pool, held: None }
     }
 
     /// The id of `claim` (`""` when not held).
     #[inline]
     pub(crate) fn get(&self, claim: u32) -> &'a str {
-        claim
-            .checked_sub(self.base)
-            .map_or("", |i| self.pool.get(i as usize))
+        match self.held {
+            None => self.pool.get(claim as usize),
+            Some(held) => held.binary_search(&claim).map_or("", |i| self.pool.get(i)),
+        }
     }
 }
 
@@ -121,8 +123,8 @@ pub(crate) struct ClaimSet {
     parts: Vec<Vec<u64>>,
     /// A streamed events file ([`ClaimSet::streamed`]).
     streamed: bool,
-    /// Streamed: the claim of `pool`'s first id.
-    pool_base: u32,
+    /// Streamed: the claims whose ids `pool` holds, in order.
+    held: Vec<u32>,
 }
 
 impl ClaimSet {
@@ -136,7 +138,7 @@ impl ClaimSet {
             lines: lines.then(MonoU64::default),
             parts: vec![Vec::new(); PARTS],
             streamed: false,
-            pool_base: 0,
+            held: Vec::new(),
         }
     }
 
@@ -144,8 +146,9 @@ impl ClaimSet {
     /// whether any id repeats ([`ClaimSet::any_repeat`]: a repeat stops the
     /// streaming, and the file is read again with a set of
     /// [`ClaimSet::new`]). It keeps each id's 64-bit hash (8 bytes a row,
-    /// against the id's text plus 9.5 bytes), and the ids of the rows not
-    /// sent yet ([`ClaimSet::drop_ids_before`]), which order their events.
+    /// against the id's text plus 9.5 bytes), and the ids the caller holds
+    /// ([`ClaimSet::hold`]) until it drops them
+    /// ([`ClaimSet::drop_ids_before`]).
     pub(crate) fn streamed() -> Self {
         ClaimSet {
             streamed: true,
@@ -153,19 +156,32 @@ impl ClaimSet {
         }
     }
 
-    /// The ids held, by claim (streamed: only those of the rows not sent).
+    /// The ids held, by claim (streamed: only those held, see [`ClaimSet::hold`]).
     pub(crate) fn ids(&self) -> ClaimIds<'_> {
         ClaimIds {
             pool: &self.pool,
-            base: self.pool_base,
+            held: self.streamed.then_some(self.held.as_slice()),
+        }
+    }
+
+    /// Streamed: holds the ids of `claims` (`(claim, id)`, sorted by claim
+    /// and after every claim held so far).
+    pub(crate) fn hold<'i>(&mut self, claims: impl IntoIterator<Item = (u32, &'i str)>) {
+        if !self.streamed {
+            return;
+        }
+        for (c, id) in claims {
+            self.pool.push(id);
+            self.held.push(c);
         }
     }
 
     /// Streamed: forgets the ids of the claims before `claim` (their rows were sent).
     pub(crate) fn drop_ids_before(&mut self, claim: u32) {
-        if self.streamed && claim > self.pool_base {
-            self.pool.drop_front((claim - self.pool_base) as usize);
-            self.pool_base = claim;
+        let k = self.held.partition_point(|&c| c < claim);
+        if self.streamed && k > 0 {
+            self.pool.drop_front(k);
+            self.held.drain(..k);
         }
     }
 
@@ -214,7 +230,9 @@ impl ClaimSet {
         let base = self.count as u64;
         self.count += n;
         if self.ids {
-            self.pool.push_many(ids, (0..n).map(&end));
+            if !self.streamed {
+                self.pool.push_many(ids, (0..n).map(&end));
+            }
             for k in 0..n {
                 let h = hash(k);
                 let Some(p) = self.parts.get_mut((h >> 56) as usize) else {

@@ -122,7 +122,7 @@ fn first_claim_wins() {
 }
 
 #[test]
-fn a_streamed_set_keeps_hashes_and_the_ids_not_sent() {
+fn a_streamed_set_keeps_hashes_and_the_ids_held() {
     let add = |set: &mut ClaimSet, ids: &[String]| add(set, ids, hash_bytes64, 2);
     let ids: Vec<String> = (0..30_000).map(|k| format!("ev-{k}")).collect();
     let mut set = ClaimSet::streamed();
@@ -131,25 +131,36 @@ fn a_streamed_set_keeps_hashes_and_the_ids_not_sent() {
     }
     assert!(!set.any_repeat());
     assert_eq!(set.duplicates(), []);
-    assert_eq!(set.ids().get(29_999), "ev-29999");
-    // Rows before claim 20 003 were sent: their ids go, the rest stay
-    // where they were (long ones too).
+    // Only the ids held are kept.
+    assert_eq!(set.ids().get(29_999), "");
+    let held = [3, 20_002, 20_003, 20_004, 29_999];
+    set.hold(held.iter().map(|&c| (c, ids[c as usize].as_str())));
+    for c in held {
+        assert_eq!(set.ids().get(c), ids[c as usize]);
+    }
+    assert_eq!(set.ids().get(20_005), "");
+    // Rows before claim 20 003 were sent: their ids go, the others stay.
     set.drop_ids_before(20_003);
+    assert_eq!(set.ids().get(3), "");
     assert_eq!(set.ids().get(20_002), "");
     assert_eq!(set.ids().get(20_003), "ev-20003");
     add(&mut set, &["x".repeat(300), "ev-5".to_string()]);
+    set.hold([(30_000, "x".repeat(300).as_str()), (30_001, "ev-5")]);
     assert_eq!(set.ids().get(30_000), "x".repeat(300));
     set.drop_ids_before(29_990);
+    assert_eq!(set.ids().get(20_004), "");
+    assert_eq!(set.ids().get(29_999), "ev-29999");
     assert_eq!(set.ids().get(30_000), "x".repeat(300));
     assert_eq!(set.ids().get(30_001), "ev-5");
-    assert_eq!(set.ids().get(29_995), "ev-29995");
-    // "ev-5" was claimed before (its text is gone; its hash is not).
+    // "ev-5" was claimed before (its text was never held; its hash was).
     assert!(set.any_repeat());
-    // A set that is not streamed keeps every id.
+    // A set that is not streamed keeps every id, and holds none apart.
     let mut whole = ClaimSet::new(false, true);
     add(&mut whole, &ids);
+    whole.hold([(0, "other")]);
     whole.drop_ids_before(20_000);
     assert_eq!(whole.ids().get(0), "ev-0");
+    assert_eq!(whole.ids().get(29_999), "ev-29999");
 }
 
 #[test]

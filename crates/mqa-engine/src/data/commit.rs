@@ -355,6 +355,7 @@ impl<'a, 'd> Builder<'a, 'd> {
                 stream.abandon();
                 return Err(not_streamable(path));
             }
+            hold_boundary_ids(claims, t, p, ids, base);
         }
         let first_row = t.id_claim.len() as u32;
         t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
@@ -374,8 +375,9 @@ impl<'a, 'd> Builder<'a, 'd> {
         }
         if let Some(stream) = stream.as_deref_mut() {
             stream.drain(t, claims.ids(), interner, false);
-            // The rows sent no longer need their ids.
-            let first = t.id_claim.first().copied();
+            // The rows sent no longer need their ids (the rows left are in
+            // `(at, id)` order, not in claim order).
+            let first = t.id_claim.iter().min().copied();
             claims.drop_ids_before(first.unwrap_or(claims.len() as u32));
         }
         Ok(())
@@ -401,6 +403,36 @@ impl<'a, 'd> Builder<'a, 'd> {
             c.reserve(rows);
         }
     }
+}
+
+/// Streamed events: notes an account whose rows go on from the rows held
+/// into this batch (`t.straddlers`: only those need sorting when sent, the
+/// rows of an account within one batch came sorted) and holds the ids of
+/// the batch's first and last account's rows (the only rows that can be
+/// such an account's). `base` is the batch's first claim.
+fn hold_boundary_ids(claims: &mut ClaimSet, t: &mut RawTable, p: &Prepared, ids: &str, base: u32) {
+    let (Some(&first), Some(&last)) = (p.account.first(), p.account.last()) else {
+        return;
+    };
+    if t.account.last() == Some(&first) && t.straddlers.last() != Some(&first) {
+        t.straddlers.push(first);
+    }
+    let n = p.account.len();
+    let first_end = p.account.partition_point(|&a| a == first);
+    let last_start = if first == last {
+        n
+    } else {
+        p.account.partition_point(|&a| a < last)
+    };
+    let mut held: Vec<(u32, &str)> = (0..first_end)
+        .chain(last_start..n)
+        .filter_map(|j| {
+            let k = *p.kept_claim.get(j)? as usize;
+            Some((base + k as u32, ids.get(claim_span(&p.claims, k))?))
+        })
+        .collect();
+    held.sort_unstable_by_key(|h| h.0);
+    claims.hold(held);
 }
 
 /// `(claim, line, raw row)` of the `wanted` claims (sorted), read again

@@ -66,13 +66,11 @@ pub(super) fn sort_runs(out: &mut Prepared) {
                     .map(|(k, &t)| (t.wrapping_sub(lo) as u64) << bits | k as u64),
             );
             packed.sort_unstable();
-            // Equal times (rare) and moved rows, in one pass (a time is
-            // below 2^63, never `u64::MAX`).
+            // Equal times (rare; a time is below 2^63, never `u64::MAX`).
             let (mut tie, mut was) = (false, u64::MAX);
-            for (k, &key) in packed.iter().enumerate() {
+            for &key in packed.iter() {
                 tie |= key >> bits == was;
                 was = key >> bits;
-                moved |= (key & mask) as usize != k;
             }
             let mut i = 0;
             while tie && i < packed.len() {
@@ -92,6 +90,11 @@ pub(super) fn sort_runs(out: &mut Prepared) {
                 }
                 i = j;
             }
+            // Moved rows, once equal times are in id order too.
+            moved |= packed
+                .iter()
+                .enumerate()
+                .any(|(k, &key)| (key & mask) as usize != k);
             order.extend(packed.iter().map(|&key| (s + (key & mask) as usize) as u32));
         } else {
             keys.clear();
@@ -168,8 +171,8 @@ mod sort_tests {
     }
 
     /// Batches of runs (short and long, sorted, reversed, random, with
-    /// equal times and equal ids, times that do and do not fit a packed
-    /// key): every column follows the order of a plain sort by
+    /// equal times and equal ids, in order but for the ids of equal times,
+    /// times that do and do not fit a packed key): every column follows the order of a plain sort by
     /// `(account run, at, id, row)`.
     #[test]
     fn sort_runs_orders_each_run_by_time_then_id() {
@@ -180,7 +183,7 @@ mod sort_tests {
             let runs = 1 + next(&mut x) % 8;
             for r in 0..runs {
                 let len = 1 + (next(&mut x) % [3, 20, 70, 300][(r % 4) as usize]) as usize;
-                let shape = next(&mut x) % 6;
+                let shape = next(&mut x) % 7;
                 let base = (next(&mut x) % 1_000_000_000) as i64 * 1_000_000;
                 for k in 0..len {
                     let t = match shape {
@@ -190,6 +193,8 @@ mod sort_tests {
                         3 if k % 2 == 0 => i64::MIN + (next(&mut x) % 9) as i64,
                         3 => i64::MAX - (next(&mut x) % 9) as i64,
                         4 if batch % 2 == 0 => (next(&mut x) >> 1) as i64 - (1 << 62),
+                        // In order but for equal times, whose ids are not.
+                        5 => base + (k / 3) as i64,
                         _ => base + (next(&mut x) % 200_000_000_000) as i64,
                     };
                     let id = format!("e{}", next(&mut x) % [5, 1_000_000][k % 2]);

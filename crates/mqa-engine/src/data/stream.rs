@@ -140,11 +140,14 @@ fn split_front(t: &mut RawTable, cut: usize) -> RawTable {
         .map(|&(r, s)| (r - cut as u32, s))
         .collect();
     t.unknown_contacts.truncate(k);
+    let first_left = t.account.get(cut).copied().unwrap_or(u32::MAX);
+    let s = t.straddlers.partition_point(|&a| a < first_left);
     let mut rest = RawTable {
         id_claim: split_tail(&mut t.id_claim, cut, room),
         account: split_tail(&mut t.account, cut, room),
         contact: split_tail(&mut t.contact, cut, room),
         unknown_contacts: unknown,
+        straddlers: t.straddlers.split_off(s),
         at: split_tail(&mut t.at, cut, room),
         fields: t
             .fields

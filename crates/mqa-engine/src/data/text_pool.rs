@@ -67,7 +67,6 @@ const STRIDE: usize = 16;
 impl TextPool {
     /// Appends one text and returns its index (the loader appends a batch's
     /// texts at once with [`TextPool::push_many`]).
-    #[cfg(test)]
     pub(crate) fn push(&mut self, s: &str) -> u32 {
         let i = self.lens.len();
         if i & (STRIDE - 1) == 0 {
