@@ -97,7 +97,13 @@ pub(crate) fn events(
         ..
     } = raw;
     drop(claim_lines);
-    let contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
+    let contact_id = contact_id_column(
+        &contact,
+        &unknown_contacts,
+        contact_ids,
+        summary,
+        Vec::new(),
+    );
     drop(unknown_contacts);
     if account.windows(2).all(|w| w[0] <= w[1]) {
         // Grouped in account order, each batch's runs already sorted: only
@@ -200,21 +206,19 @@ fn contact_id_column(
     unknown_contacts: &[(u32, Sym)],
     contact_ids: &[Sym],
     summary: &mut LoadSummary,
+    mut contact_id: Vec<Sym>,
 ) -> Vec<Sym> {
     let mut unknown = unknown_contacts.iter().peekable();
-    let contact_id: Vec<Sym> = contact
-        .iter()
-        .enumerate()
-        .map(|(r, &c)| {
-            if c != u32::MAX {
-                return contact_ids.get(c as usize).copied().unwrap_or(Sym::MISSING);
-            }
-            match unknown.next_if(|&&(u, _)| u as usize == r) {
-                Some(&(_, s)) => s,
-                None => Sym::MISSING,
-            }
-        })
-        .collect();
+    contact_id.clear();
+    contact_id.extend(contact.iter().enumerate().map(|(r, &c)| {
+        if c != u32::MAX {
+            return contact_ids.get(c as usize).copied().unwrap_or(Sym::MISSING);
+        }
+        match unknown.next_if(|&&(u, _)| u as usize == r) {
+            Some(&(_, s)) => s,
+            None => Sym::MISSING,
+        }
+    }));
     for (&c, &row) in contact_id.iter().zip(contact) {
         if c.is_missing() {
             summary.events_anonymous += 1;
@@ -230,14 +234,17 @@ fn contact_id_column(
 /// `(at, id)`, from different batches; `raw.straddlers` are those of
 /// several batches), grouped and sorted like
 /// [`events`], as a chunk of a streamed load: its `first_account` is
-/// `accounts.start`, and it holds no ids (`ids` has them, by claim).
+/// `accounts.start`, and it holds no ids (`ids` has them, by claim; the
+/// rows' claims are given back, for their buffer). Its `contact_id` is
+/// written into `contact_id`'s buffer.
 pub(crate) fn event_chunk(
     raw: RawTable,
     ids: ClaimIds<'_>,
     accounts: std::ops::Range<usize>,
     contact_ids: &[Sym],
     summary: &mut LoadSummary,
-) -> Events {
+    contact_id: Vec<Sym>,
+) -> (Events, Vec<u32>) {
     let RawTable {
         mut id_claim,
         account,
@@ -248,7 +255,13 @@ pub(crate) fn event_chunk(
         mut fields,
         ..
     } = raw;
-    let mut contact_id = contact_id_column(&contact, &unknown_contacts, contact_ids, summary);
+    let mut contact_id = contact_id_column(
+        &contact,
+        &unknown_contacts,
+        contact_ids,
+        summary,
+        contact_id,
+    );
     let first = accounts.start;
     let account_start = starts_of_sorted(&account, first, accounts.len());
     let orders = {
@@ -269,7 +282,7 @@ pub(crate) fn event_chunk(
         &mut at,
         &mut fields,
     );
-    Events {
+    let events = Events {
         id: EventIds::default(),
         account,
         contact_id,
@@ -278,7 +291,8 @@ pub(crate) fn event_chunk(
         fields,
         account_start,
         first_account: first,
-    }
+    };
+    (events, id_claim)
 }
 
 /// CSR starts (`len = accounts + 1`) of rows already in account order,

@@ -237,14 +237,26 @@ impl Column {
 
     /// Moves rows `at..` into a new column with room for `capacity` rows
     /// (the rows before `at` stay).
-    pub(crate) fn split_tail(&mut self, at: usize, capacity: usize) -> Column {
-        match self {
-            Column::Text(v) => Column::Text(split_tail(v, at, capacity)),
-            Column::Number(v) => Column::Number(split_tail(v, at, capacity)),
-            Column::Bool(v) => Column::Bool(split_tail(v, at, capacity)),
-            Column::Time(v) => Column::Time(split_tail(v, at, capacity)),
-            Column::ListText(v) => Column::ListText(split_tail(v, at, capacity)),
-            Column::ListNumber(v) => Column::ListNumber(split_tail(v, at, capacity)),
+    /// Moves rows `at..` into a column of their own, with room for
+    /// `capacity`, in `spare`'s buffer when it is a column of the same type.
+    pub(crate) fn split_tail(
+        &mut self,
+        at: usize,
+        capacity: usize,
+        spare: Option<Column>,
+    ) -> Column {
+        use Column::*;
+        match (self, spare) {
+            (Text(v), Some(Text(o))) => Text(split_tail_into(v, at, capacity, o)),
+            (Text(v), _) => Text(split_tail(v, at, capacity)),
+            (Number(v), Some(Number(o))) => Number(split_tail_into(v, at, capacity, o)),
+            (Number(v), _) => Number(split_tail(v, at, capacity)),
+            (Bool(v), Some(Bool(o))) => Bool(split_tail_into(v, at, capacity, o)),
+            (Bool(v), _) => Bool(split_tail(v, at, capacity)),
+            (Time(v), Some(Time(o))) => Time(split_tail_into(v, at, capacity, o)),
+            (Time(v), _) => Time(split_tail(v, at, capacity)),
+            (ListText(v), _) => ListText(split_tail(v, at, capacity)),
+            (ListNumber(v), _) => ListNumber(split_tail(v, at, capacity)),
         }
     }
 
@@ -263,8 +275,20 @@ impl Column {
 /// Moves `v[at..]` into a new vector with room for `capacity` values
 /// (`v` keeps `v[..at]`).
 pub(crate) fn split_tail<T: Clone>(v: &mut Vec<T>, at: usize, capacity: usize) -> Vec<T> {
+    split_tail_into(v, at, capacity, Vec::new())
+}
+
+/// [`split_tail`] into `out`'s buffer (cleared first), which is reused when
+/// it has room (a recycled buffer: growing a new one faults its pages in).
+pub(crate) fn split_tail_into<T: Clone>(
+    v: &mut Vec<T>,
+    at: usize,
+    capacity: usize,
+    mut out: Vec<T>,
+) -> Vec<T> {
     let tail = v.get(at..).unwrap_or_default();
-    let mut out = Vec::with_capacity(capacity.max(tail.len()));
+    out.clear();
+    out.reserve(capacity.max(tail.len()));
     out.extend_from_slice(tail);
     v.truncate(at);
     out

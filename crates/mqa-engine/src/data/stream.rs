@@ -22,7 +22,7 @@ use super::rejects::RejectSink;
 use super::summary::LoadSummary;
 use super::table::RawTable;
 use super::{load_table, Accounts, DataRef, DataSchema, Dataset, Events, LoadOptions};
-use crate::intern::Interner;
+use crate::intern::{Interner, Sym};
 use std::path::Path;
 
 /// Kept event rows gathered before the complete accounts among them are
@@ -64,6 +64,10 @@ struct Chunks<'s> {
     /// Anonymous events and events of unknown contacts, as chunks are made.
     counts: LoadSummary,
     send: &'s mut dyn FnMut(DataRef<'_>, &mut Interner),
+    /// The buffers of the last chunk sent, for the rows held next and the
+    /// next chunk's `contact_id` (new ones each chunk fault their pages in).
+    spare: RawTable,
+    spare_contact_id: Vec<Sym>,
 }
 
 impl Drain for Chunks<'_> {
@@ -88,13 +92,14 @@ impl Drain for Chunks<'_> {
             }
             (cut, last as usize)
         };
-        let rows = split_front(t, cut);
-        let events = assemble::event_chunk(
+        let rows = split_front(t, cut, std::mem::take(&mut self.spare));
+        let (events, id_claim) = assemble::event_chunk(
             rows,
             ids,
             self.next_account..upto,
             &self.front.contacts.id,
             &mut self.counts,
+            std::mem::take(&mut self.spare_contact_id),
         );
         let data = DataRef {
             accounts: &self.front.accounts,
@@ -103,6 +108,23 @@ impl Drain for Chunks<'_> {
         };
         (self.send)(data, interner);
         self.next_account = upto;
+        let Events {
+            account,
+            contact_id,
+            contact,
+            at,
+            fields,
+            ..
+        } = events;
+        self.spare = RawTable {
+            id_claim,
+            account,
+            contact,
+            at,
+            fields,
+            ..RawTable::default()
+        };
+        self.spare_contact_id = contact_id;
     }
 
     fn abandon(&mut self) {
@@ -125,9 +147,10 @@ fn continues(last: Option<u32>, next: usize, accounts: &[u32]) -> bool {
 }
 
 /// Moves rows `..cut` of `t` into a table of their own (the rows after
-/// stay, renumbered from 0, with room for a chunk more).
-fn split_front(t: &mut RawTable, cut: usize) -> RawTable {
-    use super::column::split_tail;
+/// stay, renumbered from 0, with room for a chunk more, in `spare`'s
+/// buffers).
+fn split_front(t: &mut RawTable, cut: usize, spare: RawTable) -> RawTable {
+    use super::column::split_tail_into;
     let room = CHUNK_ROWS + t.len().saturating_sub(cut);
     let k = t
         .unknown_contacts
@@ -142,17 +165,18 @@ fn split_front(t: &mut RawTable, cut: usize) -> RawTable {
     t.unknown_contacts.truncate(k);
     let first_left = t.account.get(cut).copied().unwrap_or(u32::MAX);
     let s = t.straddlers.partition_point(|&a| a < first_left);
+    let mut spare_fields = spare.fields.into_iter();
     let mut rest = RawTable {
-        id_claim: split_tail(&mut t.id_claim, cut, room),
-        account: split_tail(&mut t.account, cut, room),
-        contact: split_tail(&mut t.contact, cut, room),
+        id_claim: split_tail_into(&mut t.id_claim, cut, room, spare.id_claim),
+        account: split_tail_into(&mut t.account, cut, room, spare.account),
+        contact: split_tail_into(&mut t.contact, cut, room, spare.contact),
         unknown_contacts: unknown,
         straddlers: t.straddlers.split_off(s),
-        at: split_tail(&mut t.at, cut, room),
+        at: split_tail_into(&mut t.at, cut, room, spare.at),
         fields: t
             .fields
             .iter_mut()
-            .map(|c| c.split_tail(cut, room))
+            .map(|c| c.split_tail(cut, room, spare_fields.next()))
             .collect(),
         ..RawTable::default()
     };
@@ -205,6 +229,8 @@ pub fn load_dataset_streaming<S>(
         abandoned: false,
         counts: LoadSummary::default(),
         send: &mut send,
+        spare: RawTable::default(),
+        spare_contact_id: Vec::new(),
     };
     let read = load_table(&front.ev_file, &spec, interner, rejects, Some(&mut chunks));
     let (abandoned, counts) = (chunks.abandoned, chunks.counts);
