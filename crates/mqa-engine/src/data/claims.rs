@@ -3,12 +3,14 @@
 //! one is a duplicate). Ids are kept back to back in a [`TextPool`] (the
 //! event ids stay there after the load), and the table holds only
 //! `(hash, claim)` pairs, so memory is the id text plus about 16 bytes a row.
-//! Accounts' and contacts' ids are interned anyway, so their duplicates are
-//! found by their symbols as they are committed (`commit`); their claim
-//! set only counts claims and keeps lines. An events file streamed to the
+//! Accounts' ids are interned anyway, so their duplicates are found by
+//! their symbols as they are committed (`commit`); their claim set only
+//! counts claims and keeps lines. Contacts' ids are kept like events', and
+//! the tables their check builds index them as a block of the interner
+//! ([`ClaimSet::duplicates_and_index`]). An events file streamed to the
 //! scorer only needs to know whether any id repeats (a repeat stops the
 //! streaming): its set ([`ClaimSet::streamed`]) keeps each id's 64-bit hash
-//! and only the ids of the rows not sent yet.
+//! and only the ids it is asked to hold ([`ClaimSet::hold`]).
 
 pub(crate) use super::text_pool::MonoU64;
 pub use super::text_pool::TextPool;

@@ -1,11 +1,10 @@
 //! Committing checked batches, in file order, into a table's columns:
-//! claiming ids, keeping rejects, interning the ids of accounts and
-//! contacts and each batch's other texts once; and at
-//! the end of the file, dropping the rows that repeat an earlier id (the
-//! first row that reads cleanly wins, see `claims`; accounts' and
-//! contacts' repeats are spotted by their symbols as they are interned,
-//! [`SeenSyms`]) and writing the file's
-//! rejects in file order. The threads that read and check the batches are
+//! claiming ids, keeping rejects, interning the ids of accounts and each
+//! batch's other texts once; and at the end of the file, dropping the rows
+//! that repeat an earlier id (the first row that reads cleanly wins, see
+//! `claims`; accounts' repeats are spotted by their symbols as they are
+//! interned, [`SeenSyms`]; contacts' ids become a block of the interner
+//! after their file, `front`) and writing the file's rejects in file order. The threads that read and check the batches are
 //! in `table`.
 
 use super::claims::ClaimSet;
@@ -42,7 +41,8 @@ pub(super) struct Builder<'a, 'd> {
 /// a symbol (the same for equal ids), so a row repeats an earlier id
 /// exactly when its symbol was already given to one in this file (a bit
 /// per symbol). This replaces keeping every id and checking them at the
-/// end (which events, whose ids are not interned, still do).
+/// end (which contacts and events, whose ids are not interned as they
+/// come, still do).
 #[derive(Default)]
 struct SeenSyms {
     bits: Vec<u64>,
@@ -286,7 +286,7 @@ impl<'a, 'd> Builder<'a, 'd> {
     }
 
     /// Claims the batch's ids, keeps its rejects, interns the ids of
-    /// accounts and contacts and appends its kept rows.
+    /// accounts and appends its kept rows.
     fn commit(
         &mut self,
         batch: &RowBatch,

@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 /// not have stay empty.
 #[derive(Debug, Default)]
 pub(crate) struct RawTable {
-    /// Every claimed id (kept rows and events after `as_of`), by claim.
+    /// Every claimed id (kept rows and events after `as_of`), by claim
+    /// (contacts and events; a streamed events file's are held apart,
+    /// see `claims`).
     pub ids: TextPool,
     /// Line of each claim (when the spec asks for lines).
     pub claim_lines: Option<MonoU64>,
