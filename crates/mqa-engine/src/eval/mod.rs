@@ -113,6 +113,9 @@ fn rec_uses_lower(e: &RecExpr) -> bool {
 #[derive(Debug, Default)]
 pub struct Scratch<'e> {
     pub slots: Vec<Value<'e>>,
+    /// The model whose constants `slots` hold (they are the same for every
+    /// account: written once, not per account).
+    consts_of: Option<usize>,
     engaged: Vec<bool>,
     /// The account and window `engaged` was marked for.
     engaged_for: Option<(usize, i64)>,
@@ -241,9 +244,13 @@ impl<'e> Evaluator<'e> {
         if scratch.slots.len() != g.nodes.len() {
             scratch.slots.clear();
             scratch.slots.resize(g.nodes.len(), Value::Missing);
+            scratch.consts_of = None;
         }
-        for op in &plan.consts {
-            self.run_op(model, op, a, scratch);
+        if scratch.consts_of != Some(model) {
+            for op in &plan.consts {
+                self.run_op(model, op, a, scratch);
+            }
+            scratch.consts_of = Some(model);
         }
         self.run_fused(plan, a, &mut scratch.fused, &mut scratch.slots);
         for op in &plan.ops {
