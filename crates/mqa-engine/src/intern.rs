@@ -211,9 +211,49 @@ impl Interner {
         text: impl Fn(usize) -> &'t str,
         hash: impl Fn(usize) -> u32,
     ) -> Vec<Sym> {
-        // After a block, a new text may be one of the block's (rare: the
-        // bulk path serves the ids of a file, which come before the block).
-        if n < BULK_MIN || self.block.is_some() {
+        if n < BULK_MIN {
+            return (0..n)
+                .map(|k| self.intern_hashed(text(k), hash(k)))
+                .collect();
+        }
+        let Some(b) = self.block.as_deref() else {
+            return self.intern_bulk(n, text, hash);
+        };
+        // After a block, the texts that are the block's have its symbols
+        // (usually none); the others are interned in bulk, in order. (The
+        // hashes are computed once: `hash` may compute them.)
+        let hashes: Vec<u32> = (0..n).map(&hash).collect();
+        let hash = |k: usize| hashes.get(k).copied().unwrap_or(0);
+        let in_block = b.find_many(n, &text, &hash);
+        if in_block.is_empty() {
+            return self.intern_bulk(n, text, hash);
+        }
+        let mut hits = in_block.iter().peekable();
+        let rest: Vec<u32> = (0..n as u32)
+            .filter(|&k| hits.next_if(|h| h.0 == k).is_none())
+            .collect();
+        let at = |j: usize| rest.get(j).map_or(usize::MAX, |&k| k as usize);
+        let mut new = self
+            .intern_bulk(rest.len(), |j| text(at(j)), |j| hash(at(j)))
+            .into_iter();
+        let mut hits = in_block.iter().peekable();
+        (0..n as u32)
+            .map(|k| match hits.next_if(|h| h.0 == k) {
+                Some(&(_, s)) => s,
+                None => new.next().unwrap_or(Sym::MISSING),
+            })
+            .collect()
+    }
+
+    /// [`Interner::intern_many`] by the interner's own table (the texts
+    /// are not the block's).
+    fn intern_bulk<'t>(
+        &mut self,
+        n: usize,
+        text: impl Fn(usize) -> &'t str,
+        hash: impl Fn(usize) -> u32,
+    ) -> Vec<Sym> {
+        if n < BULK_MIN {
             return (0..n)
                 .map(|k| self.intern_hashed(text(k), hash(k)))
                 .collect();
@@ -254,7 +294,9 @@ impl Interner {
             }
         }
         // Pass 2, input order: number the new strings as sequential interning would.
-        let mut syms: Vec<Sym> = Vec::with_capacity(n);
+        // (`ids`: indexes in `ends`, which the table holds; a block before
+        // them shifts their symbols.)
+        let mut ids: Vec<u32> = Vec::with_capacity(n);
         let mut sym_at: Vec<u32> = vec![0; n];
         for (k, &r) in found.iter().enumerate() {
             let id = if r == table::NEW {
@@ -267,13 +309,15 @@ impl Interner {
                 id
             } else if r & table::PARKED != 0 {
                 // An equal string earlier in the batch (already numbered).
-                syms.get((r & !table::PARKED) as usize)
-                    .map_or(u32::MAX, |s| s.0)
+                ids.get((r & !table::PARKED) as usize)
+                    .copied()
+                    .unwrap_or(u32::MAX)
             } else {
                 r
             };
-            syms.push(Sym(id));
+            ids.push(id);
         }
+        let syms: Vec<Sym> = ids.iter().map(|&id| sym_of(&self.block, id)).collect();
         // Pass 3, bucket order: replace the parked indexes by the symbols.
         for (j, &(h, k)) in order.iter().enumerate() {
             if new_at.get(j) == Some(&true) {
@@ -360,7 +404,7 @@ impl Interner {
 #[inline]
 fn sym_of(block: &Option<Box<block::Block>>, id: u32) -> Sym {
     match block {
-        Some(b) if id >= b.base => Sym(id + b.len()),
+        Some(b) if id >= b.base => id.checked_add(b.len()).map_or(Sym::MISSING, Sym),
         _ => Sym(id),
     }
 }

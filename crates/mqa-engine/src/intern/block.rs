@@ -25,18 +25,53 @@ pub(super) struct Block {
     /// `(k, symbol)`, by `k`, of the texts that had a symbol before the
     /// block came (that symbol stays theirs).
     alias: Vec<(u32, Sym)>,
+    /// Two bits per text, set by its hash (about 12 bits a text, so about
+    /// 2 % of other texts pass): rules most texts out before a probe.
+    filter: Vec<u64>,
+}
+
+/// The two bits of `filter` (of `len` words, a power of two) for `hash`.
+#[inline]
+fn filter_bits(hash: u32, len: usize) -> [(usize, u64); 2] {
+    let mask = (len * 64).wrapping_sub(1);
+    let bit = |m: u32| {
+        let i = (hash.wrapping_mul(m).rotate_left(13) as usize) & mask;
+        (i / 64, 1u64 << (i % 64))
+    };
+    [bit(0x9e37_79b1), bit(0x85eb_ca77)]
 }
 
 impl Block {
     /// `index` as described on [`Block`], for `texts`; `base` is the first
     /// symbol of the block.
     pub(super) fn new(base: u32, texts: TextPool, index: Vec<Vec<u64>>) -> Block {
+        // About 12 bits a text, in a power of two of words.
+        let words = (texts.len() * 12 / 64).next_power_of_two().max(1);
+        let mut filter = vec![0u64; words];
+        for table in &index {
+            for &v in table.iter().filter(|&&v| v != EMPTY) {
+                for (w, bit) in filter_bits((v >> 32) as u32, words) {
+                    if let Some(x) = filter.get_mut(w) {
+                        *x |= bit;
+                    }
+                }
+            }
+        }
         Block {
             base,
             texts,
             index,
             alias: Vec::new(),
+            filter,
         }
+    }
+
+    /// Whether a text of hash `hash` may be in the block (false: it is not).
+    #[inline]
+    pub(super) fn may_hold(&self, hash: u32) -> bool {
+        filter_bits(hash, self.filter.len())
+            .iter()
+            .all(|&(w, bit)| self.filter.get(w).is_some_and(|x| x & bit != 0))
     }
 
     pub(super) fn len(&self) -> u32 {
@@ -52,6 +87,9 @@ impl Block {
     /// The first `k` whose text is `s` (`hash` = [`hash_bytes`] of `s`).
     #[inline]
     pub(super) fn find(&self, s: &str, hash: u32) -> Option<u32> {
+        if !self.may_hold(hash) {
+            return None;
+        }
         let table = self.index.get((hash >> 24) as usize)?;
         let mask = table.len().checked_sub(1)?;
         let mut i = hash as usize & mask;
@@ -66,6 +104,26 @@ impl Block {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// `(k, symbol)` of each of `text(0..n)` that is in the block (`hash`
+    /// as for [`Block::find`]), in order: most texts are ruled out by the
+    /// filter, without a probe.
+    pub(super) fn find_many<'t>(
+        &self,
+        n: usize,
+        text: &impl Fn(usize) -> &'t str,
+        hash: &impl Fn(usize) -> u32,
+    ) -> Vec<(u32, Sym)> {
+        (0..n)
+            .filter_map(|k| {
+                let h = hash(k);
+                if !self.may_hold(h) {
+                    return None;
+                }
+                self.find(text(k), h).map(|i| (k as u32, self.sym(i)))
+            })
+            .collect()
     }
 
     /// Notes the texts `text(0..n)` (the texts of symbols `0..n`, given
