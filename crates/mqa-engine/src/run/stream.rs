@@ -88,7 +88,11 @@ impl Session {
                 fetch_and_join(sources, program, request, keys_rx, opts.as_of, skip_failed)
             });
             let after_accounts = move |accounts: &Accounts, interner: &Interner| {
-                let keys = KeyTexts::new(accounts, domain_column(program), interner);
+                // (No source: no keys to copy.)
+                let keys = match program.sources.is_empty() {
+                    true => KeyTexts::default(),
+                    false => KeyTexts::new(accounts, domain_column(program), interner),
+                };
                 // The fetch thread is gone only if it stopped unexpectedly
                 // (the join on the loading thread then reports it).
                 let _ = keys_tx.send(keys);
