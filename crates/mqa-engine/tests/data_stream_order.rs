@@ -64,9 +64,10 @@ fn rows_of(events: &mqa_engine::data::Events, interner: &Interner, out: &mut Row
         panic!("no tag column");
     };
     for (k, w) in events.account_start.windows(2).enumerate() {
-        for r in w[0] as usize..w[1] as usize {
+        let rows = w[0] as usize..w[1] as usize;
+        for (&at, &t) in events.at[rows.clone()].iter().zip(&tag[rows]) {
             let a = events.first_account + k;
-            out.push((a, events.at[r], interner.resolve(tag[r]).to_string()));
+            out.push((a, at, interner.resolve(t).to_string()));
         }
     }
 }
