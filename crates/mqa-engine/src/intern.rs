@@ -371,13 +371,19 @@ impl Interner {
     /// of their [`hash_bytes`], an open-addressing table of
     /// `hash << 32 | k + 1`, `u64::MAX` = empty, first `k` of each text;
     /// see `data::claims`). A text interned before keeps its symbol ([`Interner::block_sym`]
-    /// gives it). Only one block can be added: `false` (and nothing added)
-    /// for a second one.
-    pub fn add_block(&mut self, texts: crate::data::TextPool, index: Vec<Vec<u64>>) -> bool {
+    /// gives it). `filters`: [`partition_filter`] of each table, or none
+    /// (they are then built here). Only one block can be added: `false`
+    /// (and nothing added) for a second one.
+    pub fn add_block(
+        &mut self,
+        texts: crate::data::TextPool,
+        index: Vec<Vec<u64>>,
+        filters: Vec<Vec<u64>>,
+    ) -> bool {
         if self.block.is_some() {
             return false;
         }
-        let mut b = block::Block::new(self.ends.len() as u32, texts, index);
+        let mut b = block::Block::new(self.ends.len() as u32, texts, index, filters);
         let (arena, ends) = (&self.arena, &self.ends);
         b.find_aliases(ends.len() as u32, |i| resolve_in(arena, ends, i));
         self.block = Some(Box::new(b));
@@ -424,3 +430,4 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
 
 mod block;
 mod table;
+pub use block::partition_filter;

@@ -79,6 +79,15 @@ impl EventIds {
 /// Partitions of [`ClaimSet`] (by the top bits of the id's hash).
 const PARTS: usize = 256;
 
+/// [`ClaimSet::duplicates_and_index`]: the duplicates, and the index of
+/// the ids (a table and a filter per partition).
+#[derive(Debug, Default)]
+pub(crate) struct BlockIndex {
+    pub(crate) duplicates: Vec<(u32, u32)>,
+    pub(crate) tables: Vec<Vec<u64>>,
+    pub(crate) filters: Vec<Vec<u64>>,
+}
+
 /// The ids of claims: every claim's, by claim, or those of some claims
 /// (`held`, increasing) in that order.
 #[derive(Clone, Copy)]
@@ -274,20 +283,29 @@ impl ClaimSet {
     }
 
     /// [`ClaimSet::duplicates`], and the tables that found them: an index of
-    /// the ids by claim, as [`crate::intern::Interner::add_block`] takes it.
-    pub(crate) fn duplicates_and_index(&self) -> (Vec<(u32, u32)>, Vec<Vec<u64>>) {
+    /// the ids by claim, with each table's filter, as
+    /// [`crate::intern::Interner::add_block`] takes them.
+    pub(crate) fn duplicates_and_index(&self) -> BlockIndex {
         use rayon::prelude::*;
         let pool = &self.pool;
-        type Part = (Vec<(u32, u32)>, Vec<u64>);
+        type Part = (Vec<(u32, u32)>, Vec<u64>, Vec<u64>);
         let parts: Vec<Part> = self
             .parts
             .par_iter()
-            .map(|part| repeats_in(part, pool))
+            .map(|part| {
+                let (repeats, table) = repeats_in(part, pool);
+                let filter = crate::intern::partition_filter(&table);
+                (repeats, table, filter)
+            })
             .collect();
-        let (repeats, index): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
-        let mut all: Vec<(u32, u32)> = repeats.into_iter().flatten().collect();
-        all.sort_unstable();
-        (all, index)
+        let mut out = BlockIndex::default();
+        for (repeats, table, filter) in parts {
+            out.duplicates.extend(repeats);
+            out.tables.push(table);
+            out.filters.push(filter);
+        }
+        out.duplicates.sort_unstable();
+        out
     }
 
     /// The ids and (when kept) lines, by claim index.

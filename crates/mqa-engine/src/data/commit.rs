@@ -161,9 +161,10 @@ impl<'a, 'd> Builder<'a, 'd> {
         let dups = match self.spec.kind {
             TableKind::Events => self.claims.duplicates(),
             TableKind::Contacts => {
-                let (dups, index) = self.claims.duplicates_and_index();
-                self.t.id_index = index;
-                dups
+                let index = self.claims.duplicates_and_index();
+                self.t.id_index = index.tables;
+                self.t.id_filters = index.filters;
+                index.duplicates
             }
             TableKind::Accounts => self.seen.duplicates(&self.t),
         };

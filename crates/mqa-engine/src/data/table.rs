@@ -40,6 +40,8 @@ pub(crate) struct RawTable {
     /// Contacts: the index of `ids` that their duplicate check built (see
     /// [`crate::intern::Interner::add_block`]).
     pub id_index: Vec<Vec<u64>>,
+    /// Contacts: the filter of each table of `id_index`.
+    pub id_filters: Vec<Vec<u64>>,
     pub account: Vec<u32>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,

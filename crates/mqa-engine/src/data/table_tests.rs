@@ -259,7 +259,12 @@ fn contact_ids_become_a_block_of_the_interner() {
         let claims = t.ids.len();
         let (ids, index) = (std::mem::take(&mut t.ids), std::mem::take(&mut t.id_index));
         let before = i.len();
-        assert!(i.add_block(ids, index));
+        // Filters built here (without them) or given, as the loader does.
+        let filters = match threads {
+            1 => Vec::new(),
+            _ => std::mem::take(&mut t.id_filters),
+        };
+        assert!(i.add_block(ids, index, filters));
         assert_eq!(i.len(), before + claims);
         let syms: Vec<Sym> = t.id_claim.iter().map(|&c| i.block_sym(c)).collect();
         (t, i, syms)
@@ -307,7 +312,7 @@ fn contact_ids_become_a_block_of_the_interner() {
         assert_eq!(i1.get(&many[k]), Some(*s));
     }
     assert!(
-        !i1.add_block(TextPool::default(), Vec::new()),
+        !i1.add_block(TextPool::default(), Vec::new(), Vec::new()),
         "a second block"
     );
     for (buffer, threads) in [(300, 3), (4096, 2), (100, 1)] {

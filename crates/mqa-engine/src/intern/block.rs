@@ -25,12 +25,31 @@ pub(super) struct Block {
     /// `(k, symbol)`, by `k`, of the texts that had a symbol before the
     /// block came (that symbol stays theirs).
     alias: Vec<(u32, Sym)>,
-    /// Two bits per text, set by its hash (about 12 bits a text, so about
-    /// 2 % of other texts pass): rules most texts out before a probe.
-    filter: Vec<u64>,
+    /// Per partition of `index`, two bits per text set by its hash (about
+    /// 12 bits a text, so about 2 % of other texts pass): rules most texts
+    /// out before a probe.
+    filter: Vec<Vec<u64>>,
 }
 
-/// The two bits of `filter` (of `len` words, a power of two) for `hash`.
+/// The filter of one partition's table of a block's index (see
+/// [`super::Interner::add_block`]): two bits per text, about 12 bits a
+/// text in a power of two of words. Built where the table was, while it
+/// is in the cache.
+pub fn partition_filter(table: &[u64]) -> Vec<u64> {
+    let n = table.iter().filter(|&&v| v != EMPTY).count();
+    let words = (n * 12 / 64).next_power_of_two().max(1);
+    let mut filter = vec![0u64; words];
+    for &v in table.iter().filter(|&&v| v != EMPTY) {
+        for (w, bit) in filter_bits((v >> 32) as u32, words) {
+            if let Some(x) = filter.get_mut(w) {
+                *x |= bit;
+            }
+        }
+    }
+    filter
+}
+
+/// The two bits of a partition's filter (of `len` words, a power of two) for `hash`.
 #[inline]
 fn filter_bits(hash: u32, len: usize) -> [(usize, u64); 2] {
     let mask = (len * 64).wrapping_sub(1);
@@ -44,19 +63,20 @@ fn filter_bits(hash: u32, len: usize) -> [(usize, u64); 2] {
 impl Block {
     /// `index` as described on [`Block`], for `texts`; `base` is the first
     /// symbol of the block.
-    pub(super) fn new(base: u32, texts: TextPool, index: Vec<Vec<u64>>) -> Block {
-        // About 12 bits a text, in a power of two of words.
-        let words = (texts.len() * 12 / 64).next_power_of_two().max(1);
-        let mut filter = vec![0u64; words];
-        for table in &index {
-            for &v in table.iter().filter(|&&v| v != EMPTY) {
-                for (w, bit) in filter_bits((v >> 32) as u32, words) {
-                    if let Some(x) = filter.get_mut(w) {
-                        *x |= bit;
-                    }
-                }
-            }
-        }
+    /// (`filter`: [`partition_filter`] of each table of `index`; built
+    /// here, on the pool, when not given.)
+    pub(super) fn new(
+        base: u32,
+        texts: TextPool,
+        index: Vec<Vec<u64>>,
+        filter: Vec<Vec<u64>>,
+    ) -> Block {
+        use rayon::prelude::*;
+        let filter = if filter.len() == index.len() {
+            filter
+        } else {
+            index.par_iter().map(|t| partition_filter(t)).collect()
+        };
         Block {
             base,
             texts,
@@ -69,9 +89,12 @@ impl Block {
     /// Whether a text of hash `hash` may be in the block (false: it is not).
     #[inline]
     pub(super) fn may_hold(&self, hash: u32) -> bool {
-        filter_bits(hash, self.filter.len())
+        let Some(filter) = self.filter.get((hash >> 24) as usize) else {
+            return false;
+        };
+        filter_bits(hash, filter.len())
             .iter()
-            .all(|&(w, bit)| self.filter.get(w).is_some_and(|x| x & bit != 0))
+            .all(|&(w, bit)| filter.get(w).is_some_and(|x| x & bit != 0))
     }
 
     pub(super) fn len(&self) -> u32 {
