@@ -385,7 +385,7 @@ impl Interner {
         }
         let mut b = block::Block::new(self.ends.len() as u32, texts, index, filters);
         let (arena, ends) = (&self.arena, &self.ends);
-        b.find_aliases(ends.len() as u32, |i| resolve_in(arena, ends, i));
+        b.find_aliases(self.table.slots(), |i| resolve_in(arena, ends, i));
         self.block = Some(Box::new(b));
         true
     }

@@ -6,7 +6,7 @@
 //! almost every id: for the 650 000 contacts of 100 000 accounts that was
 //! half the loading thread's time while the contacts were read.
 
-use super::{hash_bytes, Sym};
+use super::Sym;
 use crate::data::TextPool;
 
 /// An empty slot of a partition's table.
@@ -107,7 +107,7 @@ impl Block {
         self.texts.get(k as usize)
     }
 
-    /// The first `k` whose text is `s` (`hash` = [`hash_bytes`] of `s`).
+    /// The first `k` whose text is `s` (`hash` = [`super::hash_bytes`] of `s`).
     #[inline]
     pub(super) fn find(&self, s: &str, hash: u32) -> Option<u32> {
         if !self.may_hold(hash) {
@@ -149,46 +149,24 @@ impl Block {
             .collect()
     }
 
-    /// Notes the texts `text(0..n)` (the texts of symbols `0..n`, given
-    /// before the block) that are in the block too: they keep their symbol.
-    /// Runs on the pool, partition by partition (each table is probed
-    /// while it is in the cache).
-    pub(super) fn find_aliases<'a>(&mut self, n: u32, text: impl Fn(u32) -> &'a str + Sync) {
+    /// Notes the texts given before the block that are in the block too:
+    /// they keep their symbol. `slots` are the interner's table's (`hash <<
+    /// 32 | index + 1`, `u64::MAX` empty, see `table`), `text(index)` their
+    /// texts: their hashes need not be computed again, and the filter rules
+    /// out most of them without a probe. Runs on the pool.
+    pub(super) fn find_aliases<'a>(&mut self, slots: &[u64], text: impl Fn(u32) -> &'a str + Sync) {
         use rayon::prelude::*;
-        let hashes: Vec<u32> = (0..n)
-            .into_par_iter()
-            .with_min_len(1 << 12)
-            .map(|i| hash_bytes(text(i).as_bytes()))
-            .collect();
-        let parts = self.index.len().max(1);
-        // Texts by partition (counting sort on the top 8 bits).
-        let part_of = |h: u32| ((h >> 24) as usize).min(parts - 1);
-        let mut start = vec![0usize; parts + 1];
-        for &h in &hashes {
-            if let Some(c) = start.get_mut(part_of(h) + 1) {
-                *c += 1;
-            }
-        }
-        for p in 1..start.len() {
-            start[p] += start[p - 1];
-        }
-        let mut next = start.clone();
-        let mut by_part = vec![0u32; hashes.len()];
-        for (i, &h) in hashes.iter().enumerate() {
-            if let Some(at) = next.get_mut(part_of(h)) {
-                if let Some(slot) = by_part.get_mut(*at) {
-                    *slot = i as u32;
-                }
-                *at += 1;
-            }
-        }
         let this = &*self;
-        let mut alias: Vec<(u32, Sym)> = (0..parts)
-            .into_par_iter()
-            .flat_map_iter(|p| {
-                let texts = by_part.get(start[p]..start[p + 1]).unwrap_or_default();
-                texts.iter().filter_map(|&i| {
-                    let h = hashes.get(i as usize).copied()?;
+        let mut alias: Vec<(u32, Sym)> = slots
+            .par_chunks(1 << 14)
+            .flat_map_iter(|chunk| {
+                chunk.iter().filter_map(|&v| {
+                    let (h, low) = ((v >> 32) as u32, v as u32);
+                    let parked = low & super::table::PARKED != 0;
+                    if v == EMPTY || low == 0 || parked || !this.may_hold(h) {
+                        return None;
+                    }
+                    let i = low - 1;
                     this.find(text(i), h).map(|k| (k, Sym(i)))
                 })
             })

@@ -27,6 +27,12 @@ pub(super) struct SymTable {
 }
 
 impl SymTable {
+    /// The slots, for a walk of every entry (no string is parked between
+    /// calls of [`super::Interner::intern_many`]).
+    pub(super) fn slots(&self) -> &[u64] {
+        &self.slots
+    }
+
     fn mask(&self) -> usize {
         self.slots.len().wrapping_sub(1)
     }
