@@ -80,11 +80,27 @@ const SORT_PIECE: usize = 1 << 15;
 /// anonymous events and events of unknown contacts (the join to the
 /// account's contacts was made at load).
 pub(crate) fn events(
-    raw: RawTable,
+    mut raw: RawTable,
     accounts: usize,
     contact_ids: &[Sym],
     summary: &mut LoadSummary,
 ) -> Events {
+    if raw.account.windows(2).all(|w| w[0] <= w[1]) {
+        // Grouped in account order, each batch's runs already sorted: only
+        // an account whose events straddle two batches needs a sort, in
+        // place; the same as a streamed chunk of every account.
+        let ids = std::mem::take(&mut raw.ids);
+        let (mut events, id_claim) = event_chunk(
+            raw,
+            ClaimIds::all(&ids),
+            0..accounts,
+            contact_ids,
+            summary,
+            Vec::new(),
+        );
+        events.id = EventIds::new(ids, id_claim);
+        return events;
+    }
     let RawTable {
         ids,
         claim_lines,
@@ -105,41 +121,6 @@ pub(crate) fn events(
         Vec::new(),
     );
     drop(unknown_contacts);
-    if account.windows(2).all(|w| w[0] <= w[1]) {
-        // Grouped in account order, each batch's runs already sorted: only
-        // an account whose events straddle two batches (or whose rows came
-        // unsorted across them) needs a sort, in place.
-        let account_start = starts_of_sorted(&account, 0, accounts);
-        let orders = {
-            let key = at_then_id(&at, &id_claim, ClaimIds::all(&ids));
-            let unsorted: Vec<usize> = (0..accounts)
-                .into_par_iter()
-                .with_min_len(1 << 10)
-                .filter(|&a| !is_sorted_by(csr(&account_start, a), &key))
-                .collect();
-            sort_orders(unsorted, &account_start, &key)
-        };
-        let (mut id_claim, mut contact_id, mut contact, mut at, mut fields) =
-            (id_claim, contact_id, contact, at, fields);
-        permute_events(
-            &orders,
-            &mut id_claim,
-            &mut contact_id,
-            &mut contact,
-            &mut at,
-            &mut fields,
-        );
-        return Events {
-            id: EventIds::new(ids, id_claim),
-            account,
-            contact_id,
-            contact,
-            at,
-            fields,
-            account_start,
-            first_account: 0,
-        };
-    }
     let (mut perm, account_start) = group_by_account(&account, accounts);
     // Split into pieces of whole accounts, each sorted on its own thread.
     let mut pieces: Vec<&mut [u32]> = Vec::new();
@@ -233,7 +214,8 @@ fn contact_id_column(
 /// the rows of one account may come as several runs, each sorted by
 /// `(at, id)`, from different batches; `raw.straddlers` are those of
 /// several batches), grouped and sorted like
-/// [`events`], as a chunk of a streamed load: its `first_account` is
+/// [`events`] (which makes one chunk of every account of a grouped file
+/// this way), as a chunk of a streamed load: its `first_account` is
 /// `accounts.start`, and it holds no ids (`ids` has them, by claim; the
 /// rows' claims are given back, for their buffer). Its `contact_id` is
 /// written into `contact_id`'s buffer.

@@ -356,7 +356,10 @@ impl<'a, 'd> Builder<'a, 'd> {
                 stream.abandon();
                 return Err(not_streamable(path));
             }
-            hold_boundary_ids(claims, t, p, ids, base);
+            hold_boundary_ids(claims, p, ids, base);
+        }
+        if spec.kind == TableKind::Events {
+            note_straddler(t, p);
         }
         let first_row = t.id_claim.len() as u32;
         t.id_claim.extend(p.kept_claim.iter().map(|&k| base + k));
@@ -406,18 +409,25 @@ impl<'a, 'd> Builder<'a, 'd> {
     }
 }
 
-/// Streamed events: notes an account whose rows go on from the rows held
-/// into this batch (`t.straddlers`: only those need sorting when sent, the
-/// rows of an account within one batch came sorted) and holds the ids of
-/// the batch's first and last account's rows (the only rows that can be
-/// such an account's). `base` is the batch's first claim.
-fn hold_boundary_ids(claims: &mut ClaimSet, t: &mut RawTable, p: &Prepared, ids: &str, base: u32) {
-    let (Some(&first), Some(&last)) = (p.account.first(), p.account.last()) else {
+/// Events: notes an account whose rows go on from the rows held into this
+/// batch (`t.straddlers`: when the file is grouped by account, only those
+/// need sorting, the rows of an account within one batch came sorted).
+fn note_straddler(t: &mut RawTable, p: &Prepared) {
+    let Some(&first) = p.account.first() else {
         return;
     };
     if t.account.last() == Some(&first) && t.straddlers.last() != Some(&first) {
         t.straddlers.push(first);
     }
+}
+
+/// Streamed events: holds the ids of the batch's first and last account's
+/// rows (the only rows that can be those of an account of several
+/// batches, see `note_straddler`). `base` is the batch's first claim.
+fn hold_boundary_ids(claims: &mut ClaimSet, p: &Prepared, ids: &str, base: u32) {
+    let (Some(&first), Some(&last)) = (p.account.first(), p.account.last()) else {
+        return;
+    };
     let n = p.account.len();
     let first_end = p.account.partition_point(|&a| a == first);
     let last_start = if first == last {

@@ -49,8 +49,8 @@ pub(crate) struct RawTable {
     /// contact of their account, by row (the others' `contact_id` is their
     /// contact's id, or missing: see `assemble::events`).
     pub unknown_contacts: Vec<(u32, Sym)>,
-    /// Streamed events: the accounts whose rows came in more than one
-    /// batch, in order (see `commit`).
+    /// Events: the accounts whose rows came in more than one batch, in
+    /// order, when the file is grouped by account (see `commit`).
     pub straddlers: Vec<u32>,
     pub at: Vec<Micros>,
     pub fields: Vec<Column>,
