@@ -67,6 +67,48 @@ impl Front {
     }
 }
 
+/// The accounts and contacts once the events file is read.
+pub(super) struct Read {
+    pub(super) ev_file: InputFile,
+    pub(super) accounts: Accounts,
+    pub(super) contacts: Contacts,
+    pub(super) summary: LoadSummary,
+    pub(super) laps: Laps,
+}
+
+impl Front {
+    /// Once the events file is read (`file`, its step named `lap`): the
+    /// account and contact keys are dropped (before any grouping), and the
+    /// load fails when too many rows were rejected.
+    pub(super) fn events_read(
+        self,
+        file: super::summary::FileSummary,
+        lap: &'static str,
+        opts: &LoadOptions,
+    ) -> Result<Read, LoadError> {
+        let Front {
+            ev_file,
+            accounts,
+            contacts,
+            account_keys,
+            contact_keys,
+            mut summary,
+            mut laps,
+        } = self;
+        drop((account_keys, contact_keys));
+        summary.files.push(file);
+        laps.lap(lap);
+        check_reject_rate(&summary, opts)?;
+        Ok(Read {
+            ev_file,
+            accounts,
+            contacts,
+            summary,
+            laps,
+        })
+    }
+}
+
 /// Finds the three files of `dir` and loads the accounts (then calls
 /// `after_accounts` with them), then the contacts.
 pub(super) fn load_front(
@@ -153,10 +195,7 @@ pub(super) fn load_front(
 }
 
 /// Fails the load when more than the allowed share of rows was rejected.
-pub(super) fn check_reject_rate(
-    summary: &LoadSummary,
-    opts: &LoadOptions,
-) -> Result<(), LoadError> {
+fn check_reject_rate(summary: &LoadSummary, opts: &LoadOptions) -> Result<(), LoadError> {
     let rate = summary.reject_rate();
     if rate > opts.max_reject_rate {
         return Err(LoadError::TooManyRejects {

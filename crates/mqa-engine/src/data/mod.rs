@@ -258,20 +258,13 @@ pub fn load_dataset_with<R>(
     let front = front::load_front(dir, schema, opts, interner, rejects, |_, _| {})?;
     let spec = front.events_spec(schema, opts);
     let (raw, s) = load_table(&front.ev_file, &spec, interner, rejects, None)?;
-    let front::Front {
+    let front::Read {
         ev_file,
         accounts,
         contacts,
-        account_keys,
-        contact_keys,
         mut summary,
-        mut laps,
-    } = front;
-    // Freed before the grouping.
-    drop((account_keys, contact_keys));
-    summary.files.push(s);
-    laps.lap("  events: rows");
-    front::check_reject_rate(&summary, opts)?;
+        laps,
+    } = front.events_read(s, "  events: rows", opts)?;
     // The events are grouped on their own thread (with the pool for its
     // parallel steps) while the loading thread runs the caller's step.
     let (grouped, along) = std::thread::scope(|scope| {

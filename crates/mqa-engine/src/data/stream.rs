@@ -241,23 +241,17 @@ pub fn load_dataset_streaming<S>(
         let (_, file) = read?;
         (Streamed::Sent, None, file)
     };
-    let Front {
+    let lap = match streamed {
+        Streamed::Sent => "  events: rows (scored as read)",
+        Streamed::Whole => "  events: rows (not streamable: read twice)",
+    };
+    let front::Read {
         accounts,
         contacts,
-        account_keys,
-        contact_keys,
         mut summary,
         mut laps,
         ..
-    } = front;
-    // Freed before the grouping of a file read again.
-    drop((account_keys, contact_keys));
-    summary.files.push(file);
-    laps.lap(match streamed {
-        Streamed::Sent => "  events: rows (scored as read)",
-        Streamed::Whole => "  events: rows (not streamable: read twice)",
-    });
-    front::check_reject_rate(&summary, opts)?;
+    } = front.events_read(file, lap, opts)?;
     let events = match raw {
         Some(raw) => {
             let events = assemble::events(raw, accounts.len(), &contacts.id, &mut summary);
