@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 mod join;
 mod stream;
-use join::{join_fetched, Joined};
+use join::{join_fetched, JoinAsk, Joined};
 pub use stream::CsvRun;
 
 /// What can stop a run before any decision is written.
@@ -238,15 +238,12 @@ impl Session {
             let fetcher = scope.spawn(move || fetch_all(sources, defs, request));
             let while_grouping =
                 |accounts: &Accounts, interner: &mut Interner, rejects: &mut dyn RejectSink| {
-                    join_fetched(
-                        fetcher,
-                        &program,
-                        accounts,
-                        opts.as_of,
+                    let ask = JoinAsk {
+                        program: &program,
+                        as_of: opts.as_of,
                         skip_failed,
-                        interner,
-                        rejects,
-                    )
+                    };
+                    join_fetched(fetcher, ask, accounts, interner, rejects)
                 };
             load_dataset_with(
                 data_dir,

@@ -20,47 +20,35 @@ use std::time::{Duration, Instant};
 /// (see [`join_sources`]); how long that took.
 pub(super) fn join_fetched(
     fetcher: std::thread::ScopedJoinHandle<'_, Vec<Fetched>>,
-    program: &Program,
+    ask: JoinAsk<'_>,
     accounts: &Accounts,
-    as_of: Micros,
-    skip_failed: bool,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
 ) -> (Result<Joined, RunError>, Duration) {
     let started = Instant::now();
-    let fetched = fetcher.join().unwrap_or_else(|_| unavailable(program));
-    let joined = join_here(
-        fetched,
-        program,
-        accounts,
-        as_of,
-        skip_failed,
-        interner,
-        rejects,
-    );
+    let fetched = fetcher.join().unwrap_or_else(|_| unavailable(ask.program));
+    let keys = ask.keys(accounts, interner);
+    let joined = join_sources(fetched, ask, &keys, interner, rejects);
     (joined, started.elapsed())
 }
 
-/// [`join_sources`] on the accounts' keys, read from `interner`.
-fn join_here(
-    fetched: Vec<Fetched>,
-    program: &Program,
-    accounts: &Accounts,
-    as_of: Micros,
-    skip_failed: bool,
-    interner: &mut Interner,
-    rejects: &mut dyn RejectSink,
-) -> Result<Joined, RunError> {
-    let keys = KeyTexts::new(accounts, domain_column(program), interner);
-    join_sources(
-        fetched,
-        program,
-        &keys,
-        as_of,
-        skip_failed,
-        interner,
-        rejects,
-    )
+/// What a join is asked for: the program's sources, joined as of `as_of`;
+/// with `skip_failed`, a source that failed is left empty and reported.
+#[derive(Clone, Copy)]
+pub(super) struct JoinAsk<'a> {
+    pub(super) program: &'a Program,
+    pub(super) as_of: Micros,
+    pub(super) skip_failed: bool,
+}
+
+impl JoinAsk<'_> {
+    /// The accounts' keys the join needs (none without a source).
+    pub(super) fn keys(&self, accounts: &Accounts, interner: &Interner) -> KeyTexts {
+        match self.program.sources.is_empty() {
+            true => KeyTexts::default(),
+            false => KeyTexts::new(accounts, domain_column(self.program), interner),
+        }
+    }
 }
 
 /// Every source, when the thread that fetched them stopped unexpectedly.
@@ -70,7 +58,7 @@ fn unavailable(program: &Program) -> Vec<Fetched> {
 }
 
 /// Where the accounts' `domain` field is, among their fields.
-pub(super) fn domain_column(program: &Program) -> Option<usize> {
+fn domain_column(program: &Program) -> Option<usize> {
     program
         .schemas
         .account
@@ -86,13 +74,16 @@ pub(super) type Joined = (Vec<Option<SourceData>>, Vec<(String, SourceStatus)>);
 /// otherwise the first failure stops the run.
 fn join_sources(
     fetched: Vec<Fetched>,
-    program: &Program,
+    ask: JoinAsk<'_>,
     keys: &KeyTexts,
-    as_of: Micros,
-    skip_failed: bool,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
 ) -> Result<Joined, RunError> {
+    let JoinAsk {
+        program,
+        as_of,
+        skip_failed,
+    } = ask;
     let mut loaded = Vec::new();
     let mut status = Vec::new();
     for (i, got) in fetched.into_iter().enumerate() {
@@ -168,28 +159,18 @@ pub(super) struct Prejoined {
 /// them. The fetched batches, unjoined, when the keys never come.
 pub(super) fn fetch_and_join(
     sources: Vec<super::SourceInput>,
-    program: &Program,
+    ask: JoinAsk<'_>,
     request: &SignalRequest,
     keys: Receiver<KeyTexts>,
-    as_of: Micros,
-    skip_failed: bool,
 ) -> Result<Prejoined, Vec<Fetched>> {
-    let fetched = fetch_all(sources, &program.sources, request);
+    let fetched = fetch_all(sources, &ask.program.sources, request);
     let Ok(keys) = keys.recv() else {
         return Err(fetched);
     };
     let started = Instant::now();
     let mut texts = Interner::new();
     let mut rejects = MemoryRejects::new();
-    let joined = join_sources(
-        fetched,
-        program,
-        &keys,
-        as_of,
-        skip_failed,
-        &mut texts,
-        &mut rejects,
-    );
+    let joined = join_sources(fetched, ask, &keys, &mut texts, &mut rejects);
     Ok(Prejoined {
         joined,
         texts,
@@ -204,10 +185,8 @@ pub(super) fn fetch_and_join(
 /// join took (on the fetch thread, plus the wait and the adoption here).
 pub(super) fn joined_on_fetch_thread(
     fetcher: std::thread::ScopedJoinHandle<'_, Result<Prejoined, Vec<Fetched>>>,
-    program: &Program,
+    ask: JoinAsk<'_>,
     accounts: &Accounts,
-    as_of: Micros,
-    skip_failed: bool,
     interner: &mut Interner,
     rejects: &mut MemoryRejects,
 ) -> (Result<Joined, RunError>, Duration) {
@@ -218,17 +197,10 @@ pub(super) fn joined_on_fetch_thread(
             return (pre.adopt(interner, rejects), took + started.elapsed());
         }
         Ok(Err(fetched)) => fetched,
-        Err(_) => unavailable(program),
+        Err(_) => unavailable(ask.program),
     };
-    let joined = join_here(
-        fetched,
-        program,
-        accounts,
-        as_of,
-        skip_failed,
-        interner,
-        rejects,
-    );
+    let keys = ask.keys(accounts, interner);
+    let joined = join_sources(fetched, ask, &keys, interner, rejects);
     (joined, started.elapsed())
 }
 

@@ -6,14 +6,13 @@
 //! the same as [`Session::load`] then [`score_csv`]'s, byte for byte, which
 //! is also what runs when the program or the file cannot be streamed.
 
-use super::join::{domain_column, fetch_and_join, joined_on_fetch_thread};
+use super::join::{fetch_and_join, joined_on_fetch_thread, JoinAsk};
 use super::{
     data_schema, decide_accounts, select_models, signal_request, Joined, RunError, Session,
     SourceInput,
 };
 use crate::data::{
-    load_dataset_streaming, Accounts, DataRef, KeyTexts, LoadOptions, MemoryRejects, RejectSink,
-    Streamed,
+    load_dataset_streaming, Accounts, DataRef, LoadOptions, MemoryRejects, RejectSink, Streamed,
 };
 use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
@@ -81,33 +80,25 @@ impl Session {
         let loaded = std::thread::scope(|scope| {
             let program = &program;
             let request = &request;
+            let ask = JoinAsk {
+                program,
+                as_of: opts.as_of,
+                skip_failed,
+            };
             // The fetch thread joins the batches too, beside the contacts,
             // once it has the accounts' keys.
             let (keys_tx, keys_rx) = std::sync::mpsc::sync_channel(1);
-            let fetcher = scope.spawn(move || {
-                fetch_and_join(sources, program, request, keys_rx, opts.as_of, skip_failed)
-            });
+            let fetcher = scope.spawn(move || fetch_and_join(sources, ask, request, keys_rx));
             let after_accounts = move |accounts: &Accounts, interner: &Interner| {
-                // (No source: no keys to copy.)
-                let keys = match program.sources.is_empty() {
-                    true => KeyTexts::default(),
-                    false => KeyTexts::new(accounts, domain_column(program), interner),
-                };
+                let keys = ask.keys(accounts, interner);
                 // The fetch thread is gone only if it stopped unexpectedly
                 // (the join on the loading thread then reports it).
                 let _ = keys_tx.send(keys);
             };
             let signal_rejects = &mut signal_rejects;
             let before_events = |data: DataRef<'_>, interner: &mut Interner| {
-                let (joined, join_took) = joined_on_fetch_thread(
-                    fetcher,
-                    program,
-                    data.accounts,
-                    opts.as_of,
-                    skip_failed,
-                    interner,
-                    signal_rejects,
-                );
+                let (joined, join_took) =
+                    joined_on_fetch_thread(fetcher, ask, data.accounts, interner, signal_rejects);
                 Scoring {
                     joined,
                     join_took,
