@@ -367,23 +367,15 @@ impl Interner {
 
     /// Adds `texts` as a block of new symbols, `len()..len() + texts.len()`
     /// (text `k` gets symbol `len() + k`), without putting them one by one
-    /// into the table: `index` finds them (per partition of the top 8 bits
-    /// of their [`hash_bytes`], an open-addressing table of
-    /// `hash << 32 | k + 1`, `u64::MAX` = empty, first `k` of each text;
-    /// see `data::claims`). A text interned before keeps its symbol ([`Interner::block_sym`]
-    /// gives it). `filters`: [`partition_filter`] of each table, or none
-    /// (they are then built here). Only one block can be added: `false`
-    /// (and nothing added) for a second one.
-    pub fn add_block(
-        &mut self,
-        texts: crate::data::TextPool,
-        index: Vec<Vec<u64>>,
-        filters: Vec<Vec<u64>>,
-    ) -> bool {
+    /// into the table: `index` finds them (see [`BlockIndex`]; the loader's
+    /// duplicate check builds it, `data::claims`). A text interned before
+    /// keeps its symbol ([`Interner::block_sym`] gives it). Only one block
+    /// can be added: `false` (and nothing added) for a second one.
+    pub fn add_block(&mut self, texts: crate::data::TextPool, index: BlockIndex) -> bool {
         if self.block.is_some() {
             return false;
         }
-        let mut b = block::Block::new(self.ends.len() as u32, texts, index, filters);
+        let mut b = block::Block::new(self.ends.len() as u32, texts, index);
         let (arena, ends) = (&self.arena, &self.ends);
         b.find_aliases(self.table.slots(), |i| resolve_in(arena, ends, i));
         self.block = Some(Box::new(b));
@@ -430,4 +422,4 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
 
 mod block;
 mod table;
-pub use block::partition_filter;
+pub use block::{partition_filter, BlockIndex};

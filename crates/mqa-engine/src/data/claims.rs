@@ -14,7 +14,7 @@
 
 pub(crate) use super::text_pool::MonoU64;
 pub use super::text_pool::TextPool;
-use crate::intern::{hash_bytes, Interner, Sym};
+use crate::intern::{hash_bytes, BlockIndex, Interner, Sym};
 
 /// The ids of the kept events, in event row order. They are not interned
 /// (only duplicate checks, `(at, id)` order and the rare rule that reads an
@@ -78,15 +78,6 @@ impl EventIds {
 
 /// Partitions of [`ClaimSet`] (by the top bits of the id's hash).
 const PARTS: usize = 256;
-
-/// [`ClaimSet::duplicates_and_index`]: the duplicates, and the index of
-/// the ids (a table and a filter per partition).
-#[derive(Debug, Default)]
-pub(crate) struct BlockIndex {
-    pub(crate) duplicates: Vec<(u32, u32)>,
-    pub(crate) tables: Vec<Vec<u64>>,
-    pub(crate) filters: Vec<Vec<u64>>,
-}
 
 /// The ids of claims: every claim's, by claim, or those of some claims
 /// (`held`, increasing) in that order.
@@ -285,7 +276,7 @@ impl ClaimSet {
     /// [`ClaimSet::duplicates`], and the tables that found them: an index of
     /// the ids by claim, with each table's filter, as
     /// [`crate::intern::Interner::add_block`] takes them.
-    pub(crate) fn duplicates_and_index(&self) -> BlockIndex {
+    pub(crate) fn duplicates_and_index(&self) -> (Vec<(u32, u32)>, BlockIndex) {
         use rayon::prelude::*;
         let pool = &self.pool;
         type Part = (Vec<(u32, u32)>, Vec<u64>, Vec<u64>);
@@ -298,14 +289,14 @@ impl ClaimSet {
                 (repeats, table, filter)
             })
             .collect();
-        let mut out = BlockIndex::default();
+        let (mut duplicates, mut index) = (Vec::new(), BlockIndex::default());
         for (repeats, table, filter) in parts {
-            out.duplicates.extend(repeats);
-            out.tables.push(table);
-            out.filters.push(filter);
+            duplicates.extend(repeats);
+            index.tables.push(table);
+            index.filters.push(filter);
         }
-        out.duplicates.sort_unstable();
-        out
+        duplicates.sort_unstable();
+        (duplicates, index)
     }
 
     /// The ids and (when kept) lines, by claim index.

@@ -161,10 +161,9 @@ impl<'a, 'd> Builder<'a, 'd> {
         let dups = match self.spec.kind {
             TableKind::Events => self.claims.duplicates(),
             TableKind::Contacts => {
-                let index = self.claims.duplicates_and_index();
-                self.t.id_index = index.tables;
-                self.t.id_filters = index.filters;
-                index.duplicates
+                let (dups, index) = self.claims.duplicates_and_index();
+                self.t.id_index = index;
+                dups
             }
             TableKind::Accounts => self.seen.duplicates(&self.t),
         };

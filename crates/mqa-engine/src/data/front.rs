@@ -168,8 +168,7 @@ pub(super) fn load_front(
     // The contacts' ids become symbols all at once, found by the index
     // their duplicate check built.
     let ids = std::mem::take(&mut raw.ids);
-    let index = std::mem::take(&mut raw.id_index);
-    if !interner.add_block(ids, index, std::mem::take(&mut raw.id_filters)) {
+    if !interner.add_block(ids, std::mem::take(&mut raw.id_index)) {
         return Err(LoadError::Internal {
             file: con_file.path.clone(),
             message: "the contacts' ids were given symbols twice".into(),

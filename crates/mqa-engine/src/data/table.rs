@@ -14,7 +14,7 @@ use super::rejects::RejectSink;
 use super::rows::{BatchReader, RowBatch};
 use super::stream::Drain;
 use super::summary::FileSummary;
-use crate::intern::{Interner, Sym};
+use crate::intern::{BlockIndex, Interner, Sym};
 use mqa_syntax::time::Micros;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,9 +39,7 @@ pub(crate) struct RawTable {
     pub id_syms: Vec<Sym>,
     /// Contacts: the index of `ids` that their duplicate check built (see
     /// [`crate::intern::Interner::add_block`]).
-    pub id_index: Vec<Vec<u64>>,
-    /// Contacts: the filter of each table of `id_index`.
-    pub id_filters: Vec<Vec<u64>>,
+    pub id_index: BlockIndex,
     pub account: Vec<u32>,
     /// Contact row of each event (`u32::MAX`: anonymous or unknown).
     pub contact: Vec<u32>,

@@ -6,7 +6,7 @@ use crate::data::csv_reader::CsvRows;
 use crate::data::jsonl::JsonLines;
 use crate::data::prepare::TableKind;
 use crate::data::rejects::MemoryRejects;
-use crate::intern::hash_bytes;
+use crate::intern::{hash_bytes, BlockIndex};
 use mqa_syntax::FieldType;
 use std::fmt::Write as _;
 
@@ -257,14 +257,13 @@ fn contact_ids_become_a_block_of_the_interner() {
         let (mut t, mut i) = load_contacts(buffer, threads);
         assert!(t.id_syms.is_empty());
         let claims = t.ids.len();
-        let (ids, index) = (std::mem::take(&mut t.ids), std::mem::take(&mut t.id_index));
+        let (ids, mut index) = (std::mem::take(&mut t.ids), std::mem::take(&mut t.id_index));
         let before = i.len();
-        // Filters built here (without them) or given, as the loader does.
-        let filters = match threads {
-            1 => Vec::new(),
-            _ => std::mem::take(&mut t.id_filters),
-        };
-        assert!(i.add_block(ids, index, filters));
+        // Filters built by the block (without them) or given, as the loader does.
+        if threads == 1 {
+            index.filters.clear();
+        }
+        assert!(i.add_block(ids, index));
         assert_eq!(i.len(), before + claims);
         let syms: Vec<Sym> = t.id_claim.iter().map(|&c| i.block_sym(c)).collect();
         (t, i, syms)
@@ -312,7 +311,7 @@ fn contact_ids_become_a_block_of_the_interner() {
         assert_eq!(i1.get(&many[k]), Some(*s));
     }
     assert!(
-        !i1.add_block(TextPool::default(), Vec::new(), Vec::new()),
+        !i1.add_block(TextPool::default(), BlockIndex::default()),
         "a second block"
     );
     for (buffer, threads) in [(300, 3), (4096, 2), (100, 1)] {

@@ -31,6 +31,18 @@ pub(super) struct Block {
     filter: Vec<Vec<u64>>,
 }
 
+/// The index of a block's texts ([`super::Interner::add_block`]): per
+/// partition of the top 8 bits of a text's [`super::hash_bytes`], an
+/// open-addressing table of `hash << 32 | k + 1` (`u64::MAX` = empty, home
+/// slot the hash's low bits, the first `k` of each text), and its
+/// [`partition_filter`] (when `filters` is empty, they are built from the
+/// tables).
+#[derive(Debug, Default)]
+pub struct BlockIndex {
+    pub tables: Vec<Vec<u64>>,
+    pub filters: Vec<Vec<u64>>,
+}
+
 /// The filter of one partition's table of a block's index (see
 /// [`super::Interner::add_block`]): two bits per text, about 12 bits a
 /// text in a power of two of words. Built where the table was, while it
@@ -65,22 +77,18 @@ impl Block {
     /// symbol of the block.
     /// (`filter`: [`partition_filter`] of each table of `index`; built
     /// here, on the pool, when not given.)
-    pub(super) fn new(
-        base: u32,
-        texts: TextPool,
-        index: Vec<Vec<u64>>,
-        filter: Vec<Vec<u64>>,
-    ) -> Block {
+    pub(super) fn new(base: u32, texts: TextPool, index: BlockIndex) -> Block {
         use rayon::prelude::*;
-        let filter = if filter.len() == index.len() {
-            filter
+        let BlockIndex { tables, filters } = index;
+        let filter = if filters.len() == tables.len() {
+            filters
         } else {
-            index.par_iter().map(|t| partition_filter(t)).collect()
+            tables.par_iter().map(|t| partition_filter(t)).collect()
         };
         Block {
             base,
             texts,
-            index,
+            index: tables,
             alias: Vec::new(),
             filter,
         }
