@@ -38,6 +38,19 @@ impl Column {
         }
     }
 
+    /// Whether the column holds values of type `ty` (the column [`Column::new`] makes for it).
+    pub fn holds(&self, ty: FieldType) -> bool {
+        matches!(
+            (self, ty),
+            (Column::Text(_), FieldType::Text)
+                | (Column::Number(_), FieldType::Int | FieldType::Number)
+                | (Column::Bool(_), FieldType::Bool)
+                | (Column::Time(_), FieldType::Time)
+                | (Column::ListText(_), FieldType::ListText)
+                | (Column::ListNumber(_), FieldType::ListNumber)
+        )
+    }
+
     pub fn len(&self) -> usize {
         match self {
             Column::Text(v) => v.len(),

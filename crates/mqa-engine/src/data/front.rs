@@ -9,6 +9,7 @@ use super::keymap::{AccountKeys, ContactKeys};
 use super::prepare::{TableKind, TableSpec};
 use super::rejects::RejectSink;
 use super::summary::LoadSummary;
+use super::table::Spares;
 use super::{load_table, shrink, Accounts, Contacts, DataSchema, LoadOptions};
 use crate::intern::Interner;
 use std::path::Path;
@@ -46,6 +47,8 @@ pub(super) struct Front {
     pub(super) contact_keys: ContactKeys,
     pub(super) summary: LoadSummary,
     pub(super) laps: Laps,
+    /// The contacts' batches, for the events file.
+    pub(super) spares: Spares,
 }
 
 impl Front {
@@ -94,7 +97,9 @@ impl Front {
             contact_keys,
             mut summary,
             mut laps,
+            spares,
         } = self;
+        drop(spares);
         drop((account_keys, contact_keys));
         summary.files.push(file);
         laps.lap(lap);
@@ -124,6 +129,7 @@ pub(super) fn load_front(
     let ev_file = find_input(dir, TableKind::Events.name())?;
     let mut summary = LoadSummary::default();
     let mut laps = Laps::start();
+    let mut spares = Spares::default();
 
     let spec = TableSpec {
         kind: TableKind::Accounts,
@@ -134,7 +140,7 @@ pub(super) fn load_front(
         size_hint: None,
         lines: true,
     };
-    let (raw, s) = load_table(&acc_file, &spec, interner, rejects, None)?;
+    let (raw, s) = load_table(&acc_file, &spec, interner, rejects, None, &mut spares)?;
     summary.files.push(s);
     laps.lap("  accounts: rows");
     let line = (0..raw.len()).map(|r| raw.line(r)).collect();
@@ -162,7 +168,7 @@ pub(super) fn load_front(
         size_hint: None,
         lines: false,
     };
-    let (mut raw, s) = load_table(&con_file, &spec, interner, rejects, None)?;
+    let (mut raw, s) = load_table(&con_file, &spec, interner, rejects, None, &mut spares)?;
     summary.files.push(s);
     laps.lap("  contacts: rows");
     // The contacts' ids become symbols all at once, found by the index
@@ -190,6 +196,7 @@ pub(super) fn load_front(
         contact_keys,
         summary,
         laps,
+        spares,
     })
 }
 

@@ -53,6 +53,8 @@ impl<R: BufRead> JsonLines<R> {
             Some(mut b) => {
                 b.bytes.clear();
                 b.lines.clear();
+                // The batch may come from another file's load.
+                b.wanted = self.wanted.clone();
                 b
             }
             None => JsonBatch {

@@ -70,7 +70,7 @@ use rows::BatchReader;
 use std::io::BufReader;
 use std::ops::Range;
 use std::path::Path;
-use table::{load_file, RawTable};
+use table::{load_file, RawTable, Spares};
 
 /// Declared (non-built-in) fields of each table, in schema order, as the compiler gives them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -255,9 +255,11 @@ pub fn load_dataset_with<R>(
     rejects: &mut dyn RejectSink,
     while_grouping: impl FnOnce(&Accounts, &mut Interner, &mut dyn RejectSink) -> R,
 ) -> Result<(Dataset, R), LoadError> {
-    let front = front::load_front(dir, schema, opts, interner, rejects, |_, _| {})?;
+    let mut front = front::load_front(dir, schema, opts, interner, rejects, |_, _| {})?;
+    let mut spares = std::mem::take(&mut front.spares);
     let spec = front.events_spec(schema, opts);
-    let (raw, s) = load_table(&front.ev_file, &spec, interner, rejects, None)?;
+    let (raw, s) = load_table(&front.ev_file, &spec, interner, rejects, None, &mut spares)?;
+    drop(spares);
     let front::Read {
         ev_file,
         accounts,
@@ -306,13 +308,15 @@ fn shrink(fields: &mut [Column]) {
 }
 
 /// Reads one table file of either format (streaming its rows to `stream`
-/// when given: only for events, see [`stream`]).
+/// when given: only for events, see [`stream`]), with the batches of the
+/// file before in `spares`.
 fn load_table(
     input: &InputFile,
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
     stream: Option<&mut dyn stream::Drain>,
+    spares: &mut Spares,
 ) -> Result<(RawTable, FileSummary), LoadError> {
     let src = open(input)?;
     let size_hint = if input.gzip {
@@ -344,5 +348,6 @@ fn load_table(
         interner,
         rejects,
         stream,
+        spares,
     )
 }

@@ -139,7 +139,15 @@ impl Prepared {
         self.at.clear();
         self.kept_claim.clear();
         self.dict.clear();
-        if self.fields.len() == spec.fields.len() {
+        // The columns of a batch of another file (see `table::Spares`) may
+        // have other types.
+        let same = self.fields.len() == spec.fields.len()
+            && self
+                .fields
+                .iter()
+                .zip(spec.fields)
+                .all(|(c, (_, ty))| c.holds(*ty));
+        if same {
             self.fields.iter_mut().for_each(|c| c.truncate(0));
         } else {
             self.fields = spec

@@ -203,7 +203,8 @@ pub fn load_dataset_streaming<S>(
     before_events: impl FnOnce(DataRef<'_>, &mut Interner) -> S,
     mut on_chunk: impl FnMut(&mut S, DataRef<'_>, &Interner),
 ) -> Result<(Dataset, Streamed, S), LoadError> {
-    let front = front::load_front(dir, schema, opts, interner, rejects, after_accounts)?;
+    let mut front = front::load_front(dir, schema, opts, interner, rejects, after_accounts)?;
+    let mut spares = std::mem::take(&mut front.spares);
     let mut before = Some(before_events);
     let mut state: Option<S> = None;
     let mut begin = |data: DataRef<'_>, interner: &mut Interner| -> Option<S> {
@@ -232,10 +233,17 @@ pub fn load_dataset_streaming<S>(
         spare: RawTable::default(),
         spare_contact_id: Vec::new(),
     };
-    let read = load_table(&front.ev_file, &spec, interner, rejects, Some(&mut chunks));
+    let read = load_table(
+        &front.ev_file,
+        &spec,
+        interner,
+        rejects,
+        Some(&mut chunks),
+        &mut spares,
+    );
     let (abandoned, counts) = (chunks.abandoned, chunks.counts);
     let (streamed, raw, file) = if abandoned {
-        let (raw, file) = load_table(&front.ev_file, &spec, interner, rejects, None)?;
+        let (raw, file) = load_table(&front.ev_file, &spec, interner, rejects, None, &mut spares)?;
         (Streamed::Whole, Some(raw), file)
     } else {
         let (_, file) = read?;

@@ -86,13 +86,28 @@ fn run_format(
     threads: usize,
     jsonl: bool,
 ) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
+    run_with(buffer, threads, jsonl, false, &mut Spares::default())
+}
+
+/// [`run_format`] with the batches of `spares`; `swapped`: the declared
+/// fields in the other order (`n` then `kind`: columns of other types).
+fn run_with(
+    buffer: usize,
+    threads: usize,
+    jsonl: bool,
+    swapped: bool,
+    spares: &mut Spares,
+) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
     let mut interner = Interner::new();
     let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
     let keys = account_keys(&ids, &interner);
-    let fields = vec![
+    let mut fields = vec![
         ("kind".to_string(), FieldType::Text),
         ("n".to_string(), FieldType::Int),
     ];
+    if swapped {
+        fields.reverse();
+    }
     let spec = TableSpec {
         kind: TableKind::Events,
         fields: &fields,
@@ -102,7 +117,8 @@ fn run_format(
         size_hint: None,
         lines: true,
     };
-    let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
+    let mut wanted = vec!["id", "account_id", "contact_id", "at"];
+    wanted.extend(fields.iter().map(|(n, _)| n.as_str()));
     let path = Path::new("events");
     let mut rejects = MemoryRejects::new();
     let csv_text = events_csv();
@@ -124,7 +140,15 @@ fn run_format(
             )?)
         })
     };
-    let (t, s) = load_on(threads, &open, path, &spec, &mut interner, &mut rejects);
+    let (t, s) = load_on(
+        threads,
+        &open,
+        path,
+        &spec,
+        &mut interner,
+        &mut rejects,
+        spares,
+    );
     let ids = (0..t.len()).map(|r| t.id(r).to_string()).collect();
     (t, s, rejects, ids)
 }
@@ -181,6 +205,28 @@ fn jsonl_in_many_batches_on_many_threads_gives_the_same_result() {
     }
 }
 
+/// Batches left from one file's load fill the next file's: the columns of
+/// the checked rows take the new file's types, a JSONL batch its wanted
+/// fields, and the table is the one a load with new batches gives.
+#[test]
+fn batches_left_from_another_file_give_the_same_result() {
+    for jsonl in [false, true] {
+        for (buffer, threads) in [(4096, 2), (300, 3), (500, 1)] {
+            let fresh = run_with(buffer, threads, jsonl, false, &mut Spares::default());
+            let mut spares = Spares::default();
+            let other = run_with(buffer, threads, jsonl, true, &mut spares);
+            assert!(!spares.0.is_empty(), "the load gave its batches back");
+            assert_eq!(other.0.fields[1], fresh.0.fields[0], "swapped columns");
+            let (t, s, r, ids) = run_with(buffer, threads, jsonl, false, &mut spares);
+            assert_eq!((s, r.rows, ids), (fresh.1, fresh.2.rows, fresh.3));
+            assert_eq!(lines(&t), lines(&fresh.0));
+            assert_eq!(t.account, fresh.0.account);
+            assert_eq!(t.at, fresh.0.at);
+            assert_eq!(t.fields, fresh.0.fields);
+        }
+    }
+}
+
 /// Contacts (c0.. with repeats, some rows rejected) loaded with `threads`
 /// threads and blocks of `buffer` bytes: the table and its interner.
 fn load_contacts(buffer: usize, threads: usize) -> (RawTable, Interner) {
@@ -219,11 +265,20 @@ fn load_contacts(buffer: usize, threads: usize) -> (RawTable, Interner) {
         )?))
     };
     let mut rejects = MemoryRejects::new();
-    let (t, _) = load_on(threads, &open, path, &spec, &mut interner, &mut rejects);
+    let spares = &mut Spares::default();
+    let (t, _) = load_on(
+        threads,
+        &open,
+        path,
+        &spec,
+        &mut interner,
+        &mut rejects,
+        spares,
+    );
     (t, interner)
 }
 
-/// Loads the file `open` reads with `threads` threads.
+/// Loads the file `open` reads with `threads` threads and the batches of `spares`.
 fn load_on<'r, F>(
     threads: usize,
     open: &F,
@@ -231,6 +286,7 @@ fn load_on<'r, F>(
     spec: &TableSpec<'_>,
     interner: &mut Interner,
     rejects: &mut MemoryRejects,
+    spares: &mut Spares,
 ) -> (RawTable, FileSummary)
 where
     F: Fn() -> Result<Box<dyn BatchReader + 'r>, LoadError> + Sync + 'r,
@@ -241,7 +297,16 @@ where
         .unwrap();
     pool.install(|| {
         let mut rows = open()?;
-        load_file(rows.as_mut(), open, path, spec, interner, rejects, None)
+        load_file(
+            rows.as_mut(),
+            open,
+            path,
+            spec,
+            interner,
+            rejects,
+            None,
+            spares,
+        )
     })
     .unwrap()
 }
