@@ -19,7 +19,7 @@ use mqa_syntax::time::Micros;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// The kept rows of one file, in file order. Built-in columns a table does
 /// not have stay empty.
@@ -151,9 +151,7 @@ pub(crate) fn load_file<'r>(
     b.finish(reopen, rejects, interner)
 }
 
-type Job = (u64, RowBatch, Prepared);
-
-/// What the loading thread hears from the reading and checking threads.
+/// What the loading thread hears from the checking threads.
 enum Msg {
     /// Batch `n`, checked (or why checking failed).
     Checked(u64, Box<(RowBatch, Result<Prepared, String>)>),
@@ -165,17 +163,93 @@ enum Msg {
 
 /// Batches that may exist at once beyond one per worker. Commits are in
 /// file order, so a worker descheduled in the middle of batch `n` holds up
-/// every later batch; with few spare batches the reader then runs out of
-/// buffers and the other workers sit idle. 24 (a batch is a 1 MB block and
-/// its checked columns) took the events of 100 000 accounts from 0.34 to
-/// 0.32 s and the whole run from 0.75 to 0.69 s, for 12 MB more peak
-/// memory (medians of 10 alternating runs, 2 cores), against 3.
+/// every later batch; with few spare batches the workers then run out of
+/// buffers and sit idle. 24 (a batch is a 1 MB block and its checked
+/// columns) took the events of 100 000 accounts from 0.34 to 0.32 s and the
+/// whole run from 0.75 to 0.69 s, for 12 MB more peak memory (medians of 10
+/// alternating runs, 2 cores), against 3.
 const SPARE_BATCHES: usize = 24;
 
-/// Reads the file on one thread and checks batches on `workers` threads
-/// while this thread commits the checked batches in order (and hands their
-/// buffers back to the reader). At most `workers + SPARE_BATCHES` batches
-/// exist at once; they come from `spares` first and all go back there.
+/// The file's side of [`parallel`], shared by the workers: each takes the
+/// lock, reads the next batch and numbers it, then checks it unlocked.
+struct Source<'r> {
+    reader: &'r mut dyn BatchReader,
+    /// Batches read before the workers started, in order.
+    first: std::vec::IntoIter<(RowBatch, Prepared)>,
+    /// Batches the loading thread gives back once committed.
+    spare_rx: mpsc::Receiver<(RowBatch, Prepared)>,
+    /// Spares of the file before (see [`Spares`]).
+    pool: Spares,
+    made: usize,
+    max_batches: usize,
+    /// Batches numbered so far.
+    sent: u64,
+    /// The file has ended, failed, or the loading thread stopped.
+    done: bool,
+}
+
+/// What a worker gets from [`Source::next`].
+enum Next {
+    Batch(u64, RowBatch, Prepared),
+    /// Nothing more; `Some` message for the loading thread (the end of the
+    /// file, or why reading failed) when this worker is the one to tell it.
+    Done(Option<Msg>),
+}
+
+impl Source<'_> {
+    /// The next batch, read into a spare one (waiting for the loading
+    /// thread to give one back when `max_batches` exist).
+    fn next(&mut self) -> Next {
+        if self.done {
+            return Next::Done(None);
+        }
+        if let Some((batch, p)) = self.first.next() {
+            self.sent += 1;
+            return Next::Batch(self.sent - 1, batch, p);
+        }
+        let (spare, p) = if self.made < self.max_batches {
+            match self.spare_rx.try_recv() {
+                Ok((batch, p)) => (Some(batch), p),
+                Err(_) => {
+                    self.made += 1;
+                    self.pool.take()
+                }
+            }
+        } else {
+            match self.spare_rx.recv() {
+                Ok((batch, p)) => (Some(batch), p),
+                // The loading thread stopped.
+                Err(_) => {
+                    self.done = true;
+                    return Next::Done(None);
+                }
+            }
+        };
+        match self.reader.next_batch(spare) {
+            Ok(Some(batch)) => {
+                self.sent += 1;
+                Next::Batch(self.sent - 1, batch, p)
+            }
+            Ok(None) => {
+                self.done = true;
+                Next::Done(Some(Msg::End(self.sent)))
+            }
+            Err(e) => {
+                self.done = true;
+                Next::Done(Some(Msg::Failed(e)))
+            }
+        }
+    }
+}
+
+/// Reads and checks batches on `workers` threads (each reads the next
+/// batch under a lock, then checks it) while this thread commits the
+/// checked batches in order and hands their buffers back. A worker that
+/// has checked its batch reads the next one itself, rather than wait for a
+/// reading thread that the scheduler may have queued behind this one (that
+/// left a core idle for up to 4 ms at a time). At most `workers +
+/// SPARE_BATCHES` batches exist at once; they come from `spares` first and
+/// all go back there.
 fn parallel(
     reader: &mut dyn BatchReader,
     first: [(RowBatch, Prepared); 2],
@@ -185,23 +259,40 @@ fn parallel(
     interner: &mut Interner,
     spares: &mut Spares,
 ) -> Result<(), LoadError> {
-    let max_batches = workers + SPARE_BATCHES;
     let path = b.path();
-    std::thread::scope(|scope| {
-        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers * 2);
-        let job_rx = Arc::new(Mutex::new(job_rx));
+    let (spare_tx, spare_rx) = mpsc::channel::<(RowBatch, Prepared)>();
+    let source = Mutex::new(Source {
+        reader,
+        first: Vec::from(first).into_iter(),
+        spare_rx,
+        pool: std::mem::take(spares),
+        made: 2,
+        max_batches: workers + SPARE_BATCHES,
+        sent: 0,
+        done: false,
+    });
+    let committed = std::thread::scope(|scope| {
+        // Dropped when this closure returns, before the workers are joined:
+        // a worker waiting for a spare then stops.
+        let spare_tx = spare_tx;
         let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
-        let (spare_tx, spare_rx) = mpsc::channel::<(RowBatch, Prepared)>();
+        let mut checkers = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let job_rx = Arc::clone(&job_rx);
             let msg_tx = msg_tx.clone();
-            scope.spawn(move || loop {
-                let job = match job_rx.lock() {
-                    Ok(rx) => rx.recv(),
+            let source = &source;
+            checkers.push(scope.spawn(move || loop {
+                let next = match source.lock() {
+                    Ok(mut s) => s.next(),
                     Err(_) => return,
                 };
-                let Ok((n, batch, spare)) = job else {
-                    return;
+                let (n, batch, spare) = match next {
+                    Next::Batch(n, batch, spare) => (n, batch, spare),
+                    Next::Done(msg) => {
+                        if let Some(msg) = msg {
+                            let _ = msg_tx.send(msg);
+                        }
+                        return;
+                    }
                 };
                 let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     prepare_batch(&batch, spec, spare)
@@ -210,52 +301,10 @@ fn parallel(
                 if msg_tx.send(Msg::Checked(n, Box::new((batch, p)))).is_err() {
                     return;
                 }
-            });
+            }));
         }
-        let mut pool = std::mem::take(spares);
-        // The reader owns the jobs channel: when it stops, the workers stop.
-        // It gives back the spares it did not use, and the channel of those
-        // the loading thread hands back.
-        let reading = scope.spawn(move || {
-            let mut made = first.len();
-            let mut sent = 0u64;
-            let read = || -> Result<(), LoadError> {
-                for (batch, p) in first {
-                    send(&job_tx, sent, batch, p, path)?;
-                    sent += 1;
-                }
-                loop {
-                    let (spare_batch, spare_prepared) = if made < max_batches {
-                        match spare_rx.try_recv() {
-                            Ok((batch, p)) => (Some(batch), p),
-                            Err(_) => {
-                                made += 1;
-                                pool.take()
-                            }
-                        }
-                    } else {
-                        match spare_rx.recv() {
-                            Ok((batch, p)) => (Some(batch), p),
-                            // The loading thread stopped.
-                            Err(_) => return Ok(()),
-                        }
-                    };
-                    match reader.next_batch(spare_batch)? {
-                        Some(batch) => {
-                            send(&job_tx, sent, batch, spare_prepared, path)?;
-                            sent += 1;
-                        }
-                        None => return Ok(()),
-                    }
-                }
-            };
-            let msg = match read() {
-                Ok(()) => Msg::End(sent),
-                Err(e) => Msg::Failed(e),
-            };
-            let _ = msg_tx.send(msg);
-            (pool, spare_rx)
-        });
+        // Only the workers hold senders: if they all stop, `recv` fails.
+        drop(msg_tx);
         let mut committed = 0u64;
         let mut total = None;
         let mut ready: BTreeMap<u64, (RowBatch, Prepared)> = BTreeMap::new();
@@ -280,23 +329,17 @@ fn parallel(
                 }
             }
         }
-        // Every batch is committed, so the reader has stopped.
-        if let Ok((pool, spare_rx)) = reading.join() {
-            *spares = pool;
-            spares.0.extend(spare_rx.try_iter());
+        // Every batch is committed: the workers stop at their next turn.
+        for c in checkers {
+            let _ = c.join();
         }
         Ok(())
-    })
-}
-
-fn send(
-    tx: &mpsc::SyncSender<Job>,
-    n: u64,
-    batch: RowBatch,
-    spare: Prepared,
-    path: &Path,
-) -> Result<(), LoadError> {
-    tx.send((n, batch, spare)).map_err(|_| worker_gone(path))
+    });
+    if let Ok(s) = source.into_inner() {
+        *spares = s.pool;
+        spares.0.extend(s.spare_rx.try_iter());
+    }
+    committed
 }
 
 fn worker_gone(path: &Path) -> LoadError {

@@ -388,3 +388,88 @@ fn contact_ids_become_a_block_of_the_interner() {
         assert_eq!(s, s1);
     }
 }
+
+/// A source that gives `ok` bytes of `text`, then fails.
+struct FailingAfter<'t> {
+    text: &'t [u8],
+    ok: usize,
+}
+
+impl std::io::Read for FailingAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ok == 0 {
+            return Err(std::io::Error::other("disk went away"));
+        }
+        let n = buf.len().min(self.ok).min(self.text.len());
+        if n == 0 {
+            return Ok(0);
+        }
+        buf[..n].copy_from_slice(&self.text[..n]);
+        self.text = &self.text[n..];
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+/// A read that fails in the middle of the file fails the load with the
+/// file's name and line, on any number of threads (the checking threads
+/// stop; none is left waiting), with spares left from a load before.
+#[test]
+fn a_read_failing_midway_fails_the_load() {
+    let text = events_csv();
+    let fields = vec![
+        ("kind".to_string(), FieldType::Text),
+        ("n".to_string(), FieldType::Int),
+    ];
+    let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
+    let path = Path::new("events");
+    for threads in [1, 2, 3] {
+        let mut interner = Interner::new();
+        let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
+        let keys = account_keys(&ids, &interner);
+        let spec = TableSpec {
+            kind: TableKind::Events,
+            fields: &fields,
+            accounts: Some(&keys),
+            contacts: None,
+            as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+            size_hint: None,
+            lines: true,
+        };
+        let open = || -> Result<Box<dyn BatchReader + '_>, LoadError> {
+            let src = FailingAfter {
+                text: text.as_bytes(),
+                ok: text.len() / 2,
+            };
+            Ok(Box::new(CsvRows::with_buffer(src, path, &wanted, 512)?))
+        };
+        let mut spares = Spares::default();
+        run_with(512, threads, false, true, &mut spares);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut rejects = MemoryRejects::new();
+        let got = pool.install(|| {
+            let mut rows = open()?;
+            load_file(
+                rows.as_mut(),
+                &open,
+                path,
+                &spec,
+                &mut interner,
+                &mut rejects,
+                None,
+                &mut spares,
+            )
+        });
+        match got {
+            Err(LoadError::Io { path, line, source }) => {
+                assert_eq!(path, Path::new("events"));
+                assert!(line > 100, "{line}");
+                assert_eq!(source.to_string(), "disk went away");
+            }
+            other => panic!("{threads} threads: {:?}", other.map(|(_, s)| s)),
+        }
+    }
+}
