@@ -190,7 +190,7 @@ struct Source<'r> {
 
 /// What a worker gets from [`Source::next`].
 enum Next {
-    Batch(u64, RowBatch, Prepared),
+    Batch(u64, Box<(RowBatch, Prepared)>),
     /// Nothing more; `Some` message for the loading thread (the end of the
     /// file, or why reading failed) when this worker is the one to tell it.
     Done(Option<Msg>),
@@ -205,7 +205,7 @@ impl Source<'_> {
         }
         if let Some((batch, p)) = self.first.next() {
             self.sent += 1;
-            return Next::Batch(self.sent - 1, batch, p);
+            return Next::Batch(self.sent - 1, Box::new((batch, p)));
         }
         let (spare, p) = if self.made < self.max_batches {
             match self.spare_rx.try_recv() {
@@ -228,7 +228,7 @@ impl Source<'_> {
         match self.reader.next_batch(spare) {
             Ok(Some(batch)) => {
                 self.sent += 1;
-                Next::Batch(self.sent - 1, batch, p)
+                Next::Batch(self.sent - 1, Box::new((batch, p)))
             }
             Ok(None) => {
                 self.done = true;
@@ -285,8 +285,8 @@ fn parallel(
                     Ok(mut s) => s.next(),
                     Err(_) => return,
                 };
-                let (n, batch, spare) = match next {
-                    Next::Batch(n, batch, spare) => (n, batch, spare),
+                let (n, (batch, spare)) = match next {
+                    Next::Batch(n, read) => (n, *read),
                     Next::Done(msg) => {
                         if let Some(msg) = msg {
                             let _ = msg_tx.send(msg);
