@@ -422,4 +422,4 @@ fn resolve_in<'a>(arena: &'a str, ends: &[usize], id: u32) -> &'a str {
 
 mod block;
 mod table;
-pub use block::{partition_filter, BlockIndex};
+pub use block::{empty_filter, filter_add, partition_filter, BlockIndex};

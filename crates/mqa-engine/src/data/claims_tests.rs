@@ -175,3 +175,38 @@ fn equal_hashes_are_told_apart_by_their_text() {
         assert_eq!(dups, expected(&ids));
     }
 }
+
+/// The index `duplicates_and_index` gives is the one `duplicates` finds
+/// the repeats with, each table at most two thirds full, with a filter
+/// that passes every text in its table (made as the ids went in, it may
+/// be larger than one made from the table afterwards, never smaller).
+#[test]
+fn the_index_holds_each_first_claim_and_its_filter_passes_them() {
+    let ids: Vec<String> = (0..30_000).map(|k| format!("c-{}", k % 25_000)).collect();
+    let mut set = ClaimSet::new(false, true);
+    for part in ids.chunks(4_000) {
+        add(&mut set, part, hash_bytes64, 1);
+    }
+    let (dups, index) = set.duplicates_and_index();
+    assert_eq!(dups, set.duplicates());
+    assert_eq!(dups, expected(&ids));
+    assert_eq!((index.tables.len(), index.filters.len()), (PARTS, PARTS));
+    let mut firsts = 0;
+    for (table, filter) in index.tables.iter().zip(&index.filters) {
+        let held: Vec<u64> = table.iter().copied().filter(|&v| v != u64::MAX).collect();
+        firsts += held.len();
+        assert!(
+            held.len() * 3 <= table.len() * 2,
+            "{} of {}",
+            held.len(),
+            table.len()
+        );
+        assert!(filter.len() >= crate::intern::partition_filter(table).len());
+        for v in held {
+            let mut with = filter.clone();
+            crate::intern::filter_add(&mut with, (v >> 32) as u32);
+            assert_eq!(&with, filter, "the filter passes {v:x}");
+        }
+    }
+    assert_eq!(firsts, 25_000);
+}

@@ -49,16 +49,28 @@ pub struct BlockIndex {
 /// is in the cache.
 pub fn partition_filter(table: &[u64]) -> Vec<u64> {
     let n = table.iter().filter(|&&v| v != EMPTY).count();
-    let words = (n * 12 / 64).next_power_of_two().max(1);
-    let mut filter = vec![0u64; words];
+    let mut filter = empty_filter(n);
     for &v in table.iter().filter(|&&v| v != EMPTY) {
-        for (w, bit) in filter_bits((v >> 32) as u32, words) {
-            if let Some(x) = filter.get_mut(w) {
-                *x |= bit;
-            }
-        }
+        filter_add(&mut filter, (v >> 32) as u32);
     }
     filter
+}
+
+/// A partition's filter for up to `n` texts, none added yet (see
+/// [`partition_filter`]; the loader adds the texts as it indexes them,
+/// [`filter_add`]).
+pub fn empty_filter(n: usize) -> Vec<u64> {
+    vec![0u64; (n * 12 / 64).next_power_of_two().max(1)]
+}
+
+/// Adds a text of hash `hash` to a partition's filter.
+#[inline]
+pub fn filter_add(filter: &mut [u64], hash: u32) {
+    for (w, bit) in filter_bits(hash, filter.len()) {
+        if let Some(x) = filter.get_mut(w) {
+            *x |= bit;
+        }
+    }
 }
 
 /// The two bits of a partition's filter (of `len` words, a power of two) for `hash`.
