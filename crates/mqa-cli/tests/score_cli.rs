@@ -267,6 +267,63 @@ fn out_writes_the_file_and_nothing_to_stdout() {
     assert!(!dir.path().join("mqa-rejects.csv").exists());
 }
 
+/// The files of `dir` whose name starts with `.` (where `--out` writes first).
+fn hidden_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// `--out` replaces the file in one go once the run succeeds (keeping its
+/// mode); a run that fails leaves it as it was; neither leaves the
+/// temporary file it writes first. A path that is not a plain file (a
+/// symbolic link) is written through, as before.
+#[cfg(unix)]
+#[test]
+fn out_replaces_the_file_only_when_the_run_succeeds() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = data_dir();
+    let out = dir.path().join("decisions.csv");
+    std::fs::write(&out, "older decisions\n").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    for (extra, fails) in [
+        (&["--model", "nope"][..], true),
+        (&["--as-of", "2026-11-01T00:00:00"][..], true),
+        (&[][..], false),
+    ] {
+        let mut args = vec!["--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = score(dir.path(), &args);
+        assert_eq!(!o.status.success(), fails, "{extra:?}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            text,
+            if fails { "older decisions\n" } else { CSV },
+            "{extra:?}"
+        );
+        assert!(
+            hidden_files(dir.path()).is_empty(),
+            "{:?}",
+            hidden_files(dir.path())
+        );
+    }
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+    // Through a symbolic link: the link stays, its target gets the rows.
+    let target = dir.path().join("target.csv");
+    let link = dir.path().join("link.csv");
+    std::fs::write(&target, "x\n").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ok(&score(dir.path(), &["--out", link.to_str().unwrap()]));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), CSV);
+}
+
 #[test]
 fn model_selects_one_model() {
     let dir = data_dir();

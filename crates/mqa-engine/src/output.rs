@@ -2,7 +2,7 @@
 //! `table`, and the row view both share.
 
 pub(crate) mod csv;
-pub use self::csv::{score_csv, write_csv, ScoredCsv};
+pub use self::csv::{score_csv, write_csv, CsvSink, ScoredCsv};
 
 use crate::eval::Decision;
 use crate::run::Session;

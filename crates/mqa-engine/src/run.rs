@@ -41,6 +41,9 @@ pub enum RunError {
     },
     #[error("no model named `{0}` in the rule file (models: {1})")]
     UnknownModel(String, String),
+    /// Writing the rows to the caller's [`crate::output::CsvSink`] failed.
+    #[error("cannot write the decisions: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 /// How a source was handled in a run.

@@ -11,10 +11,11 @@ mod common;
 
 use common::{IntentRow, Signals, AS_OF};
 use mqa_engine::data::{LoadOptions, MemoryRejects};
-use mqa_engine::output::score_csv;
+use mqa_engine::output::{score_csv, CsvSink};
 use mqa_engine::run::{CsvRun, Session, SourceInput};
 use mqa_engine::signals::JoinKey;
 use mqa_syntax::time::parse_timestamp;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -110,8 +111,26 @@ fn whole(dir: &Path, only_qualified: bool) -> Out {
     out(&session, scored, rejects)
 }
 
-/// Score while reading.
+/// Score while reading, the rows kept and written to a sink as they are
+/// made: the same rows either way (the sink's after the header, which it
+/// gets first; the rows kept are empty then). When the events file cannot
+/// be streamed, the rows sent before are void: the sink is emptied and
+/// gets every row again.
 fn streamed(dir: &Path, only_qualified: bool) -> Out {
+    let kept = streamed_to(dir, only_qualified, None);
+    let sink = RefCell::new(Vec::new());
+    let mut sent = streamed_to(dir, only_qualified, Some(&sink));
+    assert!(sent.csv.is_empty(), "the rows went to the sink");
+    let text = String::from_utf8(sink.into_inner()).unwrap();
+    let rows = text.strip_prefix(CSV_HEADER).expect("the header first");
+    sent.csv = rows.to_string();
+    assert_eq!(sent, kept);
+    kept
+}
+
+const CSV_HEADER: &str = "model,account,score,qualified,grade,route,sla_due,failed_gates\n";
+
+fn streamed_to(dir: &Path, only_qualified: bool, sink: Option<&RefCell<Vec<u8>>>) -> Out {
     let mut rejects = MemoryRejects::new();
     let scored_accounts = std::sync::atomic::AtomicU64::new(0);
     let progress = |n| {
@@ -121,6 +140,7 @@ fn streamed(dir: &Path, only_qualified: bool) -> Out {
         model: None,
         only_qualified,
         progress: &progress,
+        sink: sink.map(|s| s as &RefCell<dyn CsvSink>),
     };
     let (session, scored) = Session::load_and_score_csv(
         program(),

@@ -7,6 +7,7 @@ pub mod fmt;
 pub mod generate;
 pub mod graph;
 pub mod load;
+pub mod out_file;
 pub mod plugin_cmds;
 pub mod plugins;
 pub mod score;

@@ -1,10 +1,12 @@
 //! `mqa score`: decisions for every account.
 
 use crate::cli::{OnPluginError, ScoreArgs, ScoreFormat};
+use crate::commands::out_file::OutFile;
 use crate::commands::session::{self, LazyRejects};
 use anyhow::{Context, Result};
-use mqa_engine::output;
-use mqa_engine::run::CsvRun;
+use mqa_engine::output::{self, CsvSink};
+use mqa_engine::run::{CsvRun, Session};
+use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,12 +35,19 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     // `csv` rows are formatted as the accounts are scored, on the thread
     // that scored them, while the data is read when it can be; `table` and
     // `jsonl` read all the decisions once the data is loaded.
+    // `--out`: a file beside it takes the decisions, then replaces it (the
+    // `csv` rows are written there as the accounts are scored).
+    let out_file = match &args.out {
+        Some(p) => OutFile::create(p)?.map(RefCell::new),
+        None => None,
+    };
     let counting = crate::progress::Progress::counting("scoring");
     let count = |n| counting.add(n);
     let csv = CsvRun {
         model: args.model.as_deref(),
         only_qualified: args.only_qualified,
         progress: &count,
+        sink: out_file.as_ref().map(|f| f as &RefCell<dyn CsvSink>),
     };
     let opened = session::open(
         &args.file,
@@ -83,22 +92,25 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     timings.push(("score", phase.elapsed()));
     let phase = Instant::now();
 
-    let mut sink: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match &scored {
-        Scored::Csv(rows) => rows.write(&mut sink)?,
-        Scored::Decisions(decisions) if format == ScoreFormat::Jsonl => {
-            mqa_engine::explain::write_jsonl(&session, decisions, args.only_qualified, &mut sink)?
+    match out_file.map(RefCell::into_inner) {
+        Some(mut file) => {
+            // `csv` rows are in the file already.
+            if let Scored::Decisions(_) = &scored {
+                let mut w = std::io::BufWriter::new(file.writer());
+                write_scored(&session, &scored, format, args.only_qualified, &mut w)?;
+                w.flush().context("cannot write the decisions")?;
+            }
+            file.commit()?;
         }
-        Scored::Decisions(decisions) => sink
-            .write_all(output::render_table(&session, decisions, args.only_qualified).as_bytes())?,
+        None => {
+            let mut sink: Box<dyn Write> = match &args.out {
+                Some(p) => Box::new(std::io::BufWriter::new(OutFile::direct(p)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            write_scored(&session, &scored, format, args.only_qualified, &mut sink)?;
+            sink.flush().context("cannot write the decisions")?;
+        }
     }
-    sink.flush().context("cannot write the decisions")?;
-    drop(sink);
     timings.push(("write", phase.elapsed()));
 
     session::report_load(&session, &rejects);
@@ -142,6 +154,26 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
     std::mem::forget(session);
     std::mem::forget(scored);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes what scoring gave in `format` (`csv` rows held, if any).
+fn write_scored(
+    session: &Session,
+    scored: &Scored,
+    format: ScoreFormat,
+    only_qualified: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match scored {
+        Scored::Csv(rows) => rows.write(out)?,
+        Scored::Decisions(decisions) if format == ScoreFormat::Jsonl => {
+            mqa_engine::explain::write_jsonl(session, decisions, only_qualified, out)?
+        }
+        Scored::Decisions(decisions) => {
+            out.write_all(output::render_table(session, decisions, only_qualified).as_bytes())?
+        }
+    }
+    Ok(())
 }
 
 /// What scoring gave, by output format.

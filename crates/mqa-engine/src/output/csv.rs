@@ -90,6 +90,46 @@ impl ScoredCsv {
     pub fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
         write_pieces(&self.pieces, out)
     }
+
+    /// Appends the header and the rows to `sink`, and drops them here.
+    pub(crate) fn send_to(&mut self, sink: &mut dyn CsvSink) -> std::io::Result<()> {
+        sink.append(CSV_HEADER)?;
+        for piece in self.pieces.drain(..) {
+            sink.append(&piece)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where [`crate::run::Session::load_and_score_csv`] can write the `csv`
+/// rows as it scores them, instead of keeping them all for the caller to
+/// write at the end: the header, then the rows in account order, a piece at
+/// a time (a file that is written while the events are still being read).
+pub trait CsvSink {
+    /// Appends `text`: the header, or whole rows.
+    fn append(&mut self, text: &str) -> std::io::Result<()>;
+    /// Forgets everything appended so far: the rows come again from the
+    /// start (the events file could not be streamed, see
+    /// [`crate::data::Streamed::Whole`]).
+    fn restart(&mut self) -> std::io::Result<()>;
+}
+
+/// The rows in memory (what a test compares).
+impl CsvSink for Vec<u8> {
+    fn append(&mut self, text: &str) -> std::io::Result<()> {
+        self.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+
+    fn restart(&mut self) -> std::io::Result<()> {
+        self.clear();
+        Ok(())
+    }
+}
+
+/// The header of the `csv` format, for a [`CsvSink`] that starts empty.
+pub(crate) fn csv_header() -> &'static str {
+    CSV_HEADER
 }
 
 fn write_pieces(pieces: &[String], out: &mut dyn Write) -> std::io::Result<()> {

@@ -16,9 +16,10 @@ use crate::data::{
 };
 use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
-use crate::output::csv::CsvRows;
-use crate::output::{score_csv, ScoredCsv};
+use crate::output::csv::{csv_header, CsvRows};
+use crate::output::{score_csv, CsvSink, ScoredCsv};
 use mqa_compiler::graph::Program;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,8 +29,12 @@ struct Scoring {
     joined: Result<Joined, RunError>,
     join_took: Duration,
     prepared: Prepared,
-    /// `csv` rows, decisions and qualified decisions of each chunk, in order.
+    /// `csv` rows, decisions and qualified decisions of each chunk, in
+    /// order (the rows empty once written to the run's sink).
     pieces: Vec<(String, usize, usize)>,
+    /// Whether the sink has the header, and the first error it gave.
+    header_sent: bool,
+    sink_error: Option<std::io::Error>,
     /// Accounts scored (and told to `progress`).
     scored: u64,
 }
@@ -42,6 +47,9 @@ pub struct CsvRun<'a> {
     pub only_qualified: bool,
     /// Called with the number of accounts just scored.
     pub progress: &'a (dyn Fn(u64) + Sync),
+    /// Where to write the rows as they are made (the header first), on the
+    /// calling thread; `None`: they come back in the [`ScoredCsv`].
+    pub sink: Option<&'a RefCell<dyn CsvSink + 'a>>,
 }
 
 /// Whether [`Session::load_and_score_csv`] can score while it reads: no
@@ -67,7 +75,12 @@ impl Session {
         let models = select_models(&program, run.model)?;
         if !streamable(&program) {
             let session = Session::load(program, data_dir, opts, sources, skip_failed, rejects)?;
-            let scored = score_csv(&session, &models, run.only_qualified, run.progress);
+            let mut scored = score_csv(&session, &models, run.only_qualified, run.progress);
+            if let Some(sink) = run.sink {
+                scored
+                    .send_to(&mut *sink.borrow_mut())
+                    .map_err(RunError::Output)?;
+            }
             return Ok((session, scored));
         }
         let started = Instant::now();
@@ -104,6 +117,8 @@ impl Session {
                     join_took,
                     prepared: prepare(program, interner),
                     pieces: Vec::new(),
+                    header_sent: false,
+                    sink_error: None,
                     scored: 0,
                 }
             };
@@ -118,8 +133,15 @@ impl Session {
                 let decisions = decide_accounts(&ev, &models, first..end);
                 (run.progress)((end - first) as u64);
                 s.scored += (end - first) as u64;
-                let piece = rows.piece(&decisions, run.only_qualified, data, interner);
-                s.pieces.push(piece);
+                let (text, made, qualified) =
+                    rows.piece(&decisions, run.only_qualified, data, interner);
+                match run.sink {
+                    Some(sink) => {
+                        s.send(&mut *sink.borrow_mut(), &text);
+                        s.pieces.push((String::new(), made, qualified));
+                    }
+                    None => s.pieces.push((text, made, qualified)),
+                }
             };
             load_dataset_streaming(
                 data_dir,
@@ -138,6 +160,8 @@ impl Session {
             join_took,
             prepared,
             pieces,
+            header_sent,
+            sink_error,
             scored: told,
         } = scoring;
         let (loaded, status) = joined?;
@@ -160,7 +184,7 @@ impl Session {
             data_dir: data_dir.to_path_buf(),
             timings,
         };
-        let scored = match streamed {
+        let mut scored = match streamed {
             Streamed::Sent => ScoredCsv::from_pieces(pieces),
             Streamed::Whole => {
                 // `progress` heard of the void chunks' accounts already.
@@ -179,6 +203,37 @@ impl Session {
                 score_csv(&session, &models, run.only_qualified, &progress)
             }
         };
+        if let Some(sink) = run.sink {
+            let sink = &mut *sink.borrow_mut();
+            let sent = match (streamed, sink_error) {
+                (Streamed::Sent, Some(e)) => Err(e),
+                (Streamed::Sent, None) if header_sent => Ok(()),
+                // No account at all: the header alone.
+                (Streamed::Sent, None) => scored.send_to(sink),
+                // The rows sent are void: all of them again.
+                (Streamed::Whole, _) => sink.restart().and_then(|()| scored.send_to(sink)),
+            };
+            sent.map_err(RunError::Output)?;
+        }
         Ok((session, scored))
+    }
+}
+
+impl Scoring {
+    /// Appends a chunk's rows to `sink` (the header before the first);
+    /// after a failure, keeps the error and appends nothing more.
+    fn send(&mut self, sink: &mut dyn CsvSink, rows: &str) {
+        if self.sink_error.is_some() {
+            return;
+        }
+        let header = if self.header_sent {
+            Ok(())
+        } else {
+            self.header_sent = true;
+            sink.append(csv_header())
+        };
+        if let Err(e) = header.and_then(|()| sink.append(rows)) {
+            self.sink_error = Some(e);
+        }
     }
 }
