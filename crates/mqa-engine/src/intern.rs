@@ -382,6 +382,14 @@ impl Interner {
         true
     }
 
+    /// The texts of the block ([`Interner::add_block`]), text `k` being
+    /// the one given `k`-th, shared (they never change).
+    pub fn block_texts(&self) -> Option<std::sync::Arc<crate::data::TextPool>> {
+        self.block
+            .as_ref()
+            .map(|b| std::sync::Arc::clone(b.texts()))
+    }
+
     /// The symbol of text `k` of the block ([`Interner::add_block`]).
     pub fn block_sym(&self, k: u32) -> Sym {
         self.block.as_ref().map_or(Sym::MISSING, |b| b.sym(k))

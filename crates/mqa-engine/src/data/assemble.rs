@@ -52,10 +52,23 @@ pub(crate) fn contacts(
             .get(r as usize)
             .map_or("", |&s| interner.resolve(s))
     };
-    let keys = ContactKeys::build(perm.len(), |i| {
-        perm.get(i).map_or(&[][..], |&r| id(r).as_bytes())
-    });
-    if is_identity(&perm) {
+    let identity = is_identity(&perm);
+    // Contact `r` is text `r` of the interner's block of contact ids when
+    // the file is in account order and every claim became a row (none was
+    // dropped as a repeat): the keys are those texts, not a copy.
+    let in_block = identity
+        && raw
+            .id_claim
+            .iter()
+            .enumerate()
+            .all(|(r, &c)| c as usize == r);
+    let keys = match interner.block_texts() {
+        Some(texts) if in_block && texts.len() == perm.len() => ContactKeys::in_block(texts),
+        _ => ContactKeys::build(perm.len(), |i| {
+            perm.get(i).map_or(&[][..], |&r| id(r).as_bytes())
+        }),
+    };
+    if identity {
         let contacts = Contacts {
             id: raw.id_syms,
             account: raw.account,

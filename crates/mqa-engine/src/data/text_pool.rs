@@ -60,7 +60,7 @@ pub struct TextPool {
 }
 
 /// [`TextPool::lens`] value of a text whose length is in `long`.
-const LONG: u8 = u8::MAX;
+pub(crate) const LONG: u8 = u8::MAX;
 /// Texts per [`TextPool::starts`] entry.
 const STRIDE: usize = 16;
 
@@ -106,7 +106,9 @@ impl TextPool {
         }
     }
 
-    fn len_of(&self, i: usize) -> usize {
+    /// The length of text `i` (0 when out of range).
+    #[inline]
+    pub(crate) fn len_of(&self, i: usize) -> usize {
         match self.lens.get(i) {
             Some(&LONG) => match self.long.binary_search_by_key(&(i as u32), |&(k, _)| k) {
                 Ok(k) => self.long.get(k).map_or(0, |&(_, n)| n as usize),
@@ -187,6 +189,18 @@ impl TextPool {
             }
             at += self.len_of(i) as u64;
         }
+    }
+
+    /// Every text, back to back (text `i` starts where text `i - 1` ends).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+
+    /// The lengths of texts `range` as stored: the length, or [`LONG`] for
+    /// one of 255 bytes or more (see [`TextPool::len_of`]).
+    #[inline]
+    pub(crate) fn short_lens(&self, range: std::ops::Range<usize>) -> Option<&[u8]> {
+        self.lens.get(range)
     }
 
     /// Bytes of text held.

@@ -8,6 +8,7 @@
 
 use super::Sym;
 use crate::data::TextPool;
+use std::sync::Arc;
 
 /// An empty slot of a partition's table.
 const EMPTY: u64 = u64::MAX;
@@ -17,7 +18,8 @@ const EMPTY: u64 = u64::MAX;
 #[derive(Debug)]
 pub(super) struct Block {
     pub(super) base: u32,
-    texts: TextPool,
+    /// Shared: the contacts' keys read it too (see [`super::Interner::block_texts`]).
+    texts: Arc<TextPool>,
     /// Per partition, an open-addressing table of `hash << 32 | k + 1`
     /// (`EMPTY` = empty; home slot: the hash's low bits), the first `k` of
     /// each text.
@@ -99,7 +101,7 @@ impl Block {
         };
         Block {
             base,
-            texts,
+            texts: Arc::new(texts),
             index: tables,
             alias: Vec::new(),
             filter,
@@ -119,6 +121,10 @@ impl Block {
 
     pub(super) fn len(&self) -> u32 {
         self.texts.len() as u32
+    }
+
+    pub(super) fn texts(&self) -> &Arc<TextPool> {
+        &self.texts
     }
 
     /// Text `k`.
