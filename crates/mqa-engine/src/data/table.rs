@@ -1,6 +1,7 @@
 //! Reading one table file into columns. A reader cuts the file into
-//! batches; worker threads check the rows of each batch (`prepare`); the
-//! loading thread commits the batches in file order (`commit`: ids
+//! batches; worker threads each read the next batch (under a lock) and
+//! check its rows (`prepare`); the loading thread commits the batches in
+//! file order (`commit`: ids
 //! claimed, rejects kept, events after `as_of` dropped, texts interned,
 //! rows appended, and at the end of the file the rows that repeat an
 //! earlier id dropped and the rejects written in file order).

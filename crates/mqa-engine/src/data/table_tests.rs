@@ -4,6 +4,7 @@ use super::*;
 use crate::data::assemble::account_keys;
 use crate::data::csv_reader::CsvRows;
 use crate::data::jsonl::JsonLines;
+use crate::data::keymap::AccountKeys;
 use crate::data::prepare::TableKind;
 use crate::data::rejects::MemoryRejects;
 use crate::intern::{hash_bytes, BlockIndex};
@@ -77,6 +78,35 @@ fn lines(t: &RawTable) -> Vec<u64> {
     (0..t.len()).map(|r| t.line(r)).collect()
 }
 
+/// An interner holding accounts `a0`..`a49`, and their keys.
+fn accounts_a0_to_a49() -> (Interner, AccountKeys) {
+    let mut interner = Interner::new();
+    let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
+    let keys = account_keys(&ids, &interner);
+    (interner, keys)
+}
+
+/// The declared fields of [`events_csv`].
+fn event_fields() -> Vec<(String, FieldType)> {
+    vec![
+        ("kind".to_string(), FieldType::Text),
+        ("n".to_string(), FieldType::Int),
+    ]
+}
+
+/// How [`events_csv`] is checked, against `keys`.
+fn events_spec<'a>(fields: &'a [(String, FieldType)], keys: &'a AccountKeys) -> TableSpec<'a> {
+    TableSpec {
+        kind: TableKind::Events,
+        fields,
+        accounts: Some(keys),
+        contacts: None,
+        as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+        size_hint: None,
+        lines: true,
+    }
+}
+
 fn run(buffer: usize, threads: usize) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
     run_format(buffer, threads, false)
 }
@@ -98,25 +128,12 @@ fn run_with(
     swapped: bool,
     spares: &mut Spares,
 ) -> (RawTable, FileSummary, MemoryRejects, Vec<String>) {
-    let mut interner = Interner::new();
-    let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
-    let keys = account_keys(&ids, &interner);
-    let mut fields = vec![
-        ("kind".to_string(), FieldType::Text),
-        ("n".to_string(), FieldType::Int),
-    ];
+    let (mut interner, keys) = accounts_a0_to_a49();
+    let mut fields = event_fields();
     if swapped {
         fields.reverse();
     }
-    let spec = TableSpec {
-        kind: TableKind::Events,
-        fields: &fields,
-        accounts: Some(&keys),
-        contacts: None,
-        as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
-        size_hint: None,
-        lines: true,
-    };
+    let spec = events_spec(&fields, &keys);
     let mut wanted = vec!["id", "account_id", "contact_id", "at"];
     wanted.extend(fields.iter().map(|(n, _)| n.as_str()));
     let path = Path::new("events");
@@ -417,25 +434,12 @@ impl std::io::Read for FailingAfter<'_> {
 #[test]
 fn a_read_failing_midway_fails_the_load() {
     let text = events_csv();
-    let fields = vec![
-        ("kind".to_string(), FieldType::Text),
-        ("n".to_string(), FieldType::Int),
-    ];
+    let fields = event_fields();
     let wanted = ["id", "account_id", "contact_id", "at", "kind", "n"];
     let path = Path::new("events");
     for threads in [1, 2, 3] {
-        let mut interner = Interner::new();
-        let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
-        let keys = account_keys(&ids, &interner);
-        let spec = TableSpec {
-            kind: TableKind::Events,
-            fields: &fields,
-            accounts: Some(&keys),
-            contacts: None,
-            as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
-            size_hint: None,
-            lines: true,
-        };
+        let (mut interner, keys) = accounts_a0_to_a49();
+        let spec = events_spec(&fields, &keys);
         let open = || -> Result<Box<dyn BatchReader + '_>, LoadError> {
             let src = FailingAfter {
                 text: text.as_bytes(),
