@@ -235,6 +235,7 @@ impl Session {
         // fetch does not depend on the data), and their batches are joined
         // to the accounts while another thread groups the events: neither
         // runs alone on one core.
+        let joins = join::join_kinds(&sources);
         let (mut data, joined) = std::thread::scope(|scope| {
             let defs = &program.sources;
             let request = &request;
@@ -245,6 +246,7 @@ impl Session {
                         program: &program,
                         as_of: opts.as_of,
                         skip_failed,
+                        joins: &joins,
                     };
                     join_fetched(fetcher, ask, accounts, interner, rejects)
                 };

@@ -52,16 +52,28 @@ impl KeyColumn {
 }
 
 impl KeyTexts {
-    /// The keys of `accounts`: their ids, and their domains when
-    /// `domain_column` (an index in `accounts.fields`) is a text column.
-    pub fn new(accounts: &Accounts, domain_column: Option<usize>, interner: &Interner) -> Self {
+    /// The keys of `accounts` of the kinds `joins`: their ids, their
+    /// domains when `domain_column` (an index in `accounts.fields`) is a
+    /// text column (a kind not asked for is missing for every account).
+    pub fn new(
+        accounts: &Accounts,
+        domain_column: Option<usize>,
+        joins: &[JoinKey],
+        interner: &Interner,
+    ) -> Self {
         let domain = match domain_column.and_then(|c| accounts.fields.get(c)) {
-            Some(Column::Text(v)) => KeyColumn::new(v, interner),
+            Some(Column::Text(v)) if joins.contains(&JoinKey::Domain) => {
+                KeyColumn::new(v, interner)
+            }
             _ => KeyColumn::default(),
+        };
+        let id = match joins.contains(&JoinKey::Id) {
+            true => KeyColumn::new(&accounts.id, interner),
+            false => KeyColumn::default(),
         };
         KeyTexts {
             accounts: accounts.len(),
-            id: KeyColumn::new(&accounts.id, interner),
+            id,
             domain,
         }
     }
@@ -81,5 +93,35 @@ impl KeyTexts {
             JoinKey::Id => self.id.get(row),
             JoinKey::Domain => self.domain.get(row),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only the kinds of key asked for are copied; the others read as
+    /// missing (no source joins on them). A missing domain stays missing.
+    #[test]
+    fn only_the_kinds_asked_for_are_copied() {
+        let mut i = Interner::new();
+        let accounts = Accounts {
+            id: vec![i.intern("a1"), i.intern("a2")],
+            fields: vec![Column::Text(vec![i.intern("one.example"), Sym::MISSING])],
+            line: vec![2, 3],
+        };
+        let both = KeyTexts::new(&accounts, Some(0), &[JoinKey::Id, JoinKey::Domain], &i);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both.key(JoinKey::Id, 1), Some("a2"));
+        assert_eq!(both.key(JoinKey::Domain, 0), Some("one.example"));
+        assert_eq!(both.key(JoinKey::Domain, 1), None);
+        let domain = KeyTexts::new(&accounts, Some(0), &[JoinKey::Domain], &i);
+        assert_eq!(domain.key(JoinKey::Domain, 0), Some("one.example"));
+        assert_eq!(domain.key(JoinKey::Id, 0), None);
+        let id = KeyTexts::new(&accounts, Some(0), &[JoinKey::Id], &i);
+        assert_eq!(id.key(JoinKey::Id, 0), Some("a1"));
+        assert_eq!(id.key(JoinKey::Domain, 0), None);
+        let no_domain_field = KeyTexts::new(&accounts, None, &[JoinKey::Domain], &i);
+        assert_eq!(no_domain_field.key(JoinKey::Domain, 0), None);
     }
 }

@@ -150,7 +150,7 @@ pub fn build_signal_table(
     origin: &Path,
 ) -> Result<(SignalTable, SignalSummary), LoadError> {
     let input = SignalInput::new(batch, field_types);
-    let keys = KeyTexts::new(accounts, domain_column, interner);
+    let keys = KeyTexts::new(accounts, domain_column, &[join], interner);
     build_signal_input(
         input,
         join,

@@ -9,7 +9,7 @@ use super::{fetch_all, field_types, Fetched, RunError, SourceStatus};
 use crate::data::{build_signal_input, Accounts, Column, KeyTexts, MemoryRejects, RejectSink};
 use crate::eval::SourceData;
 use crate::intern::{Interner, Sym};
-use crate::signals::{SignalError, SignalRequest};
+use crate::signals::{JoinKey, SignalError, SignalRequest};
 use mqa_compiler::graph::Program;
 use mqa_syntax::time::Micros;
 use std::path::PathBuf;
@@ -32,23 +32,36 @@ pub(super) fn join_fetched(
     (joined, started.elapsed())
 }
 
-/// What a join is asked for: the program's sources, joined as of `as_of`;
-/// with `skip_failed`, a source that failed is left empty and reported.
+/// What a join is asked for: the program's sources, joined as of `as_of`
+/// on the accounts' keys of kinds `joins` (those of the sources that
+/// opened); with `skip_failed`, a source that failed is left empty and
+/// reported.
 #[derive(Clone, Copy)]
 pub(super) struct JoinAsk<'a> {
     pub(super) program: &'a Program,
     pub(super) as_of: Micros,
     pub(super) skip_failed: bool,
+    pub(super) joins: &'a [JoinKey],
 }
 
 impl JoinAsk<'_> {
-    /// The accounts' keys the join needs (none without a source).
+    /// The accounts' keys the join needs: of the kinds the sources join on
+    /// (none without a source).
     pub(super) fn keys(&self, accounts: &Accounts, interner: &Interner) -> KeyTexts {
-        match self.program.sources.is_empty() {
-            true => KeyTexts::default(),
-            false => KeyTexts::new(accounts, domain_column(self.program), interner),
+        KeyTexts::new(accounts, domain_column(self.program), self.joins, interner)
+    }
+}
+
+/// The kinds of key `sources` join on (those that opened), each once.
+pub(super) fn join_kinds(sources: &[super::SourceInput]) -> Vec<JoinKey> {
+    let mut kinds: Vec<JoinKey> = Vec::new();
+    for s in sources.iter().flatten() {
+        let k = s.info().join_key;
+        if !kinds.contains(&k) {
+            kinds.push(k);
         }
     }
+    kinds
 }
 
 /// Every source, when the thread that fetched them stopped unexpectedly.
@@ -83,6 +96,7 @@ fn join_sources(
         program,
         as_of,
         skip_failed,
+        ..
     } = ask;
     let mut loaded = Vec::new();
     let mut status = Vec::new();

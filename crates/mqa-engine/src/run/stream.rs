@@ -6,7 +6,7 @@
 //! the same as [`Session::load`] then [`score_csv`]'s, byte for byte, which
 //! is also what runs when the program or the file cannot be streamed.
 
-use super::join::{fetch_and_join, joined_on_fetch_thread, JoinAsk};
+use super::join::{fetch_and_join, join_kinds, joined_on_fetch_thread, JoinAsk};
 use super::{
     data_schema, decide_accounts, select_models, signal_request, Joined, RunError, Session,
     SourceInput,
@@ -90,6 +90,7 @@ impl Session {
         // The signals' rejects come after every data file's, as in `load`.
         let mut signal_rejects = MemoryRejects::new();
         let rows = CsvRows::new(&program, opts.as_of);
+        let joins = join_kinds(&sources);
         let loaded = std::thread::scope(|scope| {
             let program = &program;
             let request = &request;
@@ -97,6 +98,7 @@ impl Session {
                 program,
                 as_of: opts.as_of,
                 skip_failed,
+                joins: &joins,
             };
             // The fetch thread joins the batches too, beside the contacts,
             // once it has the accounts' keys.
