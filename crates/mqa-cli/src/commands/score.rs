@@ -32,15 +32,15 @@ pub fn run(args: &ScoreArgs) -> Result<ExitCode> {
             ScoreFormat::Csv
         }
     });
-    // `csv` rows are formatted as the accounts are scored, on the thread
-    // that scored them, while the data is read when it can be; `table` and
-    // `jsonl` read all the decisions once the data is loaded.
     // `--out`: a file beside it takes the decisions, then replaces it (the
     // `csv` rows are written there as the accounts are scored).
     let out_file = match &args.out {
         Some(p) => OutFile::create(p)?.map(RefCell::new),
         None => None,
     };
+    // `csv` rows are formatted as the accounts are scored, on the thread
+    // that scored them, while the data is read when it can be; `table` and
+    // `jsonl` read all the decisions once the data is loaded.
     let counting = crate::progress::Progress::counting("scoring");
     let count = |n| counting.add(n);
     let csv = CsvRun {

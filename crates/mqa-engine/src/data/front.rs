@@ -97,9 +97,9 @@ impl Front {
             contact_keys,
             mut summary,
             mut laps,
-            spares,
+            // Taken by the events' load already.
+            spares: _,
         } = self;
-        drop(spares);
         drop((account_keys, contact_keys));
         summary.files.push(file);
         laps.lap(lap);

@@ -15,7 +15,8 @@ use std::io::Write;
 const CSV_PIECE: usize = 4096;
 
 /// The header of the `csv` format.
-const CSV_HEADER: &str = "model,account,score,qualified,grade,route,sla_due,failed_gates\n";
+pub(crate) const CSV_HEADER: &str =
+    "model,account,score,qualified,grade,route,sla_due,failed_gates\n";
 
 /// Writes decisions as CSV: `model,account,score,qualified,grade,route,sla_due,failed_gates`.
 /// Pieces of decisions are formatted in parallel and written in order.
@@ -125,11 +126,6 @@ impl CsvSink for Vec<u8> {
         self.clear();
         Ok(())
     }
-}
-
-/// The header of the `csv` format, for a [`CsvSink`] that starts empty.
-pub(crate) fn csv_header() -> &'static str {
-    CSV_HEADER
 }
 
 fn write_pieces(pieces: &[String], out: &mut dyn Write) -> std::io::Result<()> {

@@ -16,7 +16,7 @@ use crate::data::{
 };
 use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
-use crate::output::csv::{csv_header, CsvRows};
+use crate::output::csv::{CsvRows, CSV_HEADER};
 use crate::output::{score_csv, CsvSink, ScoredCsv};
 use mqa_compiler::graph::Program;
 use std::cell::RefCell;
@@ -232,7 +232,7 @@ impl Scoring {
             Ok(())
         } else {
             self.header_sent = true;
-            sink.append(csv_header())
+            sink.append(CSV_HEADER)
         };
         if let Err(e) = header.and_then(|()| sink.append(rows)) {
             self.sink_error = Some(e);
