@@ -33,6 +33,9 @@ const POW10: [f64; 23] = [
 /// whole number (decided on the digits, not on the rounded `f64`).
 /// `None` for anything else, and for values too large to be finite.
 pub fn parse_decimal(b: &[u8]) -> Option<(f64, bool)> {
+    if let Some(v) = plain_digits(b) {
+        return Some((v as f64, true));
+    }
     let (neg, rest) = match b.split_first() {
         Some((b'-', r)) => (true, r),
         _ => (false, b),
@@ -108,6 +111,20 @@ pub fn parse_decimal(b: &[u8]) -> Option<(f64, bool)> {
     Some((if neg { -v } else { v }, whole))
 }
 
+/// The value of 1 to 15 ASCII digits and nothing else (the usual cell of
+/// an `int` or `number` column: exact as an `f64`, as [`parse_decimal`]'s
+/// general path would give it); `None` for anything else.
+#[inline]
+fn plain_digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 15 {
+        return None;
+    }
+    b.iter().try_fold(0u64, |v, &c| {
+        let d = c.wrapping_sub(b'0');
+        (d <= 9).then(|| v * 10 + u64::from(d))
+    })
+}
+
 /// Correctly rounded fallback for long digit strings (already validated).
 fn slow_decimal(body: &[u8], scale: i32) -> Option<f64> {
     let mut s = String::with_capacity(body.len() + 4);
@@ -132,6 +149,12 @@ pub fn parse_int(b: &[u8]) -> Option<f64> {
 
 /// A `bool` cell: `true/false/yes/no/1/0` in any case.
 pub fn parse_bool(b: &[u8]) -> Option<bool> {
+    // The usual spellings first, compared as they are.
+    match b {
+        b"true" => return Some(true),
+        b"false" => return Some(false),
+        _ => {}
+    }
     const TRUE: [&[u8]; 3] = [b"true", b"yes", b"1"];
     const FALSE: [&[u8]; 3] = [b"false", b"no", b"0"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(b)) {

@@ -40,6 +40,39 @@ fn numbers_rejected() {
 }
 
 #[test]
+fn plain_digit_strings_read_as_the_standard_library_reads_them() {
+    // Lengths 1 to 20 (the short ones take a fast path, the long ones the
+    // general one), leading zeros included, digits from a fixed sequence;
+    // then each digit string with a byte that makes it something else.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in 1..=20usize {
+        for _ in 0..50 {
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    char::from(b'0' + (x % 10) as u8)
+                })
+                .collect();
+            let want = s.parse::<f64>().ok();
+            assert_eq!(parse_decimal(s.as_bytes()), want.map(|v| (v, true)), "{s}");
+            assert_eq!(parse_int(s.as_bytes()), want, "{s}");
+            for (at, byte) in [(0, b'/'), (len / 2, b':'), (len, b' ')] {
+                let mut b = s.clone().into_bytes();
+                b.insert(at, byte);
+                assert_eq!(parse_number(&b), None, "{:?}", String::from_utf8_lossy(&b));
+            }
+        }
+    }
+    assert_eq!(parse_decimal(b"000"), Some((0.0, true)));
+    assert_eq!(
+        parse_decimal(b"999999999999999"),
+        Some((999_999_999_999_999.0, true))
+    );
+}
+
+#[test]
 fn ints_reject_fractions_only_when_they_remain() {
     assert_eq!(parse_int(b"1.2k"), Some(1200.0));
     assert_eq!(parse_int(b"1.25k"), Some(1250.0));
