@@ -5,14 +5,18 @@ use std::path::PathBuf;
 
 /// mqa decides which B2B accounts are Marketing Qualified Accounts, from
 /// rule files you can read, version, test and explain.
-///
-/// Typical use:
-///   mqa check rules/enterprise.mqa
-///   mqa score rules/enterprise.mqa --data examples/acme --as-of 2026-11-01
-///   mqa explain rules/enterprise.mqa --data examples/acme --account acc-7-00003
-///   mqa test rules/
 #[derive(Debug, Parser)]
-#[command(name = "mqa", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "mqa",
+    version,
+    propagate_version = true,
+    // Not in the doc comment: clap joins a paragraph's lines into one.
+    after_help = "Typical use:\n  \
+        mqa check rules/enterprise.mqa\n  \
+        mqa score rules/enterprise.mqa --data examples/acme --as-of 2026-11-01\n  \
+        mqa explain rules/enterprise.mqa --data examples/acme --account acc-7-00003\n  \
+        mqa test rules/"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -238,4 +242,25 @@ pub struct GenerateArgs {
     /// The "now" of the data set (events spread over the ~120 days before it).
     #[arg(long, value_name = "TIME", default_value = "2026-11-01T00:00:00Z")]
     pub as_of: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_shows_each_typical_use_on_a_line_of_its_own() {
+        Cli::command().debug_assert();
+        for help in [
+            Cli::command().render_help().to_string(),
+            Cli::command().render_long_help().to_string(),
+        ] {
+            assert!(help.starts_with("mqa decides which B2B accounts"), "{help}");
+            for use_ in ["check rules/enterprise.mqa", "test rules/"] {
+                let line = format!("  mqa {use_}");
+                assert!(help.lines().any(|l| l == line), "{line:?} in\n{help}");
+            }
+        }
+    }
 }
