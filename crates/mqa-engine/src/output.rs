@@ -93,10 +93,12 @@ pub fn push_score(out: &mut String, v: f64, decimals: usize) {
 
 /// `v` with 6 decimals by integer arithmetic, when that is sure to give
 /// the same text as `format!("{v:.6}")` (which rounds the exact binary
-/// value): when `|v| < 2^31`, `v * 1e6` is below 2^51 and off by at most
-/// a quarter, so when its fraction is not within 0.3 of a half, the exact
-/// product rounds to the same integer. Returns false (nothing written)
-/// otherwise.
+/// value): when `|v| < 2^31`, `v * 1e6` is below 2^51 and the computed
+/// product is off the exact one by at most half a unit in its last place,
+/// less than `scaled * EPSILON`; so when its fraction is further than that
+/// from a half, the exact product rounds to the same integer. (The margin
+/// was a flat 0.3, which sent three values in five to `format!`: a string
+/// allocated per score.) Returns false (nothing written) otherwise.
 fn push_score6_fast(out: &mut String, v: f64) -> bool {
     const LIMIT: f64 = 2_147_483_648.0; // 2^31
     if v.is_nan() || v.abs() >= LIMIT {
@@ -104,7 +106,7 @@ fn push_score6_fast(out: &mut String, v: f64) -> bool {
     }
     let scaled = v.abs() * 1e6;
     let frac = scaled - scaled.floor();
-    if (frac - 0.5).abs() < 0.3 {
+    if (frac - 0.5).abs() <= scaled * f64::EPSILON {
         return false;
     }
     // Below 2^53, so exact as an integer.
@@ -243,6 +245,17 @@ mod tests {
             cases.push(if x & 1 == 0 { v } else { -v });
             // Values near a half of the last decimal.
             cases.push(((x % 10_000_000) as f64 + 0.5) / 1e6);
+            // Exact halves (`k / 128`: `v * 1e6` ends in .5 exactly), and
+            // the floats either side of them and of near-halves.
+            let half = (x % 1_000_000) as f64 / 128.0;
+            let near = ((x % 1_000_000_000) as f64 + 0.5) / 1e6;
+            for h in [half, near] {
+                cases.extend([
+                    h,
+                    f64::from_bits(h.to_bits() + 1),
+                    f64::from_bits(h.to_bits().saturating_sub(1)),
+                ]);
+            }
         }
         for v in cases {
             assert_eq!(fmt_score(v, 6), slow(v), "value {v:e}");
