@@ -8,7 +8,11 @@
 //! [`Interner::intern_many`], which walks the table in order. A file's ids
 //! can instead come as one block ([`Interner::add_block`]: the contacts'),
 //! numbered in one go and found by the index the loader's duplicate check
-//! built, so they never go through the table one by one.
+//! built, so they never go through the table one by one. An interner can
+//! be frozen ([`Interner::freeze`]) into a shared base under new texts, so
+//! that other threads read a cheap [`Interner::snapshot`] while it grows.
+
+use std::sync::Arc;
 
 /// An interned string. [`Sym::MISSING`] stands for a missing text value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -123,7 +127,10 @@ pub struct Interner {
     cache: Vec<(u32, u32)>,
     /// Texts added as a block ([`Interner::add_block`]), numbered from
     /// `block.base`; the texts of `ends` from there on come after them.
-    block: Option<Box<block::Block>>,
+    block: Option<Arc<block::Block>>,
+    /// The texts interned before [`Interner::freeze`], shared: symbols
+    /// below `below.len()` are theirs, this interner's own come after.
+    below: Option<Arc<Interner>>,
 }
 
 impl std::fmt::Debug for Interner {
@@ -160,12 +167,17 @@ impl Interner {
         if let Some(sym) = self.cached(s, hash) {
             return sym;
         }
+        if let Some(sym) = self.below.as_ref().and_then(|b| b.get_hashed(s, hash)) {
+            return sym;
+        }
+        let offset = self.offset();
         let Interner {
             arena,
             ends,
             table,
             cache,
             block,
+            ..
         } = self;
         // The table and the cache hold indexes in `ends`.
         let id = match table.find(hash, |id| resolve_in(arena, ends, id) == s) {
@@ -174,6 +186,7 @@ impl Interner {
                 if let Some(k) = block.as_ref().and_then(|b| b.find(s, hash)) {
                     return block.as_ref().map_or(Sym::MISSING, |b| b.sym(k));
                 }
+                // (A frozen interner's own texts have no block.)
                 let id = ends.len() as u32;
                 arena.push_str(s);
                 ends.push(arena.len());
@@ -187,16 +200,47 @@ impl Interner {
         if let Some(slot) = cache.get_mut(hash as usize & (CACHE_SLOTS - 1)) {
             *slot = (hash, id + 1);
         }
-        sym_of(block, id)
+        shifted(sym_of(block, id), offset)
     }
 
     #[inline]
     fn cached(&self, s: &str, hash: u32) -> Option<Sym> {
         let &(h, id1) = self.cache.get(hash as usize & (CACHE_SLOTS - 1))?;
         if h == hash && id1 != 0 && resolve_in(&self.arena, &self.ends, id1 - 1) == s {
-            Some(sym_of(&self.block, id1 - 1))
+            Some(shifted(sym_of(&self.block, id1 - 1), self.offset()))
         } else {
             None
+        }
+    }
+
+    /// The first symbol of this interner's own texts: the number of texts
+    /// frozen below it (0 when it was never frozen).
+    #[inline]
+    fn offset(&self) -> u32 {
+        self.below.as_ref().map_or(0, |b| b.len() as u32)
+    }
+
+    /// Shares every text interned so far (its symbols unchanged) as a frozen
+    /// base under the texts interned from now on: [`Interner::snapshot`]
+    /// then copies only the latter. Costs no copy. A block can no longer
+    /// be added.
+    pub fn freeze(&mut self) {
+        let all = std::mem::take(self);
+        self.below = Some(Arc::new(all));
+    }
+
+    /// An interner with the same symbols and texts as this one (interning
+    /// into it does not change this one). It shares what was frozen
+    /// ([`Interner::freeze`]) and copies the rest: after a freeze, a few
+    /// texts; without one, everything.
+    pub fn snapshot(&self) -> Interner {
+        Interner {
+            arena: self.arena.clone(),
+            ends: self.ends.clone(),
+            table: self.table.clone(),
+            cache: Vec::new(),
+            block: self.block.clone(),
+            below: self.below.clone(),
         }
     }
 
@@ -211,7 +255,8 @@ impl Interner {
         text: impl Fn(usize) -> &'t str,
         hash: impl Fn(usize) -> u32,
     ) -> Vec<Sym> {
-        if n < BULK_MIN {
+        // Texts come few at a time once frozen (the events' new ones).
+        if n < BULK_MIN || self.below.is_some() {
             return (0..n)
                 .map(|k| self.intern_hashed(text(k), hash(k)))
                 .collect();
@@ -341,11 +386,14 @@ impl Interner {
         if let Some(sym) = self.cached(s, hash) {
             return Some(sym);
         }
+        if let Some(sym) = self.below.as_ref().and_then(|b| b.get_hashed(s, hash)) {
+            return Some(sym);
+        }
         match self
             .table
             .find(hash, |id| resolve_in(&self.arena, &self.ends, id) == s)
         {
-            Some(id) => Some(sym_of(&self.block, id)),
+            Some(id) => Some(shifted(sym_of(&self.block, id), self.offset())),
             None => {
                 let b = self.block.as_ref()?;
                 b.find(s, hash).map(|k| b.sym(k))
@@ -356,6 +404,11 @@ impl Interner {
     /// The text of a symbol; `""` for [`Sym::MISSING`] (and for a symbol of another interner).
     #[inline]
     pub fn resolve(&self, s: Sym) -> &str {
+        let s = match &self.below {
+            Some(b) if (s.0 as usize) < b.len() => return b.resolve(s),
+            Some(b) => Sym(s.0 - b.len() as u32),
+            None => s,
+        };
         match &self.block {
             Some(b) if s.0 >= b.base => match s.0 - b.base {
                 k if k < b.len() => b.text(k),
@@ -372,32 +425,40 @@ impl Interner {
     /// keeps its symbol ([`Interner::block_sym`] gives it). Only one block
     /// can be added: `false` (and nothing added) for a second one.
     pub fn add_block(&mut self, texts: crate::data::TextPool, index: BlockIndex) -> bool {
-        if self.block.is_some() {
+        if self.block.is_some() || self.below.is_some() {
             return false;
         }
         let mut b = block::Block::new(self.ends.len() as u32, texts, index);
         let (arena, ends) = (&self.arena, &self.ends);
         b.find_aliases(self.table.slots(), |i| resolve_in(arena, ends, i));
-        self.block = Some(Box::new(b));
+        self.block = Some(Arc::new(b));
         true
     }
 
     /// The texts of the block ([`Interner::add_block`]), text `k` being
     /// the one given `k`-th, shared (they never change).
-    pub fn block_texts(&self) -> Option<std::sync::Arc<crate::data::TextPool>> {
-        self.block
-            .as_ref()
-            .map(|b| std::sync::Arc::clone(b.texts()))
+    pub fn block_texts(&self) -> Option<Arc<crate::data::TextPool>> {
+        match (&self.block, &self.below) {
+            (Some(b), _) => Some(Arc::clone(b.texts())),
+            (None, Some(below)) => below.block_texts(),
+            (None, None) => None,
+        }
     }
 
     /// The symbol of text `k` of the block ([`Interner::add_block`]).
     pub fn block_sym(&self, k: u32) -> Sym {
-        self.block.as_ref().map_or(Sym::MISSING, |b| b.sym(k))
+        match (&self.block, &self.below) {
+            (Some(b), _) => b.sym(k),
+            (None, Some(below)) => below.block_sym(k),
+            (None, None) => Sym::MISSING,
+        }
     }
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.ends.len() + self.block.as_ref().map_or(0, |b| b.len() as usize)
+        self.offset() as usize
+            + self.ends.len()
+            + self.block.as_ref().map_or(0, |b| b.len() as usize)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -408,10 +469,20 @@ impl Interner {
 /// The symbol of text `id` of the arena (`ends`): after a block, the
 /// block's symbols come first.
 #[inline]
-fn sym_of(block: &Option<Box<block::Block>>, id: u32) -> Sym {
+fn sym_of(block: &Option<Arc<block::Block>>, id: u32) -> Sym {
     match block {
         Some(b) if id >= b.base => id.checked_add(b.len()).map_or(Sym::MISSING, Sym),
         _ => Sym(id),
+    }
+}
+
+/// `s` moved up by `offset` (the texts frozen below an interner's own).
+#[inline]
+fn shifted(s: Sym, offset: u32) -> Sym {
+    match offset {
+        0 => s,
+        _ if s.is_missing() => s,
+        _ => s.0.checked_add(offset).map_or(Sym::MISSING, Sym),
     }
 }
 

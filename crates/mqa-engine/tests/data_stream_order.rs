@@ -13,7 +13,8 @@ mod helpers;
 
 use helpers::{fields, t};
 use mqa_engine::data::{
-    load_dataset, load_dataset_streaming, Column, DataSchema, LoadOptions, MemoryRejects, Streamed,
+    load_dataset, load_dataset_streaming, Column, DataRef, DataSchema, LoadOptions, MemoryRejects,
+    Scorer, Streamed,
 };
 use mqa_engine::intern::Interner;
 use mqa_syntax::FieldType;
@@ -97,19 +98,28 @@ fn streamed_chunks_order_equal_times_by_id() {
     sorted.sort();
     assert_eq!(expected, sorted);
 
+    // Each chunk's rows are read on the scoring thread, with the snapshot
+    // of the interner that came with the chunk, and gathered in order.
     let mut interner = Interner::new();
     let mut chunks = 0;
-    let (_, streamed, got) = load_dataset_streaming(
+    let (_, streamed, (), got) = load_dataset_streaming(
         dir.path(),
         &schema(),
         &opts,
         &mut interner,
         &mut MemoryRejects::new(),
         |_, _| {},
-        |_, _| Rows::new(),
-        |rows: &mut Rows, data, interner: &Interner| {
-            chunks += 1;
-            rows_of(data.events, interner, rows);
+        Scorer {
+            before_events: |_: DataRef<'_>, _: &mut Interner| ((), Rows::new()),
+            score: |_: &(), data: DataRef<'_>, interner: &Interner| {
+                let mut rows = Rows::new();
+                rows_of(data.events, interner, &mut rows);
+                rows
+            },
+            take: |all: &mut Rows, rows: Rows| {
+                chunks += 1;
+                all.extend(rows);
+            },
         },
     )
     .unwrap();

@@ -59,7 +59,7 @@ pub use signals_keys::KeyTexts;
 pub use signals_table::{
     build_signal_input, build_signal_table, SignalInput, SignalSummary, SignalTable,
 };
-pub use stream::{load_dataset_streaming, Streamed};
+pub use stream::{load_dataset_streaming, Scorer, Streamed};
 pub use summary::{FileSummary, LoadSummary};
 
 use crate::intern::{Interner, Sym};

@@ -24,6 +24,7 @@ use super::table::RawTable;
 use super::{load_table, Accounts, DataRef, DataSchema, Dataset, Events, LoadOptions};
 use crate::intern::{Interner, Sym};
 use std::path::Path;
+use std::sync::{mpsc, OnceLock};
 
 /// Kept event rows gathered before the complete accounts among them are
 /// sent: about 2 400 accounts of the generated data, 1.8 MB of columns.
@@ -63,9 +64,11 @@ struct Chunks<'s> {
     abandoned: bool,
     /// Anonymous events and events of unknown contacts, as chunks are made.
     counts: LoadSummary,
-    send: &'s mut dyn FnMut(DataRef<'_>, &mut Interner),
-    /// The buffers of the last chunk sent, for the rows held next and the
-    /// next chunk's `contact_id` (new ones each chunk fault their pages in).
+    /// Takes a chunk; gives back a chunk scored before, if any, whose
+    /// buffers the next chunks reuse.
+    send: &'s mut dyn FnMut(Events, &mut Interner) -> Option<Events>,
+    /// Buffers for the rows held next and the next chunk's `contact_id`
+    /// (new ones each chunk fault their pages in).
     spare: RawTable,
     spare_contact_id: Vec<Sym>,
 }
@@ -101,30 +104,27 @@ impl Drain for Chunks<'_> {
             &mut self.counts,
             std::mem::take(&mut self.spare_contact_id),
         );
-        let data = DataRef {
-            accounts: &self.front.accounts,
-            contacts: &self.front.contacts,
-            events: &events,
-        };
-        (self.send)(data, interner);
+        let back = (self.send)(events, interner);
         self.next_account = upto;
-        let Events {
+        self.spare = RawTable {
+            id_claim,
+            ..RawTable::default()
+        };
+        if let Some(Events {
             account,
             contact_id,
             contact,
             at,
             fields,
             ..
-        } = events;
-        self.spare = RawTable {
-            id_claim,
-            account,
-            contact,
-            at,
-            fields,
-            ..RawTable::default()
-        };
-        self.spare_contact_id = contact_id;
+        }) = back
+        {
+            self.spare.account = account;
+            self.spare.contact = contact;
+            self.spare.at = at;
+            self.spare.fields = fields;
+            self.spare_contact_id = contact_id;
+        }
     }
 
     fn abandon(&mut self) {
@@ -184,64 +184,140 @@ fn split_front(t: &mut RawTable, cut: usize, spare: RawTable) -> RawTable {
     rest
 }
 
+/// How a streamed load hands its chunks over: `before_events` runs once
+/// the accounts and contacts are loaded (with them; in fact once the first
+/// rows of events are read, so that it runs beside the threads that check
+/// the next rows) and gives what scoring shares (`Sh`) and what the
+/// loading thread keeps (`Lo`); `score` then scores each chunk on a
+/// thread of its own while the next rows are read, and `take` gets each
+/// chunk's result on the loading thread, in account order.
+pub struct Scorer<B, F, T> {
+    pub before_events: B,
+    pub score: F,
+    pub take: T,
+}
+
+/// Chunks waiting for the scoring thread beyond the one it scores: one
+/// more lets the loading thread go on while the scorer finishes a chunk,
+/// without holding the columns of many.
+const CHUNKS_WAITING: usize = 1;
+
 /// [`super::load_dataset`], but scoring as it reads: `after_accounts` runs
-/// once the accounts are loaded (before the contacts), `before_events` runs
-/// once the accounts and contacts are loaded (with them; in fact once the
-/// first rows of events are read, so that it runs beside the threads that
-/// check the next rows), and `on_chunk` gets, in account order, every
-/// account's events as chunks of complete accounts (an account in no chunk
-/// has no events) while the events file is read, with what `before_events`
-/// gave. See [`Streamed`] for a file that cannot be streamed.
-#[allow(clippy::too_many_arguments)]
-pub fn load_dataset_streaming<S>(
+/// once the accounts are loaded (before the contacts), and the events go,
+/// in account order, as chunks of complete accounts (an account in no
+/// chunk has no events) to `scorer` while the events file is read (see
+/// [`Scorer`]). Once `before_events` ran, the interner is frozen
+/// ([`Interner::freeze`]) so that each chunk goes with a cheap snapshot of
+/// it. See [`Streamed`] for a file that cannot be streamed.
+pub fn load_dataset_streaming<Sh, Lo, R, B, F, T>(
     dir: &Path,
     schema: &DataSchema,
     opts: &LoadOptions,
     interner: &mut Interner,
     rejects: &mut dyn RejectSink,
     after_accounts: impl FnOnce(&Accounts, &Interner) + Send,
-    before_events: impl FnOnce(DataRef<'_>, &mut Interner) -> S,
-    mut on_chunk: impl FnMut(&mut S, DataRef<'_>, &Interner),
-) -> Result<(Dataset, Streamed, S), LoadError> {
+    scorer: Scorer<B, F, T>,
+) -> Result<(Dataset, Streamed, Sh, Lo), LoadError>
+where
+    Sh: Send + Sync,
+    R: Send,
+    B: FnOnce(DataRef<'_>, &mut Interner) -> (Sh, Lo),
+    F: Fn(&Sh, DataRef<'_>, &Interner) -> R + Sync,
+    T: FnMut(&mut Lo, R),
+{
+    let Scorer {
+        before_events,
+        score,
+        mut take,
+    } = scorer;
     let mut front = front::load_front(dir, schema, opts, interner, rejects, after_accounts)?;
     let mut spares = std::mem::take(&mut front.spares);
-    let mut before = Some(before_events);
-    let mut state: Option<S> = None;
-    let mut begin = |data: DataRef<'_>, interner: &mut Interner| -> Option<S> {
-        let none = Events::default();
-        let data = DataRef {
-            events: &none,
-            ..data
-        };
-        before.take().map(|f| f(data, interner))
-    };
     let spec = front.events_spec(schema, opts);
-    let mut send = |data: DataRef<'_>, interner: &mut Interner| {
-        if state.is_none() {
-            state = begin(data, interner);
+    let shared: OnceLock<Sh> = OnceLock::new();
+    let mut local: Option<Lo> = None;
+    let mut before = Some(before_events);
+    let (read, abandoned, counts, scorer_ok) = std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<(Events, Interner)>(CHUNKS_WAITING);
+        let (done_tx, done_rx) = mpsc::channel::<(R, Events)>();
+        let (front_ref, shared_ref, score_ref) = (&front, &shared, &score);
+        let scoring = scope.spawn(move || {
+            for (events, texts) in job_rx {
+                let Some(sh) = shared_ref.get() else {
+                    break;
+                };
+                let data = DataRef {
+                    accounts: &front_ref.accounts,
+                    contacts: &front_ref.contacts,
+                    events: &events,
+                };
+                let r = score_ref(sh, data, &texts);
+                if done_tx.send((r, events)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut scorer_gone = false;
+        let mut send = |events: Events, interner: &mut Interner| -> Option<Events> {
+            if let Some(f) = before.take() {
+                let none = Events::default();
+                let data = DataRef {
+                    accounts: &front.accounts,
+                    contacts: &front.contacts,
+                    events: &none,
+                };
+                let (sh, lo) = f(data, interner);
+                // Set once: `before` is taken.
+                let _ = shared.set(sh);
+                local = Some(lo);
+                interner.freeze();
+            }
+            if job_tx.send((events, interner.snapshot())).is_err() {
+                scorer_gone = true;
+                return None;
+            }
+            let mut spare = None;
+            while let Ok((r, events)) = done_rx.try_recv() {
+                if let Some(lo) = local.as_mut() {
+                    take(lo, r);
+                }
+                spare = Some(events);
+            }
+            spare
+        };
+        let mut chunks = Chunks {
+            front: &front,
+            next_account: 0,
+            abandoned: false,
+            counts: LoadSummary::default(),
+            send: &mut send,
+            spare: RawTable::default(),
+            spare_contact_id: Vec::new(),
+        };
+        let read = load_table(
+            &front.ev_file,
+            &spec,
+            interner,
+            rejects,
+            Some(&mut chunks),
+            &mut spares,
+        );
+        let (abandoned, counts) = (chunks.abandoned, chunks.counts);
+        // The scorer ends with the chunks; then every result is in.
+        drop(job_tx);
+        let ok = scoring.join().is_ok() && !scorer_gone;
+        for (r, _) in done_rx.try_iter() {
+            if let Some(lo) = local.as_mut() {
+                take(lo, r);
+            }
         }
-        if let Some(s) = &mut state {
-            on_chunk(s, data, interner);
-        }
-    };
-    let mut chunks = Chunks {
-        front: &front,
-        next_account: 0,
-        abandoned: false,
-        counts: LoadSummary::default(),
-        send: &mut send,
-        spare: RawTable::default(),
-        spare_contact_id: Vec::new(),
-    };
-    let read = load_table(
-        &front.ev_file,
-        &spec,
-        interner,
-        rejects,
-        Some(&mut chunks),
-        &mut spares,
-    );
-    let (abandoned, counts) = (chunks.abandoned, chunks.counts);
+        (read, abandoned, counts, ok)
+    });
+    if !scorer_ok {
+        return Err(LoadError::Internal {
+            file: front.ev_file.path.clone(),
+            message: "the scoring thread stopped early".into(),
+        });
+    }
     let (streamed, raw, file) = if abandoned {
         let (raw, file) = load_table(&front.ev_file, &spec, interner, rejects, None, &mut spares)?;
         (Streamed::Whole, Some(raw), file)
@@ -280,19 +356,18 @@ pub fn load_dataset_streaming<S>(
         timings: laps.timings,
     };
     // No chunk was sent when the file was found unstreamable at once.
-    let state = match state {
-        Some(s) => s,
-        None => match begin(data.view(), interner) {
-            Some(s) => s,
-            None => {
-                return Err(LoadError::Internal {
-                    file: dir.into(),
-                    message: "the scorer was started twice".into(),
-                })
-            }
-        },
-    };
-    Ok((data, streamed, state))
+    if let Some(f) = before.take() {
+        let (sh, lo) = f(data.view(), interner);
+        let _ = shared.set(sh);
+        local = Some(lo);
+    }
+    match (shared.into_inner(), local) {
+        (Some(sh), Some(lo)) => Ok((data, streamed, sh, lo)),
+        _ => Err(LoadError::Internal {
+            file: dir.into(),
+            message: "the scorer was not started".into(),
+        }),
+    }
 }
 
 #[cfg(test)]

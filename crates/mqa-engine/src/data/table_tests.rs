@@ -406,6 +406,70 @@ fn contact_ids_become_a_block_of_the_interner() {
     }
 }
 
+/// An interner frozen after its block ([`Interner::freeze`], as streamed
+/// scoring does when the events start) gives every text the symbol an
+/// interner never frozen gives it, finds and names them the same way; a
+/// snapshot names them too, and what is interned into it stays its own.
+#[test]
+fn a_frozen_interner_numbers_texts_as_one_never_frozen() {
+    let twin = || {
+        let (mut t, mut i) = load_contacts(1 << 20, 1);
+        let (ids, index) = (std::mem::take(&mut t.ids), std::mem::take(&mut t.id_index));
+        assert!(i.add_block(ids, index));
+        i
+    };
+    let (mut plain, mut frozen) = (twin(), twin());
+    frozen.freeze();
+    assert_eq!(frozen.len(), plain.len());
+    assert!(!frozen.add_block(TextPool::default(), BlockIndex::default()));
+    assert_eq!(
+        frozen.block_texts().map(|t| t.len()),
+        plain.block_texts().map(|t| t.len())
+    );
+    // Block ids, texts interned before the block, new texts (twice).
+    let texts: Vec<String> = (0..500)
+        .map(|k| match k % 4 {
+            0 => format!("c{}", k * 7),
+            1 => "a7".to_string(),
+            2 => format!("role{}", k % 3),
+            _ => format!("new text {}", k / 8),
+        })
+        .collect();
+    let mut snap = None;
+    for (k, t) in texts.iter().enumerate() {
+        let (a, b) = (plain.intern(t), frozen.intern(t));
+        assert_eq!(a, b, "{t}");
+        assert_eq!(frozen.resolve(b), t.as_str());
+        assert_eq!(frozen.get(t), Some(b));
+        if k == 300 {
+            snap = Some(frozen.snapshot());
+        }
+    }
+    let many: Vec<String> = (0..3000).map(|k| format!("bulk {}", k % 2500)).collect();
+    let h = |k: usize| hash_bytes(many[k].as_bytes());
+    assert_eq!(
+        plain.intern_many(many.len(), |k| &many[k], h),
+        frozen.intern_many(many.len(), |k| &many[k], h)
+    );
+    assert_eq!(frozen.len(), plain.len());
+    for k in [0u32, 1, 17, 999] {
+        assert_eq!(frozen.block_sym(k), plain.block_sym(k));
+    }
+    // The snapshot, taken midway, names what existed then; its own texts
+    // do not reach the interner it came from.
+    let mut snap = snap.unwrap();
+    for t in texts.iter().take(301) {
+        let sym = plain.get(t).unwrap();
+        assert_eq!(snap.resolve(sym), t.as_str());
+        assert_eq!(snap.get(t), Some(sym));
+    }
+    let len = frozen.len();
+    let mine = snap.intern("only in the snapshot");
+    assert_eq!(snap.resolve(mine), "only in the snapshot");
+    assert_eq!(frozen.len(), len);
+    assert_eq!(frozen.get("only in the snapshot"), None);
+}
+
 /// A source that gives `ok` bytes of `text`, then fails.
 struct FailingAfter<'t> {
     text: &'t [u8],

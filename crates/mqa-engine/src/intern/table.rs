@@ -20,7 +20,7 @@ pub(super) enum Hit {
     Parked(u32),
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct SymTable {
     slots: Vec<u64>,
     len: usize,

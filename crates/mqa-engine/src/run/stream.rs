@@ -2,7 +2,8 @@
 //! its `csv` rows formatted, while the events file is read (see
 //! [`crate::data::stream`]): the signals are joined and the rules prepared
 //! once the accounts and contacts are loaded, and each chunk of complete
-//! accounts is scored as soon as the file moves past it. The decisions are
+//! accounts is scored as soon as the file moves past it, on a thread of
+//! its own while the loading thread reads on. The decisions are
 //! the same as [`Session::load`] then [`score_csv`]'s, byte for byte, which
 //! is also what runs when the program or the file cannot be streamed.
 
@@ -12,7 +13,8 @@ use super::{
     SourceInput,
 };
 use crate::data::{
-    load_dataset_streaming, Accounts, DataRef, LoadOptions, MemoryRejects, RejectSink, Streamed,
+    load_dataset_streaming, Accounts, DataRef, LoadOptions, MemoryRejects, RejectSink, Scorer,
+    Streamed,
 };
 use crate::eval::{prepare, reads_event_ids, uses_lower, Evaluator, Prepared};
 use crate::intern::Interner;
@@ -24,11 +26,19 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// What the streamed load carries from chunk to chunk.
-struct Scoring {
+/// What scoring a chunk reads (shared with the scoring thread).
+struct Ready {
     joined: Result<Joined, RunError>,
     join_took: Duration,
     prepared: Prepared,
+}
+
+/// A chunk scored: its accounts, its `csv` rows, decisions and qualified
+/// decisions (`None` when the signals failed to join: reported at the end).
+type Piece = Option<(u64, String, usize, usize)>;
+
+/// What the loading thread keeps from chunk to chunk.
+struct Scoring {
     /// `csv` rows, decisions and qualified decisions of each chunk, in
     /// order (the rows empty once written to the run's sink).
     pieces: Vec<(String, usize, usize)>,
@@ -114,29 +124,42 @@ impl Session {
             let before_events = |data: DataRef<'_>, interner: &mut Interner| {
                 let (joined, join_took) =
                     joined_on_fetch_thread(fetcher, ask, data.accounts, interner, signal_rejects);
-                Scoring {
+                let ready = Ready {
                     joined,
                     join_took,
                     prepared: prepare(program, interner),
+                };
+                let scoring = Scoring {
                     pieces: Vec::new(),
                     header_sent: false,
                     sink_error: None,
                     scored: 0,
-                }
-            };
-            let on_chunk = |s: &mut Scoring, data: DataRef<'_>, interner: &Interner| {
-                // A failed join is reported once the data is read, as in `load`.
-                let Ok((sources, _)) = &s.joined else {
-                    return;
                 };
-                let ev = Evaluator::new(program, data, interner, &s.prepared, sources, opts.as_of);
+                (ready, scoring)
+            };
+            // On the scoring thread.
+            let (models, rows, only_qualified, as_of) =
+                (&models, &rows, run.only_qualified, opts.as_of);
+            let score = move |r: &Ready, data: DataRef<'_>, interner: &Interner| -> Piece {
+                // A failed join is reported once the data is read, as in `load`.
+                let Ok((sources, _)) = &r.joined else {
+                    return None;
+                };
+                let ev = Evaluator::new(program, data, interner, &r.prepared, sources, as_of);
                 let first = data.events.first_account;
                 let end = first + data.events.account_start.len().saturating_sub(1);
-                let decisions = decide_accounts(&ev, &models, first..end);
-                (run.progress)((end - first) as u64);
-                s.scored += (end - first) as u64;
+                let decisions = decide_accounts(&ev, models, first..end);
                 let (text, made, qualified) =
-                    rows.piece(&decisions, run.only_qualified, data, interner);
+                    rows.piece(&decisions, only_qualified, data, interner);
+                Some(((end - first) as u64, text, made, qualified))
+            };
+            // Back on the loading thread, in account order.
+            let take = |s: &mut Scoring, piece: Piece| {
+                let Some((accounts, text, made, qualified)) = piece else {
+                    return;
+                };
+                (run.progress)(accounts);
+                s.scored += accounts;
                 match run.sink {
                     Some(sink) => {
                         s.send(&mut *sink.borrow_mut(), &text);
@@ -152,15 +175,20 @@ impl Session {
                 &mut interner,
                 rejects,
                 after_accounts,
-                before_events,
-                on_chunk,
+                Scorer {
+                    before_events,
+                    score,
+                    take,
+                },
             )
         });
-        let (data, streamed, scoring) = loaded?;
-        let Scoring {
+        let (data, streamed, ready, scoring) = loaded?;
+        let Ready {
             joined,
             join_took,
             prepared,
+        } = ready;
+        let Scoring {
             pieces,
             header_sent,
             sink_error,
