@@ -99,13 +99,26 @@ struct KeyRows {
 impl KeyRows {
     /// Matches every account's key (its id or domain, per `join`) against
     /// the batch's distinct keys: one lookup per account in the batch's own
-    /// small table of keys.
+    /// table of keys, unless the key is the distinct key after the last one
+    /// found (a feed in the accounts' order, as exports write them, lists
+    /// its keys in that order): then one comparison.
     fn new(join: JoinKey, keys: &KeyTexts, batch_keys: &mut TextValues) -> KeyRows {
         let distinct = batch_keys.distinct();
+        let mut next = 0u32;
         let key_of_row: Vec<u32> = (0..keys.len())
             .map(|row| match keys.key(join, row) {
                 None => u32::MAX,
-                Some(k) => batch_keys.find(k).unwrap_or(u32::MAX),
+                Some(k) if batch_keys.text(next) == Some(k) => {
+                    next += 1;
+                    next - 1
+                }
+                Some(k) => match batch_keys.find(k) {
+                    Some(found) => {
+                        next = found + 1;
+                        found
+                    }
+                    None => u32::MAX,
+                },
             })
             .collect();
         // Rows of no batch key (`u32::MAX`) are left out.

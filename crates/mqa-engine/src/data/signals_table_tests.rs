@@ -83,3 +83,37 @@ fn a_text_column_for_a_number_field_is_parsed_once_per_text_and_rejected_every_t
     let t = i.get("t").unwrap();
     assert_eq!(topic, &[t, Sym::MISSING, t], "an empty text is missing");
 }
+
+/// Each account's key matches the batch's distinct key with its text,
+/// whether the batch lists its keys in the accounts' order (found by
+/// comparing with the one after the last match), in another order, with
+/// gaps, repeats or keys of no account, and accounts share keys.
+#[test]
+fn key_rows_match_each_account_to_its_key_in_any_order() {
+    let mut i = Interner::new();
+    let ids: Vec<String> = (0..40).map(|k| format!("a{}", k % 37)).collect();
+    let acc = Accounts {
+        id: ids.iter().map(|s| i.intern(s)).collect(),
+        fields: vec![],
+        line: (0..40).collect(),
+    };
+    let keys = KeyTexts::new(&acc, None, &[JoinKey::Id], &i);
+    let orders: Vec<Vec<String>> = vec![
+        (0..37).map(|k| format!("a{k}")).collect(),
+        (0..37).rev().map(|k| format!("a{k}")).collect(),
+        (0..37).step_by(3).map(|k| format!("a{k}")).collect(),
+        ["a5", "a6", "zz", "a7", "a1", "a2", "a3", "a36", "a0", "a0"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    ];
+    for order in orders {
+        let mut batch_keys: TextValues = order.iter().map(|s| Some(s.as_str())).collect();
+        let rows = KeyRows::new(JoinKey::Id, &keys, &mut batch_keys);
+        for k in 0..batch_keys.distinct() as u32 {
+            let text = batch_keys.text(k).unwrap();
+            let want: Vec<u32> = (0..40u32).filter(|&r| ids[r as usize] == text).collect();
+            assert_eq!(rows.of(k).unwrap(), want, "{text} in {order:?}");
+        }
+    }
+}
