@@ -13,8 +13,10 @@ use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Read size, and so the usual size of a batch.
-const BLOCK: usize = 512 << 10;
+/// Read size, and so the usual size of a batch. 1 MB against 512 KB:
+/// 340 against 345 ms (16 alternating runs at 100 000 accounts, CPU 613
+/// against 624 ms); 256 KB took 372 ms, 2 MB 343 ms.
+const BLOCK: usize = 1 << 20;
 /// Plain lines before a quote become a batch of their own from this many bytes.
 const MIN_PLAIN: usize = 64 << 10;
 /// A quoted field still open after this many bytes is taken as unterminated.
