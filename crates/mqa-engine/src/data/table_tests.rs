@@ -258,6 +258,11 @@ fn load_contacts(buffer: usize, threads: usize) -> (RawTable, Interner) {
             let _ = writeln!(text, "c{id},a{acc},role{}", k % 4);
         }
     }
+    load_contacts_text(&text, buffer, threads)
+}
+
+/// [`load_contacts`] of the contacts file `text` (accounts `a0`..`a49`).
+fn load_contacts_text(text: &str, buffer: usize, threads: usize) -> (RawTable, Interner) {
     let mut interner = Interner::new();
     let ids: Vec<Sym> = (0..50).map(|a| interner.intern(&format!("a{a}"))).collect();
     let keys = account_keys(&ids, &interner);
@@ -403,6 +408,80 @@ fn contact_ids_become_a_block_of_the_interner() {
             "{buffer} bytes, {threads} threads"
         );
         assert_eq!(s, s1);
+    }
+}
+
+/// The contacts grouped by account (`assemble::contacts`), from a file in
+/// account order with no repeated id (kept as they are, the keys read
+/// from the interner's block) or from one out of order with repeats
+/// (grouped, the keys copied): every account's range holds its contacts
+/// in file order, and the keys find each contact in its account's range.
+#[test]
+fn contacts_group_by_account_and_their_keys_find_them() {
+    let mut sorted = String::from("id,account_id,role\n");
+    for k in 0..3000u32 {
+        // Accounts a0..a49 in order, some without contacts.
+        let acc = (k / 60) % 50;
+        if acc % 7 != 3 {
+            let _ = writeln!(sorted, "c{k},a{acc},role{}", k % 4);
+        }
+    }
+    let (t, _) = load_contacts(1 << 20, 2);
+    let unsorted_rows = t.len();
+    for (text, shuffled) in [(Some(sorted), false), (None, true)] {
+        let (mut raw, mut interner) = match &text {
+            Some(text) => load_contacts_text(text, 4096, 2),
+            None => load_contacts(4096, 2),
+        };
+        let (ids, index) = (
+            std::mem::take(&mut raw.ids),
+            std::mem::take(&mut raw.id_index),
+        );
+        assert!(interner.add_block(ids, index));
+        raw.id_syms = raw
+            .id_claim
+            .iter()
+            .map(|&c| interner.block_sym(c))
+            .collect();
+        // (account, id) of each kept row, in file order.
+        let rows: Vec<(u32, String)> = raw
+            .account
+            .iter()
+            .zip(&raw.id_syms)
+            .map(|(&a, &s)| (a, interner.resolve(s).to_string()))
+            .collect();
+        if shuffled {
+            assert_eq!(rows.len(), unsorted_rows);
+        }
+        let (contacts, keys) = crate::data::assemble::contacts(raw, 50, &interner);
+        assert_eq!(contacts.account_start.len(), 51);
+        for a in 0..50u32 {
+            let range = contacts.account_start[a as usize] as usize
+                ..contacts.account_start[a as usize + 1] as usize;
+            let want: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.0 == a)
+                .map(|r| r.1.as_str())
+                .collect();
+            let got: Vec<&str> = range
+                .clone()
+                .map(|r| interner.resolve(contacts.id[r]))
+                .collect();
+            assert_eq!(got, want, "account a{a}");
+            assert!(range.clone().all(|r| contacts.account[r] == a));
+            for r in range.clone() {
+                let id = interner.resolve(contacts.id[r]);
+                // The first row of that id in the account (ids repeat in the second file).
+                let first = range
+                    .clone()
+                    .find(|&q| interner.resolve(contacts.id[q]) == id);
+                assert_eq!(
+                    keys.find(range.clone(), id.as_bytes()),
+                    first.map(|q| q as u32)
+                );
+            }
+            assert_eq!(keys.find(range, b"nobody"), None);
+        }
     }
 }
 
