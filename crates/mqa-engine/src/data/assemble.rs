@@ -53,27 +53,34 @@ pub(crate) fn contacts(
     accounts: usize,
     interner: &Interner,
 ) -> (Contacts, ContactKeys) {
+    let id = |r: usize| {
+        raw.id_syms
+            .get(r)
+            .map_or("", |&s| interner.resolve(s))
+            .as_bytes()
+    };
     let sorted = raw.account.windows(2).all(|w| w[0] <= w[1])
         && raw.account.last().is_none_or(|&a| (a as usize) < accounts);
-    // Contact `r` is text `r` of the interner's block of contact ids when
-    // the file is in account order and every claim became a row (none was
-    // dropped as a repeat): the keys are those texts, not a copy.
-    let block = interner.block_texts().filter(|texts| {
-        sorted
-            && texts.len() == raw.account.len()
-            && raw
-                .id_claim
-                .iter()
-                .enumerate()
-                .all(|(r, &c)| c as usize == r)
-    });
-    if let (true, Some(texts)) = (sorted, block) {
-        // Already grouped (the usual file): no permutation to make, and
-        // the keys' starts are counted beside the accounts' (the rows
-        // between two files, where nothing else runs).
+    if sorted {
+        // Already grouped (the usual file): the rows stay as they are. When
+        // every claim became a row (none was dropped as a repeat), contact
+        // `r` is text `r` of the interner's block of contact ids: the keys
+        // are those texts, not a copy. They are made beside the accounts'
+        // starts (between two files, where nothing else runs).
+        let block = interner.block_texts().filter(|texts| {
+            texts.len() == raw.account.len()
+                && raw
+                    .id_claim
+                    .iter()
+                    .enumerate()
+                    .all(|(r, &c)| c as usize == r)
+        });
         let (account_start, keys) = rayon::join(
             || account_starts(&raw.account, accounts),
-            || ContactKeys::in_block(texts),
+            || match block {
+                Some(texts) => ContactKeys::in_block(texts),
+                None => ContactKeys::build(raw.account.len(), id),
+            },
         );
         let contacts = Contacts {
             id: raw.id_syms,
@@ -85,36 +92,9 @@ pub(crate) fn contacts(
     }
     let (perm, account_start) = group_by_account(&raw.account, accounts);
     // In grouped order: grouped row `i` is file row `perm[i]`.
-    let id = |r: u32| {
-        raw.id_syms
-            .get(r as usize)
-            .map_or("", |&s| interner.resolve(s))
-    };
-    let identity = is_identity(&perm);
-    // Contact `r` is text `r` of the interner's block of contact ids when
-    // the file is in account order and every claim became a row (none was
-    // dropped as a repeat): the keys are those texts, not a copy.
-    let in_block = identity
-        && raw
-            .id_claim
-            .iter()
-            .enumerate()
-            .all(|(r, &c)| c as usize == r);
-    let keys = match interner.block_texts() {
-        Some(texts) if in_block && texts.len() == perm.len() => ContactKeys::in_block(texts),
-        _ => ContactKeys::build(perm.len(), |i| {
-            perm.get(i).map_or(&[][..], |&r| id(r).as_bytes())
-        }),
-    };
-    if identity {
-        let contacts = Contacts {
-            id: raw.id_syms,
-            account: raw.account,
-            fields: raw.fields,
-            account_start,
-        };
-        return (contacts, keys);
-    }
+    let keys = ContactKeys::build(perm.len(), |i| {
+        perm.get(i).map_or(&[][..], |&r| id(r as usize))
+    });
     let contacts = Contacts {
         id: par_gather(&raw.id_syms, &perm, Sym::MISSING),
         account: par_gather(&raw.account, &perm, u32::MAX),

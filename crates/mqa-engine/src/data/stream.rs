@@ -2,9 +2,11 @@
 //! read, checked and committed as usual (`table`, `commit`), but once the
 //! file has moved past an account, that account's rows are complete: the
 //! rows of every complete account are grouped into a chunk of [`Events`]
-//! and handed to the caller, which scores those accounts, and then
-//! dropped. The event columns of the whole file are never held, and the
-//! accounts are scored while the file is still being read.
+//! and handed to the caller's [`Scorer`], which scores those accounts on
+//! a thread of its own while the next rows are read (the chunk's buffers
+//! then come back for the next chunks). The event columns of the whole
+//! file are never held, and the accounts are scored while the file is
+//! still being read.
 //!
 //! That needs the events file grouped by account, in the accounts file's
 //! order (as exports and `mqa generate` write it; accounts without events
