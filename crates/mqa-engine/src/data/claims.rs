@@ -189,10 +189,21 @@ impl ClaimSet {
 
     /// Streamed: whether two claims' ids have the same 64-bit hash (the
     /// same id, or very rarely two ids, see `any_repeat_in`), checked on the
-    /// rayon pool.
+    /// rayon pool. Each thread reuses one table for all its partitions
+    /// (see `any_repeat_in`): filling a fresh table per partition wrote
+    /// 64 MB for 2.8 million ids.
     pub(crate) fn any_repeat(&self) -> bool {
         use rayon::prelude::*;
-        self.parts.par_iter().any(|part| any_repeat_in(part))
+        let longest = self.parts.iter().map(Vec::len).max().unwrap_or(0);
+        let cap = (longest * 2).next_power_of_two().max(16);
+        self.parts
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || vec![u64::MAX; cap],
+                |table, (p, part)| any_repeat_in(part, p as u64, table),
+            )
+            .any(|repeat| repeat)
     }
 
     /// Room for `n` more claims of about `bytes` bytes of id text.
@@ -306,15 +317,18 @@ impl ClaimSet {
     }
 }
 
-/// Whether a value repeats in one partition of 64-bit hashes (whose top
-/// bits are all the same). Two different ids among `n` have the same hash
+/// Whether a value repeats in partition `p` of 64-bit hashes (whose top
+/// byte is `p`), with `table` (a power of two long, at least twice the
+/// partition) as scratch. Two different ids among `n` have the same hash
 /// with a chance of about `n² / 2^65` (2 in 10^7 for 2.8 million ids): the
 /// file is then read again, with the same results.
-fn any_repeat_in(part: &[u64]) -> bool {
-    let cap = (part.len() * 2).next_power_of_two().max(16);
-    let mask = cap - 1;
-    // `u64::MAX` = empty (not 0, see `repeats_in`); that hash is noted apart.
-    let mut table = vec![u64::MAX; cap];
+///
+/// The table need not be cleared between partitions: a slot whose top byte
+/// is not `p` holds a hash of another partition (or is `u64::MAX`, never
+/// stored) and counts as empty.
+fn any_repeat_in(part: &[u64], p: u64, table: &mut [u64]) -> bool {
+    let mask = table.len().wrapping_sub(1);
+    // `u64::MAX` marks a never-used slot; that hash is noted apart.
     let mut max_seen = false;
     for &h in part {
         if h == u64::MAX {
@@ -326,7 +340,7 @@ fn any_repeat_in(part: &[u64]) -> bool {
         }
         let mut i = (h as usize) & mask;
         while let Some(slot) = table.get_mut(i) {
-            if *slot == u64::MAX {
+            if *slot == u64::MAX || *slot >> 56 != p {
                 *slot = h;
                 break;
             }

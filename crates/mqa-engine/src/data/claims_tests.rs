@@ -210,3 +210,43 @@ fn the_index_holds_each_first_claim_and_its_filter_passes_them() {
     }
     assert_eq!(firsts, 25_000);
 }
+
+/// One table serves every partition in turn without being cleared: the
+/// hashes other partitions left in it count as empty, so each partition's
+/// answer is the one a fresh table gives.
+#[test]
+fn a_reused_table_answers_as_a_fresh_one() {
+    use super::any_repeat_in;
+    // (Each partition goes through the table once, as in `any_repeat`.)
+    // Partition `p`'s hashes: top byte `p`, low bits from `k` (colliding
+    // home slots on purpose), one repeat when `repeat`.
+    let part = |p: u64, n: u64, repeat: bool| -> Vec<u64> {
+        let mut v: Vec<u64> = (0..n).map(|k| p << 56 | (k * 64) | (k % 3)).collect();
+        if repeat {
+            v.push(p << 56 | (n / 2 * 64) | (n / 2 % 3));
+        }
+        v
+    };
+    let mut table = vec![u64::MAX; 256];
+    for (p, n, repeat) in [
+        (7, 100, false),
+        (3, 120, true),
+        (9, 120, false),
+        (255, 90, false),
+        (0, 110, false),
+        (8, 60, true),
+        (12, 1, false),
+    ] {
+        let hashes = part(p, n, repeat);
+        let fresh = any_repeat_in(&hashes, p, &mut vec![u64::MAX; 256]);
+        assert_eq!(fresh, repeat, "part {p}");
+        assert_eq!(
+            any_repeat_in(&hashes, p, &mut table),
+            repeat,
+            "part {p} reused"
+        );
+    }
+    // `u64::MAX` (top byte 255) is a hash like any other, noted apart.
+    assert!(!any_repeat_in(&[u64::MAX, 255 << 56], 255, &mut table));
+    assert!(any_repeat_in(&[u64::MAX, 1, u64::MAX], 255, &mut table));
+}
