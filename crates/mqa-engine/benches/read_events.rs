@@ -128,6 +128,7 @@ fn load(dir: &Path) -> usize {
     let mut rejects = MemoryRejects::new();
     let opts = LoadOptions {
         as_of: parse_timestamp("2026-11-01").unwrap_or(0),
+        window_start: None,
         max_reject_rate: 0.01,
     };
     let ds = load_dataset(dir, &schema(), &opts, &mut interner, &mut rejects).unwrap();

@@ -183,13 +183,21 @@ pub fn select_models(program: &Program, name: Option<&str>) -> Result<Vec<usize>
     }
 }
 
+/// The start of the longest model window before `as_of`: no model sees
+/// an event or a signal at or before it (language §9, `window`). `None`
+/// for a program without models. Loads pass it as
+/// [`crate::data::LoadOptions::window_start`].
+pub fn window_start(program: &Program, as_of: Micros) -> Option<Micros> {
+    let window = program.models.iter().map(|m| m.window).max()?;
+    Some(as_of.saturating_sub(window.saturating_mul(1_000_000)))
+}
+
 /// What every source is asked for: signals from the longest model window
 /// before `as_of` up to it.
 fn signal_request(program: &Program, as_of: Micros) -> SignalRequest {
-    let window = program.models.iter().map(|m| m.window).max().unwrap_or(0);
     SignalRequest {
         account_keys: Vec::new(),
-        from: as_of.saturating_sub(window.saturating_mul(1_000_000)),
+        from: window_start(program, as_of).unwrap_or(as_of),
         to: as_of,
     }
 }

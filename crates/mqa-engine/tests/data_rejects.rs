@@ -279,6 +279,7 @@ fn rejects_file_round_trips() {
     let mut interner = Interner::new();
     let opts = LoadOptions {
         as_of: t(AS_OF),
+        window_start: None,
         max_reject_rate: 1.0,
     };
     load_dataset(
@@ -448,6 +449,7 @@ fn the_step_beside_grouping_sees_the_accounts_and_rejects_last() {
     use mqa_engine::data::{load_dataset_with, MemoryRejects, RejectSink};
     let opts = |max_reject_rate| LoadOptions {
         as_of: t(AS_OF),
+        window_start: None,
         max_reject_rate,
     };
     let mut interner = Interner::new();

@@ -79,6 +79,7 @@ fn streamed_chunks_order_equal_times_by_id() {
     write_data(dir.path());
     let opts = LoadOptions {
         as_of: t("2026-11-01T00:00:00Z"),
+        window_start: None,
         max_reject_rate: 0.0,
     };
     let mut interner = Interner::new();

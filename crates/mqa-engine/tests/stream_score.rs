@@ -66,6 +66,7 @@ struct Out {
 fn opts() -> LoadOptions {
     LoadOptions {
         as_of: parse_timestamp(AS_OF).unwrap(),
+        window_start: None,
         max_reject_rate: 1.0,
     }
 }

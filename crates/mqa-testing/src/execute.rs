@@ -56,6 +56,7 @@ pub(crate) fn execute(
     }
     let opts = LoadOptions {
         as_of,
+        window_start: mqa_engine::run::window_start(program, as_of),
         max_reject_rate: 1.0,
     };
     let mut rejects = MemoryRejects::new();

@@ -98,6 +98,8 @@ pub fn open(
     );
     let opts = LoadOptions {
         as_of,
+        // Events no model can see are dropped as they are read (counted).
+        window_start: mqa_engine::run::window_start(&loaded.program, as_of),
         max_reject_rate,
     };
     if let Some(run) = csv {
@@ -128,9 +130,14 @@ pub fn report_load(session: &Session, rejects: &LazyRejects) {
     let mut err = std::io::stderr().lock();
     let s = &session.data.summary;
     for f in &s.files {
+        // Only a file with events before the window says so.
+        let before = match f.before_window {
+            0 => String::new(),
+            n => format!(" + before the window {n}"),
+        };
         let _ = writeln!(
             err,
-            "  {}: read {} = used {} + rejected {} + after as_of {}",
+            "  {}: read {} = used {} + rejected {} + after as_of {}{before}",
             f.file.display(),
             f.read,
             f.used,

@@ -35,6 +35,10 @@ pub(super) struct Builder<'a, 'd> {
     seen: SeenSyms,
     /// Events streamed to the scorer: where the committed rows go.
     stream: Option<&'d mut dyn Drain>,
+    /// Events not streamed: the claims of the rows dropped for being before
+    /// the window, in order (a duplicate among them is taken off that count,
+    /// see `drop_duplicates`). A streamed file has no duplicates.
+    before_window: Vec<u32>,
 }
 
 /// Duplicate ids of a table whose ids are interned: each kept row's id gets
@@ -130,6 +134,7 @@ impl<'a, 'd> Builder<'a, 'd> {
             rejected: Vec::new(),
             seen: SeenSyms::default(),
             stream,
+            before_window: Vec::new(),
         }
     }
 
@@ -226,8 +231,14 @@ impl<'a, 'd> Builder<'a, 'd> {
             .collect();
         let dropped = keep.iter().filter(|&&k| !k).count() as u64;
         let n = dups.len() as u64;
+        // The others were not kept: before the window, or after `as_of`.
+        let before = dups
+            .iter()
+            .filter(|(c, _)| self.before_window.binary_search(c).is_ok())
+            .count() as u64;
         self.summary.used -= dropped;
-        self.summary.after_as_of -= n - dropped;
+        self.summary.before_window -= before;
+        self.summary.after_as_of -= n - dropped - before;
         self.summary.rejected += n;
         let t = &mut self.t;
         retain(&mut t.id_claim, &keep);
@@ -302,6 +313,7 @@ impl<'a, 'd> Builder<'a, 'd> {
             rejected,
             seen,
             stream,
+            before_window,
             ..
         } = self;
         let path: &Path = path;
@@ -330,8 +342,13 @@ impl<'a, 'd> Builder<'a, 'd> {
             |k| p.claims.get(k).map_or(0, |c| c.line),
         );
         let kept = p.kept_claim.len() as u64;
+        let before = p.before_window.len() as u64;
         summary.used += kept;
-        summary.after_as_of += p.claims.len() as u64 - kept;
+        summary.before_window += before;
+        summary.after_as_of += p.claims.len() as u64 - kept - before;
+        if stream.is_none() {
+            before_window.extend(p.before_window.iter().map(|&k| base + k));
+        }
         if spec.kind == TableKind::Accounts {
             // Accounts' ids are interned here, in row order (a repeated id
             // gets the symbol of its first row, whose row wins); contacts'

@@ -12,6 +12,7 @@ use super::summary::LoadSummary;
 use super::table::Spares;
 use super::{load_table, shrink, Accounts, Contacts, DataSchema, LoadOptions};
 use crate::intern::Interner;
+use mqa_syntax::time::Micros;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,7 @@ impl Front {
             accounts: Some(&self.account_keys),
             contacts: Some(&self.contact_keys),
             as_of: opts.as_of,
+            window_start: opts.window_start.unwrap_or(Micros::MIN),
             size_hint: None,
             lines: false,
         }
@@ -137,6 +139,7 @@ pub(super) fn load_front(
         accounts: None,
         contacts: None,
         as_of: opts.as_of,
+        window_start: opts.window_start.unwrap_or(Micros::MIN),
         size_hint: None,
         lines: true,
     };
@@ -165,6 +168,7 @@ pub(super) fn load_front(
         accounts: Some(&account_keys),
         contacts: None,
         as_of: opts.as_of,
+        window_start: opts.window_start.unwrap_or(Micros::MIN),
         size_hint: None,
         lines: false,
     };

@@ -85,6 +85,11 @@ pub struct DataSchema {
 pub struct LoadOptions {
     /// Events with `at > as_of` are dropped (counted, not rejected).
     pub as_of: Micros,
+    /// Events with `at <= window_start` are dropped too (counted as
+    /// [`FileSummary::before_window`], not rejected): the start of the
+    /// longest model window ([`crate::run::window_start`]), outside which
+    /// no model sees an event. `None` keeps them.
+    pub window_start: Option<Micros>,
     /// The load fails with [`LoadError::TooManyRejects`] when rejected / read exceeds this.
     pub max_reject_rate: f64,
 }
@@ -94,6 +99,7 @@ impl LoadOptions {
     pub fn new(as_of: Micros) -> Self {
         LoadOptions {
             as_of,
+            window_start: None,
             max_reject_rate: 0.01,
         }
     }

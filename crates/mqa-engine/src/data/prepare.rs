@@ -52,6 +52,9 @@ pub(crate) struct TableSpec<'a> {
     /// Contact ids in grouped order (events).
     pub contacts: Option<&'a ContactKeys>,
     pub as_of: Micros,
+    /// Events at or before this are not kept ([`super::LoadOptions::window_start`];
+    /// `Micros::MIN` keeps them all).
+    pub window_start: Micros,
     /// Bytes in the file when known (plain files), to size the columns.
     pub size_hint: Option<u64>,
     /// Keep the line of each row ([`super::table::RawTable::line`]).
@@ -112,6 +115,9 @@ pub(crate) struct Prepared {
     pub fields: Vec<Column>,
     /// Position in `claims` of each kept row.
     pub kept_claim: Vec<u32>,
+    /// Position in `claims` of each event not kept for being before the
+    /// window (the others not kept are after `as_of`).
+    pub before_window: Vec<u32>,
     pub dict: LocalDict,
     /// Scratch for [`sort_runs`] (kept, so a batch allocates nothing once
     /// the buffers have grown: freeing and growing per batch made the
@@ -138,6 +144,7 @@ impl Prepared {
         self.contact_id.clear();
         self.at.clear();
         self.kept_claim.clear();
+        self.before_window.clear();
         self.dict.clear();
         // The columns of a batch of another file (see `table::Spares`) may
         // have other types.
@@ -325,7 +332,7 @@ fn keep_row(
     out: &mut Prepared,
     cur: &mut Cursor,
 ) {
-    let kept = spec.kind != TableKind::Events || at <= spec.as_of;
+    let kept = spec.kind != TableKind::Events || (at <= spec.as_of && at > spec.window_start);
     if kept {
         cur.kept += 1;
         out.kept_claim.push(out.claims.len() as u32);
@@ -352,6 +359,9 @@ fn keep_row(
         }
     } else {
         out.drop_staged(cur.kept);
+        if at <= spec.window_start {
+            out.before_window.push(out.claims.len() as u32);
+        }
     }
     match id16 {
         // Sixteen bytes that start with the id: a fixed copy, not a call.

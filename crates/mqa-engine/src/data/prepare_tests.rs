@@ -217,6 +217,7 @@ fn plain_fast_path_equals_general_checks() {
         accounts: Some(&accounts),
         contacts: Some(&contacts),
         as_of: mqa_syntax::time::parse_timestamp("2026-11-01T00:00:00Z").unwrap(),
+        window_start: i64::MIN,
         size_hint: None,
         lines: false,
     };
@@ -261,6 +262,7 @@ fn plain_fast_path_equals_general_checks_for_contacts_and_accounts() {
         accounts: Some(&accounts),
         contacts: None,
         as_of: 0,
+        window_start: i64::MIN,
         size_hint: None,
         lines: false,
     };

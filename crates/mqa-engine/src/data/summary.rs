@@ -1,4 +1,5 @@
-//! Row accounting of a load: per file, `read = used + rejected + after_as_of`.
+//! Row accounting of a load: per file,
+//! `read = used + rejected + after_as_of + before_window`.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,9 @@ pub struct FileSummary {
     pub rejected: u64,
     /// Valid event rows with `at > as_of`: dropped, not rejects.
     pub after_as_of: u64,
+    /// Valid event rows at or before the start of the longest model window
+    /// ([`super::LoadOptions::window_start`]): dropped, not rejects.
+    pub before_window: u64,
 }
 
 impl FileSummary {
@@ -24,6 +28,7 @@ impl FileSummary {
             used: 0,
             rejected: 0,
             after_as_of: 0,
+            before_window: 0,
         }
     }
 }

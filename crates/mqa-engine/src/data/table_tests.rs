@@ -102,6 +102,7 @@ fn events_spec<'a>(fields: &'a [(String, FieldType)], keys: &'a AccountKeys) -> 
         accounts: Some(keys),
         contacts: None,
         as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+        window_start: i64::MIN,
         size_hint: None,
         lines: true,
     }
@@ -273,6 +274,7 @@ fn load_contacts_text(text: &str, buffer: usize, threads: usize) -> (RawTable, I
         accounts: Some(&keys),
         contacts: None,
         as_of: mqa_syntax::time::parse_timestamp("2026-11-01").unwrap(),
+        window_start: i64::MIN,
         size_hint: Some(text.len() as u64),
         lines: false,
     };

@@ -365,6 +365,7 @@ pub fn try_run_at(rules: &str, data: &Data, as_of: &str) -> Result<Run, mqa_engi
     let mut rejects = MemoryRejects::new();
     let opts = LoadOptions {
         as_of: t(as_of),
+        window_start: None,
         max_reject_rate: 1.0,
     };
     let session = Session::load(program, dir.path(), &opts, sources, false, &mut rejects)?;

@@ -48,6 +48,7 @@ pub fn load(
     let mut rejects = MemoryRejects::new();
     let opts = LoadOptions {
         as_of: t(as_of),
+        window_start: None,
         max_reject_rate,
     };
     let r = load_dataset(dir, schema, &opts, &mut interner, &mut rejects);
@@ -57,7 +58,11 @@ pub fn load(
 /// Every file's rows are accounted for.
 pub fn assert_accounting(ds: &Dataset) {
     for f in &ds.summary.files {
-        assert_eq!(f.read, f.used + f.rejected + f.after_as_of, "{f:?}");
+        assert_eq!(
+            f.read,
+            f.used + f.rejected + f.after_as_of + f.before_window,
+            "{f:?}"
+        );
     }
     assert_eq!(ds.summary.files.len(), 3);
     assert_eq!(ds.summary.files[0].used as usize, ds.accounts.len());
