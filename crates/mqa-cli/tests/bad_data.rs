@@ -306,3 +306,48 @@ fn events_after_as_of_are_not_rejects() {
     let acc = accounting(&stderr(&o));
     assert_eq!(acc[2], ("events.csv".to_string(), [6, 1, 0, 5]));
 }
+
+#[test]
+fn events_before_the_longest_window_are_dropped_and_counted() {
+    // Two models, windows 10d and 30d: events up to 30 days old are kept
+    // (the 10-day model still ignores the older ones), older ones are
+    // dropped and counted, never rejected; one exactly 30 days old is out
+    // (`as_of - D < at`).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rules.mqa"),
+        "model short { threshold 1 window 10d block b { 1 per events \"n\" } }\n\
+         model long { threshold 1 window 30d block b { 1 per events \"n\" } }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("accounts.csv"), "id\na1\n").unwrap();
+    std::fs::write(dir.path().join("contacts.csv"), "id,account_id\n").unwrap();
+    let ev = "id,account_id,contact_id,at\n\
+              e1,a1,,2026-10-31T00:00:00Z\n\
+              e2,a1,,2026-10-15T00:00:00Z\n\
+              e3,a1,,2026-10-02T00:00:00Z\n\
+              e4,a1,,2026-10-01T23:59:59Z\n\
+              e5,a1,,2026-10-02T00:00:01Z\n\
+              e6,a1,,2026-08-01T00:00:00Z\n\
+              e7,a1,,2026-11-02T00:00:00Z\n";
+    std::fs::write(dir.path().join("events.csv"), ev).unwrap();
+    let rejects = dir.path().join("r.csv");
+    let o = score(dir.path(), &["--rejects", rejects.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        ["short,a1,1.000000,true,,,,", "long,a1,3.000000,true,,,,"]
+    );
+    assert!(!rejects.exists() || read_rejects(&rejects).is_empty());
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.contains("events.csv: read"))
+        .unwrap();
+    assert!(
+        line.ends_with("read 7 = used 3 + rejected 0 + after as_of 1 + before the window 3"),
+        "{line}"
+    );
+}
