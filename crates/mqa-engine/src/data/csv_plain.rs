@@ -1,8 +1,10 @@
 //! Walking a plain [`CsvBatch`] a record at a time, field after field in
 //! header order (the row checks' fast path reads and checks each field as
-//! it goes; anything unusual goes the general way).
+//! it goes; anything unusual goes the general way). Each field's end comes
+//! from the batch's delimiter index ([`crate::data::csv_delims`]).
 
 use super::{strip_cr, CsvBatch, CsvRow};
+use crate::data::csv_delims::delimiters;
 use crate::data::csv_scan::Span;
 use memchr::memchr;
 
@@ -12,6 +14,10 @@ use memchr::memchr;
 /// the record goes the general way.
 pub(crate) struct PlainRow<'a> {
     bytes: &'a [u8],
+    /// Every `,` and `\n` of the batch from its first record on.
+    delims: &'a [u32],
+    /// The first of `delims` at or after `pos`.
+    d: usize,
     /// Where the next field starts.
     pos: usize,
     /// Fields read.
@@ -33,7 +39,8 @@ impl<'a> PlainRow<'a> {
     #[inline]
     pub(crate) fn next(&mut self) -> Option<&'a [u8]> {
         let f = self.pos;
-        let p = next_delimiter(self.bytes, f);
+        let p = self.next_delimiter();
+        self.d += 1;
         self.n += 1;
         self.pos = p + 1;
         let end = match (self.bytes.get(p), self.n == self.width) {
@@ -46,9 +53,7 @@ impl<'a> PlainRow<'a> {
 
     /// The next field when it is the `len` bytes where it starts, followed
     /// by the delimiter it needs, and `accept` takes them; nothing is read
-    /// otherwise. `accept` stands for the search for the delimiter, so it
-    /// must take only bytes that hold no `,` and no `\n` (a value that
-    /// parses as a time, a key already read from a field of the batch).
+    /// otherwise.
     #[inline]
     pub(crate) fn next_if(
         &mut self,
@@ -56,6 +61,9 @@ impl<'a> PlainRow<'a> {
         accept: impl FnOnce(&'a [u8]) -> bool,
     ) -> Option<&'a [u8]> {
         let f = self.pos;
+        if self.next_delimiter() != f + len {
+            return None;
+        }
         let cell = self.bytes.get(f..f + len)?;
         let last = self.n + 1 == self.width;
         let fits = match self.bytes.get(f + len) {
@@ -67,9 +75,19 @@ impl<'a> PlainRow<'a> {
         if !fits || !accept(cell) {
             return None;
         }
+        self.d += 1;
         self.n += 1;
         self.pos = f + len + 1;
         Some(cell)
+    }
+
+    /// Where the next field ends: the first `,` or `\n` from `pos` on
+    /// (`bytes.len()` when there is none).
+    #[inline]
+    fn next_delimiter(&self) -> usize {
+        self.delims
+            .get(self.d)
+            .map_or(self.bytes.len(), |&p| p as usize)
     }
 
     /// The `n` bytes of the batch from where the next field starts, when the
@@ -87,10 +105,12 @@ impl CsvBatch {
     /// and for a record of another width, `slow(state, row)` with the
     /// record as [`CsvBatch::for_each_row`] gives it. Records come in
     /// order; blank lines are not records. Returns false, calling nothing,
-    /// for a batch that is not plain.
+    /// for a batch that is not plain (or of 4 GB or more). `delims` is
+    /// scratch for the batch's delimiter index.
     pub(crate) fn for_each_plain<S>(
         &self,
         state: &mut S,
+        delims: &mut Vec<u32>,
         mut fast: impl FnMut(&mut S, &mut PlainRow<'_>) -> bool,
         mut slow: impl FnMut(&mut S, &CsvRow<'_>),
     ) -> bool {
@@ -100,12 +120,20 @@ impl CsvBatch {
         let width = self.width;
         let bytes = self.bytes.get(..self.span.1).unwrap_or_default();
         let len = bytes.len();
+        if u32::try_from(len).is_err() {
+            return false;
+        }
+        let n = delimiters(bytes, self.span.0, delims);
+        let delims = delims.get(..n).unwrap_or_default();
         let mut spans: Vec<Span> = Vec::new();
         let mut line = first_line;
         let mut start = self.span.0;
+        let mut d = 0;
         while start < len {
             let mut row = PlainRow {
                 bytes,
+                delims,
+                d,
                 pos: start,
                 n: 0,
                 width,
@@ -118,6 +146,7 @@ impl CsvBatch {
                 debug_assert_eq!(row.n, width, "every field read");
                 line += 1;
                 start = row.pos;
+                d = row.d;
                 continue;
             }
             // The record again, split as `for_each_row` splits it.
@@ -149,6 +178,9 @@ impl CsvBatch {
             }
             line += 1;
             start = end + 1;
+            while delims.get(d).is_some_and(|&p| (p as usize) < start) {
+                d += 1;
+            }
         }
         true
     }
@@ -157,33 +189,6 @@ impl CsvBatch {
     pub(crate) fn columns(&self) -> (&[usize], usize) {
         (&self.map, self.width)
     }
-}
-
-/// The position of the first `,` or `\n` of `bytes` from `i` on
-/// (`bytes.len()` when there is none). Eight bytes at a time: in
-/// `(x - 0x01..) & !x & 0x80..` a byte's high bit may be set wrongly only
-/// above a zero byte (by the borrow), so the lowest one set is exact.
-#[inline]
-pub(super) fn next_delimiter(bytes: &[u8], mut i: usize) -> usize {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
-    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    while let Some(s) = bytes.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(s);
-        let w = u64::from_le_bytes(w);
-        let (c, n) = (w ^ COMMAS, w ^ NEWLINES);
-        let m = ((c.wrapping_sub(LOW) & !c) | (n.wrapping_sub(LOW) & !n)) & HIGH;
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let rest = bytes.get(i..).unwrap_or_default();
-    rest.iter()
-        .position(|&b| b == b',' || b == b'\n')
-        .map_or(bytes.len(), |k| i + k)
 }
 
 #[cfg(test)]

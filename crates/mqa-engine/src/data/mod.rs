@@ -30,6 +30,7 @@ mod claims;
 mod column;
 mod commit;
 mod csv_batch;
+mod csv_delims;
 mod csv_reader;
 mod csv_scan;
 mod dict;

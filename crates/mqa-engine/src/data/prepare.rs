@@ -127,6 +127,8 @@ pub(crate) struct Prepared {
     packed: Vec<u64>,
     /// Scratch for the plain rows' checks (`plain::check_plain`).
     roles: Vec<plain::Role>,
+    /// Scratch for the delimiter index of a plain batch (`csv_delims`).
+    delims: Vec<u32>,
     tmp_u32: Vec<u32>,
     tmp_sym: Vec<Sym>,
     tmp_i64: Vec<i64>,
@@ -217,15 +219,18 @@ fn prepare_batch_with(
             cur.utf8_ok = bytes.is_ascii() || std::str::from_utf8(bytes).is_ok();
             let (map, width) = b.columns();
             let mut roles = std::mem::take(&mut out.roles);
+            let mut delims = std::mem::take(&mut out.delims);
             plain::roles(spec, map, width, &mut roles);
             let plain = plain
                 && cur.utf8_ok
                 && b.for_each_plain(
                     &mut (&mut out, &mut cur),
+                    &mut delims,
                     |(out, cur), row| plain::check_plain(row, &roles, spec, out, cur),
                     |(out, cur), row| prepare_row(row, spec, out, cur),
                 );
             out.roles = roles;
+            out.delims = delims;
             if !plain {
                 b.for_each_row(|row| prepare_row(row, spec, &mut out, &mut cur));
             }

@@ -132,8 +132,6 @@ fn account_field(
     cur: &mut Cursor,
 ) -> Option<AccountSlot> {
     if let Some(Some(last)) = cur.last_slot {
-        // The last key was read from a field of this batch: it holds no
-        // `,` and no `\n`, as `next_if` asks.
         let key = &cur.last_key;
         if !key.is_empty() && row.next_if(key.len(), |c| same_bytes(c, key)).is_some() {
             return Some(last);
@@ -144,8 +142,7 @@ fn account_field(
 }
 
 /// The `at` of the next field, spelled `YYYY-MM-DDTHH:MM:SSZ`: first read
-/// in place as the 20 bytes where the field starts (a value that parses
-/// holds no `,` and no `\n`, as `next_if` asks).
+/// as the 20 bytes where the field starts.
 #[inline]
 fn at_field(row: &mut PlainRow<'_>, day: &mut DayCache) -> Option<Micros> {
     let mut t = None;

@@ -161,7 +161,7 @@ fn both_ways(text: &[u8], spec: &TableSpec<'_>, buffer: usize) -> (usize, usize,
     let (mut plain, mut plain_rejects, mut rows) = (0, 0, 0);
     let (mut fast_out, mut slow_out) = (Prepared::default(), Prepared::default());
     while let Some(b) = r.next_csv_batch(None).unwrap() {
-        let is_plain = b.for_each_plain(&mut (), |_, _| false, |_, _| {});
+        let is_plain = b.for_each_plain(&mut (), &mut Vec::new(), |_, _| false, |_, _| {});
         let batch = RowBatch::Csv(b);
         fast_out = prepare_batch_with(&batch, spec, fast_out, true);
         slow_out = prepare_batch_with(&batch, spec, slow_out, false);
