@@ -179,9 +179,11 @@ pub fn parse_time(b: &[u8]) -> Result<Micros, &'static str> {
     Err("is not a time (RFC 3339 with an offset, or YYYY-MM-DD)")
 }
 
-/// Days of the dates [`parse_utc_seconds`] read lately: a small table by
-/// the date's text (exports usually span a few months, so few dates repeat
-/// a lot).
+/// Days of the dates [`parse_utc_seconds`] read lately: a table with a
+/// slot for each month and day of two years running, by the date's digits
+/// (two dates share a slot only two years apart, so an export of up to two
+/// years never evicts a date; a slot by a hash of the date evicted one in
+/// thirteen dates read, 210 000 at 100 000 accounts).
 #[derive(Debug, Clone)]
 pub(crate) struct DayCache {
     /// `(YYYY-MM- as a word, DD as a number, day in micros)`; DD 0 = empty
@@ -189,12 +191,25 @@ pub(crate) struct DayCache {
     slots: Box<[(u64, u16, Micros)]>,
 }
 
+/// Slots of a [`DayCache`]: year's parity, month, day (see [`day_slot`]).
+const DAY_SLOTS: usize = 1024;
+
 impl Default for DayCache {
     fn default() -> Self {
         DayCache {
-            slots: vec![(0, 0, 0); 256].into_boxed_slice(),
+            slots: vec![(0, 0, 0); DAY_SLOTS].into_boxed_slice(),
         }
     }
+}
+
+/// The [`DayCache`] slot of `YYYY-MM-DD`'s digits: distinct for the valid
+/// dates of two years running (any bytes give a slot; only a date checked
+/// before is found there).
+#[inline(always)]
+fn day_slot(y3: u8, m0: u8, m1: u8, d0: u8, d1: u8) -> usize {
+    let month = usize::from(m0 & 1) * 10 + usize::from(m1 & 15);
+    let day = usize::from(d0 & 3) * 10 + usize::from(d1 & 15);
+    (usize::from(y3 & 1) << 9 | month << 5 | day) & (DAY_SLOTS - 1)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` exactly, the usual spelling in exports: the value
@@ -202,10 +217,10 @@ impl Default for DayCache {
 /// checked and converted once (a date found in the cache is the same text
 /// as one checked before). `None` for any other spelling (left to
 /// [`parse_time`], which decides).
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros> {
     let b: &[u8; 20] = b.try_into().ok()?;
-    let &[_, _, _, _, _, _, _, _, d0, d1, b'T', _, _, _, _, _, _, _, _, b'Z'] = b else {
+    let &[_, _, _, y3, _, m0, m1, _, d0, d1, b'T', _, _, _, _, _, _, _, _, b'Z'] = b else {
         return None;
     };
     let word = |i: usize| -> u64 {
@@ -231,9 +246,7 @@ pub(crate) fn parse_utc_seconds(b: &[u8], cache: &mut DayCache) -> Option<Micros
     }
     let date = word(0);
     let dd = u16::from_le_bytes([d0, d1]);
-    // `YYYYMMDD` (the dashes left out) as one word.
-    let key = (date & 0xffff_ffff) | ((date >> 40) & 0xffff) << 32 | u64::from(dd) << 48;
-    let at = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
+    let at = day_slot(y3, m0, m1, d0, d1);
     let micros = (h * 3600 + mi * 60 + se) as i64 * MICROS_PER_SECOND;
     match cache.slots.get(at) {
         Some(&(w, d, day)) if w == date && d == dd => Some(day + micros),

@@ -334,3 +334,44 @@ fn the_usual_utc_spelling_checks_every_byte() {
         }
     }
 }
+
+/// Every date of two years running has a cache slot of its own (so an
+/// export of up to two years never evicts one), and a day is found again
+/// after every other date of those years was read.
+#[test]
+fn two_years_of_dates_keep_their_slots() {
+    let mut seen = std::collections::HashMap::new();
+    let mut dates = Vec::new();
+    for y in [2025u32, 2026] {
+        for m in 1..=12u32 {
+            for d in 1..=31u32 {
+                let text = format!("{y:04}-{m:02}-{d:02}T12:00:00Z");
+                if mqa_syntax::time::parse_timestamp(&text).is_none() {
+                    continue;
+                }
+                let b = text.as_bytes();
+                let slot = day_slot(b[3], b[5], b[6], b[8], b[9]);
+                assert!(slot < DAY_SLOTS);
+                if let Some(other) = seen.insert(slot, text.clone()) {
+                    panic!("{text} and {other} share slot {slot}");
+                }
+                dates.push(text);
+            }
+        }
+    }
+    assert_eq!(dates.len(), 730);
+    let mut cache = DayCache::default();
+    for t in &dates {
+        parse_utc_seconds(t.as_bytes(), &mut cache);
+    }
+    // All cached: each is found in its slot, with its own day.
+    for t in &dates {
+        let b: &[u8; 20] = t.as_bytes().try_into().unwrap();
+        let slot = cache.slots[day_slot(b[3], b[5], b[6], b[8], b[9])];
+        assert_eq!(slot.0.to_le_bytes(), b[..8], "{t}");
+        assert_eq!(
+            parse_utc_seconds(b, &mut cache),
+            mqa_syntax::time::parse_timestamp(t)
+        );
+    }
+}
