@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod threads;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -30,6 +31,12 @@ fn keep_freed_memory() {
 fn main() -> ExitCode {
     keep_freed_memory();
     let args = cli::Cli::parse();
+    if matches!(
+        args.command,
+        cli::Command::Score(_) | cli::Command::Explain(_) | cli::Command::Test(_)
+    ) {
+        threads::place_pool_threads();
+    }
     let result = match args.command {
         cli::Command::Check(a) => commands::check::run(&a),
         cli::Command::Fmt(a) => commands::fmt::run(&a),
