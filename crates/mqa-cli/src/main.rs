@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         args.command,
         cli::Command::Score(_) | cli::Command::Explain(_) | cli::Command::Test(_)
     ) {
-        threads::place_pool_threads();
+        threads::place_worker_threads();
     }
     let result = match args.command {
         cli::Command::Check(a) => commands::check::run(&a),

@@ -1,16 +1,18 @@
-//! The thread pool's placement: on Linux, each of the pool's threads is
-//! kept to a CPU of its own when the pool has one thread per CPU the
-//! process may use.
+//! Where the worker threads run: on Linux, each of rayon's pool threads and
+//! each of the threads that check a file's rows is kept to a CPU of its
+//! own when there is one such thread per CPU the process may use.
 //!
 //! The engine's parallel steps (the duplicate checks and indexes of the
 //! contacts, the accounts' keys, the last check of the events' ids) run on
-//! rayon's pool. A sleeping pool thread is woken on the CPU its waker runs
-//! on when the other CPUs are busy at that moment, and Linux then leaves
-//! both pool threads sharing that CPU for a long while after the other one
-//! goes idle: on a 2-core machine the contacts' duplicate check ran on one
-//! core for 14–17 ms while the other idled, where it takes 6 ms on both
-//! (see docs/performance.md, item 53). A thread kept to its own CPU
-//! cannot be stacked on another's.
+//! rayon's pool, and each file's rows are checked on as many threads. A
+//! sleeping thread is woken on the CPU its waker runs on when the other
+//! CPUs are busy at that moment, and Linux then leaves both threads
+//! sharing that CPU for a long while after the other one goes idle: on a
+//! 2-core machine the contacts' duplicate check ran on one core for 14–17
+//! ms while the other idled, where it takes 6 ms on both (see
+//! docs/performance.md, item 53). A thread kept to its own CPU cannot be
+//! stacked on another's. The loading, scoring and fetching threads stay
+//! free.
 //!
 //! Nothing is pinned when the pool has fewer threads than the CPUs the
 //! process may use (`RAYON_NUM_THREADS`, a container's CPU quota) or more,
@@ -36,11 +38,32 @@ fn pool_size() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Builds rayon's global pool with its threads kept to their CPUs when
-/// [`placement`] says so; otherwise leaves the pool to rayon's defaults.
+/// The CPUs the worker threads are kept to, by index (set once, by
+/// [`place_worker_threads`]).
 #[cfg(target_os = "linux")]
-pub(crate) fn place_pool_threads() {
-    use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
+static CPUS: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+
+/// Keeps the calling thread to the CPU for worker `index`, if any.
+#[cfg(target_os = "linux")]
+fn keep_to_cpu(index: usize) {
+    use rustix::thread::{sched_setaffinity, CpuSet};
+    let Some(cpus) = CPUS.get().filter(|c| !c.is_empty()) else {
+        return;
+    };
+    if let Some(&cpu) = cpus.get(index % cpus.len()) {
+        let mut one = CpuSet::new();
+        one.set(cpu);
+        // A CPU that cannot be set leaves the thread free.
+        let _ = sched_setaffinity(None, &one);
+    }
+}
+
+/// Builds rayon's global pool with its threads kept to their CPUs, and
+/// has the engine keep its row-checking threads to theirs, when
+/// [`placement`] says so; otherwise leaves both to their defaults.
+#[cfg(target_os = "linux")]
+pub(crate) fn place_worker_threads() {
+    use rustix::thread::{sched_getaffinity, CpuSet};
     let Ok(mask) = sched_getaffinity(None) else {
         return;
     };
@@ -49,23 +72,20 @@ pub(crate) fn place_pool_threads() {
     let Some(cpus) = placement(&allowed, threads) else {
         return;
     };
-    // If the pool exists already (it cannot here, at the start of `main`),
-    // it stays as it is.
+    if CPUS.set(cpus).is_err() {
+        return;
+    }
+    // If the pool existed already (it cannot here, at the start of
+    // `main`), its threads stay as they are.
     let _already = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        .start_handler(move |i| {
-            if let Some(&cpu) = cpus.get(i) {
-                let mut one = CpuSet::new();
-                one.set(cpu);
-                // A CPU that cannot be set leaves the thread free.
-                let _ = sched_setaffinity(None, &one);
-            }
-        })
+        .start_handler(keep_to_cpu)
         .build_global();
+    mqa_engine::data::on_checker_start(keep_to_cpu);
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn place_pool_threads() {}
+pub(crate) fn place_worker_threads() {}
 
 #[cfg(test)]
 mod tests {

@@ -62,6 +62,7 @@ pub use signals_table::{
 };
 pub use stream::{load_dataset_streaming, Scorer, Streamed};
 pub use summary::{FileSummary, LoadSummary};
+pub use table::on_checker_start;
 
 use crate::intern::{Interner, Sym};
 use files::{open, Format, InputFile};

@@ -20,7 +20,19 @@ use mqa_syntax::time::Micros;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+/// What each row-checking thread runs first, with its index (0, 1, ...):
+/// see [`on_checker_start`].
+static CHECKER_START: OnceLock<fn(usize)> = OnceLock::new();
+
+/// Sets what each row-checking thread of every later load runs first,
+/// with its index among the file's checking threads (the `mqa` binary
+/// keeps each to a CPU of its own). Once per process: false, and nothing
+/// changed, when it was set before.
+pub fn on_checker_start(f: fn(usize)) -> bool {
+    CHECKER_START.set(f).is_ok()
+}
 
 /// The kept rows of one file, in file order. Built-in columns a table does
 /// not have stay empty.
@@ -243,6 +255,34 @@ impl Source<'_> {
     }
 }
 
+/// A checking thread's work: read the next batch (under the lock), check
+/// it, send it to the loading thread; until the file ends, the loading
+/// thread stops listening, or the lock is poisoned.
+fn check_batches(source: &Mutex<Source<'_>>, spec: &TableSpec<'_>, msg_tx: &mpsc::Sender<Msg>) {
+    loop {
+        let next = match source.lock() {
+            Ok(mut s) => s.next(),
+            Err(_) => return,
+        };
+        let (n, (batch, spare)) = match next {
+            Next::Batch(n, read) => (n, *read),
+            Next::Done(msg) => {
+                if let Some(msg) = msg {
+                    let _ = msg_tx.send(msg);
+                }
+                return;
+            }
+        };
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            prepare_batch(&batch, spec, spare)
+        }))
+        .map_err(|_| "a worker thread failed while checking rows".to_string());
+        if msg_tx.send(Msg::Checked(n, Box::new((batch, p)))).is_err() {
+            return;
+        }
+    }
+}
+
 /// Reads and checks batches on `workers` threads (each reads the next
 /// batch under a lock, then checks it) while this thread commits the
 /// checked batches in order and hands their buffers back. A worker that
@@ -278,30 +318,14 @@ fn parallel(
         let spare_tx = spare_tx;
         let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
         let mut checkers = Vec::with_capacity(workers);
-        for _ in 0..workers {
+        for index in 0..workers {
             let msg_tx = msg_tx.clone();
             let source = &source;
-            checkers.push(scope.spawn(move || loop {
-                let next = match source.lock() {
-                    Ok(mut s) => s.next(),
-                    Err(_) => return,
-                };
-                let (n, (batch, spare)) = match next {
-                    Next::Batch(n, read) => (n, *read),
-                    Next::Done(msg) => {
-                        if let Some(msg) = msg {
-                            let _ = msg_tx.send(msg);
-                        }
-                        return;
-                    }
-                };
-                let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare_batch(&batch, spec, spare)
-                }))
-                .map_err(|_| "a worker thread failed while checking rows".to_string());
-                if msg_tx.send(Msg::Checked(n, Box::new((batch, p)))).is_err() {
-                    return;
+            checkers.push(scope.spawn(move || {
+                if let Some(start) = CHECKER_START.get() {
+                    start(index);
                 }
+                check_batches(source, spec, &msg_tx);
             }));
         }
         // Only the workers hold senders: if they all stop, `recv` fails.
