@@ -19,12 +19,11 @@
 //! so that a process sharing a large machine is never tied to CPUs others
 //! may be using; nor when the CPUs cannot be read or set.
 
-/// Which CPU each pool thread (by index) is kept to: `allowed` are the
-/// CPUs the process may use, `threads` the pool's size; `None` to leave
-/// the threads free.
+/// Whether worker `i` is kept to the `i`-th CPU the process may use:
+/// `allowed` is how many CPUs it may use, `threads` the pool's size.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-pub(crate) fn placement(allowed: &[usize], threads: usize) -> Option<Vec<usize>> {
-    (threads >= 2 && allowed.len() == threads).then(|| allowed.to_vec())
+pub(crate) fn keeps_to_cpus(allowed: usize, threads: usize) -> bool {
+    threads >= 2 && allowed == threads
 }
 
 /// The pool's size as rayon will make it: `RAYON_NUM_THREADS` when it is a
@@ -60,7 +59,7 @@ fn keep_to_cpu(index: usize) {
 
 /// Builds rayon's global pool with its threads kept to their CPUs, and
 /// has the engine keep its row-checking threads to theirs, when
-/// [`placement`] says so; otherwise leaves both to their defaults.
+/// [`keeps_to_cpus`] says so; otherwise leaves both to their defaults.
 #[cfg(target_os = "linux")]
 pub(crate) fn place_worker_threads() {
     use rustix::thread::{sched_getaffinity, CpuSet};
@@ -69,10 +68,10 @@ pub(crate) fn place_worker_threads() {
     };
     let allowed: Vec<usize> = (0..CpuSet::MAX_CPU).filter(|&c| mask.is_set(c)).collect();
     let threads = pool_size();
-    let Some(cpus) = placement(&allowed, threads) else {
+    if !keeps_to_cpus(allowed.len(), threads) {
         return;
-    };
-    if CPUS.set(cpus).is_err() {
+    }
+    if CPUS.set(allowed).is_err() {
         return;
     }
     // If the pool existed already (it cannot here, at the start of
@@ -89,19 +88,18 @@ pub(crate) fn place_worker_threads() {}
 
 #[cfg(test)]
 mod tests {
-    use super::placement;
+    use super::keeps_to_cpus;
 
     #[test]
     fn threads_are_kept_to_cpus_only_when_the_pool_covers_them() {
-        // A 2-core machine, all of it.
-        assert_eq!(placement(&[0, 1], 2), Some(vec![0, 1]));
-        // A cpuset of the process's own (taskset -c 2,5).
-        assert_eq!(placement(&[2, 5], 2), Some(vec![2, 5]));
+        // A 2-core machine, all of it; or a cpuset of the process's own
+        // (taskset -c 2,5): the same count.
+        assert!(keeps_to_cpus(2, 2));
         // Fewer threads than CPUs (a quota, RAYON_NUM_THREADS): free.
-        assert_eq!(placement(&[0, 1, 2, 3], 2), None);
+        assert!(!keeps_to_cpus(4, 2));
         // More threads than CPUs, or a single one: free.
-        assert_eq!(placement(&[0, 1], 3), None);
-        assert_eq!(placement(&[3], 1), None);
-        assert_eq!(placement(&[], 0), None);
+        assert!(!keeps_to_cpus(2, 3));
+        assert!(!keeps_to_cpus(1, 1));
+        assert!(!keeps_to_cpus(0, 0));
     }
 }
